@@ -1,0 +1,166 @@
+//! The backend boundary. A [`Backend`] stores buffers, compiles [`Kernel`]s and runs them; it
+//! never sees user ops. A [`Device`] wraps a backend with the kernel cache and counters shared by
+//! every backend, so each backend implements only the five methods below.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use crate::dtype::{DType, HostData};
+use crate::ir::Kernel;
+use crate::{Error, Result};
+
+/// A backend's buffer. Implementations free device memory in `Drop`.
+pub trait BackendBuffer: Any + Send + Sync + fmt::Debug {
+    /// Element count.
+    fn len(&self) -> usize;
+    fn dtype(&self) -> DType;
+    fn as_any(&self) -> &dyn Any;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A shared handle to a backend buffer.
+#[derive(Clone, Debug)]
+pub struct Buffer(pub Arc<dyn BackendBuffer>);
+
+impl Buffer {
+    pub fn new(b: impl BackendBuffer) -> Buffer {
+        Buffer(Arc::new(b))
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn dtype(&self) -> DType {
+        self.0.dtype()
+    }
+    /// Downcasts to the backend's concrete type (a backend error when the buffer is foreign).
+    pub fn downcast<T: 'static>(&self, backend: &str) -> Result<&T> {
+        self.0.as_any().downcast_ref::<T>().ok_or_else(|| Error::backend(backend, "buffer belongs to another backend"))
+    }
+}
+
+/// A compiled kernel.
+pub trait Executable: Send + Sync {
+    /// Runs on `inputs` (as many as `Kernel::num_inputs`) and returns the new output buffer.
+    fn run(&self, inputs: &[&Buffer]) -> Result<Buffer>;
+}
+
+/// Live memory of a backend, as TF.js's `memory()` reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoryInfo {
+    pub num_buffers: usize,
+    pub num_bytes: usize,
+}
+
+/// What a backend implements.
+pub trait Backend: Send + Sync {
+    /// Short name: "cpu", "wgpu", "cuda", "pjrt".
+    fn name(&self) -> &str;
+    /// Human description (adapter, threads, ...).
+    fn description(&self) -> String {
+        self.name().to_string()
+    }
+    fn upload(&self, data: &HostData) -> Result<Buffer>;
+    fn download(&self, buf: &Buffer) -> Result<HostData>;
+    fn compile(&self, kernel: &Kernel) -> Result<Arc<dyn Executable>>;
+    fn memory(&self) -> MemoryInfo {
+        MemoryInfo::default()
+    }
+}
+
+/// Counters that let tests and benchmarks see what the scheduler and cache did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeviceStats {
+    /// Kernels compiled (cache misses).
+    pub compiled: usize,
+    /// Kernels executed.
+    pub executed: usize,
+}
+
+struct DeviceInner {
+    backend: Box<dyn Backend>,
+    cache: Mutex<HashMap<Kernel, Arc<dyn Executable>>>,
+    stats: Mutex<DeviceStats>,
+}
+
+/// A backend plus its compile cache. Cheap to clone; tensors remember theirs.
+#[derive(Clone)]
+pub struct Device(Arc<DeviceInner>);
+
+impl fmt::Debug for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Device({})", self.name())
+    }
+}
+
+impl PartialEq for Device {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Device {
+    pub fn new(backend: impl Backend + 'static) -> Device {
+        Device(Arc::new(DeviceInner {
+            backend: Box::new(backend),
+            cache: Mutex::new(HashMap::new()),
+            stats: Mutex::new(DeviceStats::default()),
+        }))
+    }
+    pub fn name(&self) -> &str {
+        self.0.backend.name()
+    }
+    pub fn description(&self) -> String {
+        self.0.backend.description()
+    }
+    pub fn backend(&self) -> &dyn Backend {
+        self.0.backend.as_ref()
+    }
+    pub fn memory(&self) -> MemoryInfo {
+        self.0.backend.memory()
+    }
+    pub fn stats(&self) -> DeviceStats {
+        self.0.stats.lock().map(|s| *s).unwrap_or_default()
+    }
+    /// Number of distinct kernels compiled so far.
+    pub fn cached_kernels(&self) -> usize {
+        self.0.cache.lock().map(|c| c.len()).unwrap_or(0)
+    }
+    pub fn upload(&self, data: &HostData) -> Result<Buffer> {
+        self.0.backend.upload(data)
+    }
+    pub fn download(&self, buf: &Buffer) -> Result<HostData> {
+        self.0.backend.download(buf)
+    }
+
+    /// Compiles (or fetches from the cache) and runs one kernel.
+    pub fn execute(&self, kernel: &Kernel, inputs: &[&Buffer]) -> Result<Buffer> {
+        if inputs.len() != kernel.num_inputs {
+            return Err(Error::backend(self.name(), format!("kernel expects {} inputs, got {}", kernel.num_inputs, inputs.len())));
+        }
+        let poisoned = || Error::backend("device", "kernel cache lock poisoned");
+        let cached = self.0.cache.lock().map_err(|_| poisoned())?.get(kernel).cloned();
+        let exe = match cached {
+            Some(e) => e,
+            None => {
+                let e = self.0.backend.compile(kernel)?;
+                self.0.cache.lock().map_err(|_| poisoned())?.insert(kernel.clone(), e.clone());
+                if let Ok(mut s) = self.0.stats.lock() {
+                    s.compiled += 1;
+                }
+                e
+            }
+        };
+        let out = exe.run(inputs)?;
+        if let Ok(mut s) = self.0.stats.lock() {
+            s.executed += 1;
+        }
+        Ok(out)
+    }
+}

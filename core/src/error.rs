@@ -1,0 +1,57 @@
+//! The one error type of the core crate. Every variant names the op that failed and says what was
+//! expected versus what was given, so a message read in JS or a log is enough to fix the call.
+
+/// Result alias used throughout Ferroflow.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A typed error. `op` is the user-facing op (or subsystem) that rejected the call.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    #[error("{op}: shape error: {msg}")]
+    Shape { op: String, msg: String },
+    #[error("{op}: dtype error: {msg}")]
+    DType { op: String, msg: String },
+    #[error("{op}: axis error: {msg}")]
+    Axis { op: String, msg: String },
+    #[error("{op}: index error: {msg}")]
+    Index { op: String, msg: String },
+    #[error("{op}: size error: {msg}")]
+    Size { op: String, msg: String },
+    #[error("{op}: invalid argument: {msg}")]
+    Invalid { op: String, msg: String },
+    #[error("backend {backend}: {msg}")]
+    Backend { backend: String, msg: String },
+    #[error("io error: {0}")]
+    Io(String),
+    #[error("model format error: {0}")]
+    Format(String),
+}
+
+macro_rules! ctor {
+    ($name:ident, $variant:ident) => {
+        #[doc = concat!("Builds an [`Error::", stringify!($variant), "`].")]
+        pub fn $name(op: impl Into<String>, msg: impl Into<String>) -> Self {
+            Error::$variant { op: op.into(), msg: msg.into() }
+        }
+    };
+}
+
+impl Error {
+    ctor!(shape, Shape);
+    ctor!(dtype, DType);
+    ctor!(axis, Axis);
+    ctor!(index, Index);
+    ctor!(size, Size);
+    ctor!(invalid, Invalid);
+
+    /// Builds an [`Error::Backend`].
+    pub fn backend(backend: impl Into<String>, msg: impl Into<String>) -> Self {
+        Error::Backend { backend: backend.into(), msg: msg.into() }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e.to_string())
+    }
+}

@@ -1,0 +1,15 @@
+//! Ferroflow core: lazy tensors over a small primitive IR, autograd defined on primitives, the op
+//! library written once as compositions of primitives, nn layers, optimizers and model IO.
+//!
+//! See `ARCHITECTURE.md` at the repository root for how the pieces fit.
+
+pub mod device;
+pub mod dtype;
+pub mod error;
+pub mod ir;
+pub mod shape;
+
+pub use device::{Backend, BackendBuffer, Buffer, Device, DeviceStats, Executable, MemoryInfo};
+pub use dtype::{DType, HostData, Scalar};
+pub use error::{Error, Result};
+pub use shape::Shape;
