@@ -13,3 +13,8 @@ pub use device::{Backend, BackendBuffer, Buffer, Device, DeviceStats, Executable
 pub use dtype::{DType, HostData, Scalar};
 pub use error::{Error, Result};
 pub use shape::Shape;
+pub mod schedule;
+pub mod tensor;
+pub use tensor::{default_device, set_default_device, Tensor};
+pub mod autograd;
+pub mod ops;

@@ -1,0 +1,18 @@
+//! The user-facing op library, written once as compositions of primitives (`prim`). Ops are
+//! methods on [`Tensor`](crate::Tensor) (arithmetic, math, reductions, movement, activations) or
+//! free functions (creation, losses, concat/stack).
+
+pub mod activation;
+pub mod conv;
+pub mod creation;
+pub mod elementwise;
+pub mod linalg;
+pub mod losses;
+pub mod movement;
+pub mod prim;
+pub mod reduce;
+
+pub use activation::stop_gradient;
+pub use conv::{Conv2dOptions, Padding};
+pub use elementwise::where_;
+pub use movement::{concat, stack};

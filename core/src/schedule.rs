@@ -1,0 +1,405 @@
+//! The scheduler: turns the pending part of the graph into kernels and runs them.
+//!
+//! Walking the pending nodes in topological order, each node is lowered either to a buffer (it was
+//! computed by a kernel) or to a lazy expression over buffers (`LExpr`). Elementwise primitives
+//! combine expressions, movement primitives rewrite the views of an expression's loads, and a node
+//! is materialized (becomes one elementwise kernel) only when it must be: it is a target, it feeds
+//! more than one consumer, a template kernel (reduce, matmul, conv, gather, scatter) needs it, a
+//! movement cannot be expressed as a view, or the fused expression grows past the kernel limits.
+//! Reductions fuse their elementwise prologue. Kernels are cached by structure in [`Device`].
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::device::{Buffer, Device};
+use crate::dtype::{DType, Scalar};
+use crate::ir::{BinaryOp, Expr, ExprNode, ExprOp, Kernel, KernelBody, Prim, Source, UnaryOp, View};
+use crate::shape::numel;
+use crate::tensor::Tensor;
+use crate::{Error, Result};
+
+/// Most distinct input buffers one fused kernel may read (WebGPU guarantees 8 storage buffers per
+/// stage; one is the output).
+pub const MAX_KERNEL_INPUTS: usize = 7;
+/// Most expression nodes one fused kernel may hold before operands are materialized.
+pub const MAX_EXPR_NODES: usize = 96;
+
+#[derive(Clone, Debug)]
+enum LSrc {
+    Buffer(Buffer),
+    Const(Scalar),
+    Arange,
+    Rand(u64),
+}
+
+#[derive(Debug)]
+enum LNode {
+    Leaf { src: LSrc, view: View, dtype: DType },
+    /// A constant broadcast to whatever shape it is used at.
+    Const(Scalar),
+    Unary(UnaryOp, LExpr, DType),
+    Binary(BinaryOp, LExpr, LExpr, DType),
+    Where(LExpr, LExpr, LExpr, DType),
+    Cast(DType, LExpr),
+}
+
+type LExpr = Arc<LNode>;
+
+impl LNode {
+    fn dtype(&self) -> DType {
+        match self {
+            LNode::Leaf { dtype, .. } | LNode::Unary(_, _, dtype) | LNode::Binary(_, _, _, dtype) => *dtype,
+            LNode::Where(_, _, _, d) | LNode::Cast(d, _) => *d,
+            LNode::Const(s) => s.dtype(),
+        }
+    }
+    fn children(&self) -> Vec<&LExpr> {
+        match self {
+            LNode::Leaf { .. } | LNode::Const(_) => vec![],
+            LNode::Unary(_, a, _) | LNode::Cast(_, a) => vec![a],
+            LNode::Binary(_, a, b, _) => vec![a, b],
+            LNode::Where(c, a, b, _) => vec![c, a, b],
+        }
+    }
+}
+
+fn buffer_key(b: &Buffer) -> usize {
+    Arc::as_ptr(&b.0) as *const () as usize
+}
+
+/// Distinct buffers read and tree size of an expression.
+fn footprint(e: &LExpr, bufs: &mut HashSet<usize>) -> usize {
+    if let LNode::Leaf { src: LSrc::Buffer(b), .. } = e.as_ref() {
+        bufs.insert(buffer_key(b));
+    }
+    1 + e.children().iter().map(|c| footprint(c, bufs)).sum::<usize>()
+}
+
+/// Rewrites every load's view; None when some view cannot take the movement.
+fn map_views(e: &LExpr, f: &dyn Fn(&View) -> Option<View>) -> Option<LExpr> {
+    Some(Arc::new(match e.as_ref() {
+        LNode::Leaf { src, view, dtype } => LNode::Leaf { src: src.clone(), view: f(view)?, dtype: *dtype },
+        LNode::Const(s) => LNode::Const(*s),
+        LNode::Unary(op, a, d) => LNode::Unary(*op, map_views(a, f)?, *d),
+        LNode::Binary(op, a, b, d) => LNode::Binary(*op, map_views(a, f)?, map_views(b, f)?, *d),
+        LNode::Where(c, a, b, d) => LNode::Where(map_views(c, f)?, map_views(a, f)?, map_views(b, f)?, *d),
+        LNode::Cast(d, a) => LNode::Cast(*d, map_views(a, f)?),
+    }))
+}
+
+/// Converts an expression tree to the kernel IR's SSA form with common subexpressions shared.
+struct SsaBuilder {
+    nodes: Vec<ExprNode>,
+    memo: HashMap<ExprNode, usize>,
+    inputs: Vec<Buffer>,
+    slots: HashMap<usize, usize>,
+}
+
+impl SsaBuilder {
+    fn new() -> Self {
+        SsaBuilder { nodes: vec![], memo: HashMap::new(), inputs: vec![], slots: HashMap::new() }
+    }
+    fn push(&mut self, op: ExprOp, dtype: DType) -> usize {
+        let node = ExprNode { op, dtype };
+        if let Some(&i) = self.memo.get(&node) {
+            return i;
+        }
+        self.nodes.push(node.clone());
+        self.memo.insert(node, self.nodes.len() - 1);
+        self.nodes.len() - 1
+    }
+    fn add(&mut self, e: &LExpr) -> usize {
+        let d = e.dtype();
+        match e.as_ref() {
+            LNode::Leaf { src, view, .. } => {
+                let src = match src {
+                    LSrc::Buffer(b) => {
+                        let key = buffer_key(b);
+                        let slot = match self.slots.get(&key) {
+                            Some(&s) => s,
+                            None => {
+                                self.inputs.push(b.clone());
+                                self.slots.insert(key, self.inputs.len() - 1);
+                                self.inputs.len() - 1
+                            }
+                        };
+                        Source::Input(slot)
+                    }
+                    LSrc::Const(s) => Source::Const(*s),
+                    LSrc::Arange => Source::Arange,
+                    LSrc::Rand(seed) => Source::Rand { seed: *seed },
+                };
+                self.push(ExprOp::Load { src, view: view.clone() }, d)
+            }
+            LNode::Const(s) => self.push(ExprOp::Const(*s), d),
+            LNode::Unary(op, a, _) => {
+                let a = self.add(a);
+                self.push(ExprOp::Unary(*op, a), d)
+            }
+            LNode::Binary(op, a, b, _) => {
+                let (a, b) = (self.add(a), self.add(b));
+                self.push(ExprOp::Binary(*op, a, b), d)
+            }
+            LNode::Where(c, a, b, _) => {
+                let (c, a, b) = (self.add(c), self.add(a), self.add(b));
+                self.push(ExprOp::Where(c, a, b), d)
+            }
+            LNode::Cast(_, a) => {
+                let a = self.add(a);
+                self.push(ExprOp::Cast(a), d)
+            }
+        }
+    }
+    fn finish(self, shape: &[usize]) -> (Expr, Vec<Buffer>) {
+        (Expr { shape: shape.to_vec(), nodes: self.nodes }, self.inputs)
+    }
+}
+
+fn leaf(buf: Buffer, shape: &[usize]) -> LExpr {
+    let dtype = buf.dtype();
+    Arc::new(LNode::Leaf { src: LSrc::Buffer(buf), view: View::contiguous(shape), dtype })
+}
+
+/// Runs a kernel and checks the backend returned what the kernel promised.
+fn run(dev: &Device, kernel: Kernel, inputs: Vec<Buffer>) -> Result<Buffer> {
+    let refs: Vec<&Buffer> = inputs.iter().collect();
+    let out = dev.execute(&kernel, &refs)?;
+    if out.len() != numel(&kernel.out_shape) || out.dtype() != kernel.out_dtype {
+        return Err(Error::backend(
+            dev.name(),
+            format!("{} kernel returned {} x {}, expected {:?} x {}", kernel.kind(), out.len(), out.dtype(), kernel.out_shape, kernel.out_dtype),
+        ));
+    }
+    Ok(out)
+}
+
+/// Computes an expression into a new contiguous buffer (no kernel when it already is one).
+fn materialize(dev: &Device, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
+    if let LNode::Leaf { src: LSrc::Buffer(b), view, .. } = e.as_ref() {
+        if view.is_contiguous() && b.len() == numel(shape) {
+            return Ok(b.clone());
+        }
+    }
+    let mut ssa = SsaBuilder::new();
+    ssa.add(e);
+    let (expr, inputs) = ssa.finish(shape);
+    let kernel = Kernel { num_inputs: inputs.len(), out_shape: shape.to_vec(), out_dtype: expr.dtype(), body: KernelBody::Elementwise(expr) };
+    run(dev, kernel, inputs)
+}
+
+enum Lowered {
+    Buf(Buffer),
+    Lazy(LExpr),
+}
+
+struct Scheduler {
+    dev: Device,
+    lowered: HashMap<u64, Lowered>,
+}
+
+impl Scheduler {
+    fn expr_of(&self, t: &Tensor) -> Result<LExpr> {
+        if let Some(b) = t.buffer() {
+            return Ok(leaf(b, t.shape()));
+        }
+        match self.lowered.get(&t.id()) {
+            Some(Lowered::Buf(b)) => Ok(leaf(b.clone(), t.shape())),
+            Some(Lowered::Lazy(e)) => Ok(e.clone()),
+            None => Err(Error::backend("scheduler", format!("input {t:?} was not lowered before use"))),
+        }
+    }
+
+    /// The input as a contiguous buffer, materializing (and remembering) when needed.
+    fn buffer_of(&mut self, t: &Tensor) -> Result<Buffer> {
+        let e = self.expr_of(t)?;
+        let b = materialize(&self.dev, &e, t.shape())?;
+        self.lowered.insert(t.id(), Lowered::Buf(b.clone()));
+        Ok(b)
+    }
+
+    /// The input as a buffer plus an unmasked view (what matmul accepts without a copy).
+    fn strided_of(&mut self, t: &Tensor) -> Result<(Buffer, View)> {
+        let e = self.expr_of(t)?;
+        if let LNode::Leaf { src: LSrc::Buffer(b), view, .. } = e.as_ref() {
+            if view.mask.is_none() {
+                return Ok((b.clone(), view.clone()));
+            }
+        }
+        Ok((self.buffer_of(t)?, View::contiguous(t.shape())))
+    }
+
+    /// Keeps fused expressions within the kernel limits by materializing operands.
+    fn combine(&mut self, operands: &[&Tensor], build: &dyn Fn(&[LExpr]) -> LNode) -> Result<LExpr> {
+        let mut exprs: Vec<LExpr> = operands.iter().map(|t| self.expr_of(t)).collect::<Result<_>>()?;
+        let e = Arc::new(build(&exprs));
+        let mut bufs = HashSet::new();
+        let size = footprint(&e, &mut bufs);
+        if bufs.len() <= MAX_KERNEL_INPUTS && size <= MAX_EXPR_NODES {
+            return Ok(e);
+        }
+        for (i, t) in operands.iter().enumerate() {
+            if !matches!(exprs[i].as_ref(), LNode::Leaf { .. } | LNode::Const(_)) {
+                exprs[i] = leaf(self.buffer_of(t)?, t.shape());
+            }
+        }
+        Ok(Arc::new(build(&exprs)))
+    }
+
+    fn lower(&mut self, t: &Tensor) -> Result<Lowered> {
+        let ins = t.inputs();
+        let d = t.dtype();
+        let lazy = |n: LNode| Ok(Lowered::Lazy(Arc::new(n)));
+        match t.prim().clone() {
+            Prim::Data => Err(Error::backend("scheduler", "data leaf without a buffer")),
+            Prim::Const(s) => lazy(LNode::Const(s)),
+            Prim::Arange(n) => lazy(LNode::Leaf { src: LSrc::Arange, view: View::contiguous(&[n]), dtype: DType::I32 }),
+            Prim::Rand { seed, shape } => lazy(LNode::Leaf { src: LSrc::Rand(seed), view: View::contiguous(&shape), dtype: DType::F32 }),
+            Prim::Unary(op) => Ok(Lowered::Lazy(self.combine(&[&ins[0]], &|e| LNode::Unary(op, e[0].clone(), d))?)),
+            Prim::Binary(op) => {
+                Ok(Lowered::Lazy(self.combine(&[&ins[0], &ins[1]], &|e| LNode::Binary(op, e[0].clone(), e[1].clone(), d))?))
+            }
+            Prim::Where => Ok(Lowered::Lazy(
+                self.combine(&[&ins[0], &ins[1], &ins[2]], &|e| LNode::Where(e[0].clone(), e[1].clone(), e[2].clone(), d))?,
+            )),
+            Prim::Cast(to) => Ok(Lowered::Lazy(self.combine(&[&ins[0]], &|e| LNode::Cast(to, e[0].clone()))?)),
+            Prim::Reduce { op, axes } => {
+                let e = self.expr_of(&ins[0])?;
+                let mut ssa = SsaBuilder::new();
+                ssa.add(&e);
+                let (expr, inputs) = ssa.finish(ins[0].shape());
+                let body = KernelBody::Reduce { op, axes, expr };
+                let k = Kernel { num_inputs: inputs.len(), out_shape: t.shape().to_vec(), out_dtype: d, body };
+                Ok(Lowered::Buf(run(&self.dev, k, inputs)?))
+            }
+            p if p.is_movement() => self.lower_movement(t, &p),
+            Prim::MatMul => {
+                let (a, av) = self.strided_of(&ins[0])?;
+                let (b, bv) = self.strided_of(&ins[1])?;
+                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body: KernelBody::MatMul { a: av, b: bv } };
+                Ok(Lowered::Buf(run(&self.dev, k, vec![a, b])?))
+            }
+            Prim::Conv(params) => {
+                let (x, w) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
+                let dims = |s: &[usize]| [s[0], s[1], s[2], s[3]];
+                let body = KernelBody::Conv { params, x_shape: dims(ins[0].shape()), w_shape: dims(ins[1].shape()) };
+                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body };
+                Ok(Lowered::Buf(run(&self.dev, k, vec![x, w])?))
+            }
+            Prim::Gather { axis } => {
+                let (x, idx) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
+                let s = ins[0].shape();
+                let body = KernelBody::Gather {
+                    outer: numel(&s[..axis]),
+                    axis_len: s[axis],
+                    n_idx: ins[1].numel(),
+                    inner: numel(&s[axis + 1..]),
+                };
+                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body };
+                Ok(Lowered::Buf(run(&self.dev, k, vec![x, idx])?))
+            }
+            Prim::ScatterAdd { axis, size } => {
+                let (u, idx) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
+                let s = ins[0].shape();
+                let body = KernelBody::ScatterAdd { outer: numel(&s[..axis]), n_idx: s[axis], inner: numel(&s[axis + 1..]), axis_len: size };
+                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body };
+                Ok(Lowered::Buf(run(&self.dev, k, vec![u, idx])?))
+            }
+            p => Err(Error::backend("scheduler", format!("no lowering for {}", p.name()))),
+        }
+    }
+
+    fn lower_movement(&mut self, t: &Tensor, p: &Prim) -> Result<Lowered> {
+        let input = &t.inputs()[0];
+        let in_shape = input.shape().to_vec();
+        let e = self.expr_of(input)?;
+        if let LNode::Const(s) = e.as_ref() {
+            if !matches!(p, Prim::Pad(_)) {
+                return Ok(Lowered::Lazy(Arc::new(LNode::Const(*s))));
+            }
+        }
+        let apply = |v: &View| -> Option<View> {
+            match p {
+                Prim::Reshape(to) => v.reshape(to),
+                Prim::Permute(perm) => Some(v.permute(perm)),
+                Prim::Expand(to) => Some(v.expand(to)),
+                Prim::Pad(pads) => Some(v.pad(pads)),
+                Prim::Slice { start, len, step } => Some(v.slice(start, len, step)),
+                Prim::Flip(axes) => Some(v.flip(axes)),
+                _ => None,
+            }
+        };
+        // Padding commutes only with loads (ops need not map 0 to 0), so pad applies to a single
+        // load; a padded constant becomes a masked constant load.
+        let e = match (p, e.as_ref()) {
+            (Prim::Pad(_), LNode::Const(s)) => {
+                Arc::new(LNode::Leaf { src: LSrc::Const(*s), view: View::contiguous(&in_shape), dtype: s.dtype() })
+            }
+            (Prim::Pad(_), LNode::Leaf { .. }) => e,
+            (Prim::Pad(_), _) => leaf(self.buffer_of(input)?, &in_shape),
+            _ => e,
+        };
+        if let Some(moved) = map_views(&e, &apply) {
+            return Ok(Lowered::Lazy(moved));
+        }
+        let b = self.buffer_of(input)?;
+        map_views(&leaf(b, &in_shape), &apply)
+            .map(Lowered::Lazy)
+            .ok_or_else(|| Error::backend("scheduler", format!("{} not expressible on a contiguous buffer", p.name())))
+    }
+}
+
+/// Pending (unrealized) nodes reachable from `targets`, inputs before users.
+fn pending_order(targets: &[&Tensor]) -> Vec<Tensor> {
+    let mut order = vec![];
+    let mut seen = HashSet::new();
+    let mut stack: Vec<(Tensor, bool)> = targets.iter().map(|t| ((*t).clone(), false)).collect();
+    while let Some((t, expanded)) = stack.pop() {
+        if expanded {
+            order.push(t);
+            continue;
+        }
+        if t.is_realized() || !seen.insert(t.id()) {
+            continue;
+        }
+        stack.push((t.clone(), true));
+        for i in t.inputs().iter().rev() {
+            if !i.is_realized() && !seen.contains(&i.id()) {
+                stack.push((i.clone(), false));
+            }
+        }
+    }
+    order
+}
+
+/// Realizes all `targets` together (shared work is done once).
+pub fn realize(targets: &[&Tensor]) -> Result<()> {
+    let order = pending_order(targets);
+    let Some(first) = order.first() else { return Ok(()) };
+    let dev = first.device();
+    let mut consumers: HashMap<u64, usize> = HashMap::new();
+    for t in &order {
+        for i in t.inputs() {
+            *consumers.entry(i.id()).or_default() += 1;
+        }
+    }
+    let target_ids: HashSet<u64> = targets.iter().map(|t| t.id()).collect();
+    let mut s = Scheduler { dev, lowered: HashMap::new() };
+    for t in &order {
+        if t.device() != s.dev {
+            return Err(Error::invalid("realize", "tensors on different devices realized together"));
+        }
+        let mut low = s.lower(t)?;
+        let compute = matches!(t.prim(), Prim::Unary(_) | Prim::Binary(_) | Prim::Where | Prim::Cast(_));
+        let shared = compute && consumers.get(&t.id()).copied().unwrap_or(0) > 1;
+        if let Lowered::Lazy(e) = &low {
+            if shared || target_ids.contains(&t.id()) {
+                low = Lowered::Buf(materialize(&s.dev, e, t.shape())?);
+            }
+        }
+        if let Lowered::Buf(b) = &low {
+            t.set_buffer(b.clone());
+        }
+        s.lowered.insert(t.id(), low);
+    }
+    Ok(())
+}
