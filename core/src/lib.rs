@@ -18,3 +18,5 @@ pub mod tensor;
 pub use tensor::{default_device, set_default_device, Tensor};
 pub mod autograd;
 pub mod ops;
+pub mod variable;
+pub use variable::Variable;
