@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up what the tests need and runs every test: formatting, lints, unit + conformance +
+# property tests, the op matrix on every present backend, the wasm32 build of the CPU backend,
+# and the native MNIST training run with its accuracy bar.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+stage setup ensure_rust_tools
+stage setup-node ensure_node
+stage fmt cargo fmt --all --check
+stage clippy cargo clippy --workspace --all-targets --release -- -D warnings
+stage unit-and-conformance-tests cargo test --workspace --release
+stage op-matrix bash -c 'cargo run --release -q -p ferroflow-tests --bin op-matrix -- --json > target/op-matrix.jsonl; echo "ops: $(wc -l < target/op-matrix.jsonl)"'
+stage wasm32-check cargo check -p ferroflow-native --target wasm32-unknown-unknown --no-default-features
+stage mnist-native bash scripts/check-mnist.sh
+echo "all stages passed"
