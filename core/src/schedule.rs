@@ -87,6 +87,35 @@ fn map_views(e: &LExpr, f: &dyn Fn(&View) -> Option<View>) -> Option<LExpr> {
     }))
 }
 
+/// Pads an expression by padding its loads. That is only sound when every op maps all-zero
+/// operands to zero (`f(0,..,0) == 0`), since padded loads read zero; otherwise None and the
+/// caller materializes first. Constants become masked constant loads.
+fn pad_expr(e: &LExpr, shape: &[usize], pads: &[(usize, usize)]) -> Option<LExpr> {
+    let rec = |x: &LExpr| pad_expr(x, shape, pads);
+    Some(Arc::new(match e.as_ref() {
+        LNode::Leaf { src, view, dtype } => LNode::Leaf { src: src.clone(), view: view.pad(pads), dtype: *dtype },
+        LNode::Const(s) => LNode::Leaf { src: LSrc::Const(*s), view: View::contiguous(shape).pad(pads), dtype: s.dtype() },
+        LNode::Unary(op, a, d) => {
+            let safe = matches!(op, UnaryOp::Neg | UnaryOp::Sqrt | UnaryOp::Sin | UnaryOp::Tanh | UnaryOp::Erf)
+                || matches!(op, UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round);
+            if !safe {
+                return None;
+            }
+            LNode::Unary(*op, rec(a)?, *d)
+        }
+        LNode::Binary(op, a, b, d) => {
+            let safe = matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Max | BinaryOp::Min)
+                || matches!(op, BinaryOp::Lt | BinaryOp::And | BinaryOp::Or);
+            if !safe {
+                return None;
+            }
+            LNode::Binary(*op, rec(a)?, rec(b)?, *d)
+        }
+        LNode::Where(c, a, b, d) => LNode::Where(rec(c)?, rec(a)?, rec(b)?, *d),
+        LNode::Cast(d, a) => LNode::Cast(*d, rec(a)?),
+    }))
+}
+
 /// Converts an expression tree to the kernel IR's SSA form with common subexpressions shared.
 struct SsaBuilder {
     nodes: Vec<ExprNode>,
@@ -328,17 +357,11 @@ impl Scheduler {
                 _ => None,
             }
         };
-        // Padding commutes only with loads (ops need not map 0 to 0), so pad applies to a single
-        // load; a padded constant becomes a masked constant load.
-        let e = match (p, e.as_ref()) {
-            (Prim::Pad(_), LNode::Const(s)) => {
-                Arc::new(LNode::Leaf { src: LSrc::Const(*s), view: View::contiguous(&in_shape), dtype: s.dtype() })
+        if let Prim::Pad(pads) = p {
+            if let Some(padded) = pad_expr(&e, &in_shape, pads) {
+                return Ok(Lowered::Lazy(padded));
             }
-            (Prim::Pad(_), LNode::Leaf { .. }) => e,
-            (Prim::Pad(_), _) => leaf(self.buffer_of(input)?, &in_shape),
-            _ => e,
-        };
-        if let Some(moved) = map_views(&e, &apply) {
+        } else if let Some(moved) = map_views(&e, &apply) {
             return Ok(Lowered::Lazy(moved));
         }
         let b = self.buffer_of(input)?;

@@ -68,7 +68,7 @@ impl Tensor {
         let x = self.cast(DType::F32)?;
         let m = crate::ops::activation::stop_gradient(&x.max(axes, true)?)?;
         // A row of -inf would give inf - inf; use 0 as the shift there.
-        let m = crate::ops::elementwise::where_(&m.is_finite()?, &m, &m.mul(0.0f32)?)?;
+        let m = crate::ops::elementwise::where_(&m.is_finite()?, &m, &m.zeros_like()?)?;
         let s = x.sub(&m)?.exp()?.sum(axes, true)?.log()?.add(&m)?;
         if keep_dims {
             return Ok(s);
