@@ -30,6 +30,25 @@ pub(crate) struct Node {
     pub custom: Option<CustomGrad>,
 }
 
+impl Drop for Node {
+    /// Drops input chains iteratively: a long pending graph would otherwise recurse once per level
+    /// and overflow the stack (a small one on wasm).
+    fn drop(&mut self) {
+        let mut stack: Vec<Tensor> = std::mem::take(&mut self.inputs);
+        if let Some(c) = self.custom.take() {
+            stack.extend(c.inputs);
+        }
+        while let Some(t) = stack.pop() {
+            if let Ok(mut node) = Arc::try_unwrap(t.0) {
+                stack.append(&mut node.inputs);
+                if let Some(c) = node.custom.take() {
+                    stack.extend(c.inputs);
+                }
+            }
+        }
+    }
+}
+
 /// A lazily evaluated n-dimensional array on a device.
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Arc<Node>);

@@ -7,6 +7,9 @@ use crate::ops::{creation, prim};
 use crate::tensor::Tensor;
 use crate::{Error, Result};
 
+/// Largest pooling window extent per dim on the general (strided-slice) path.
+pub const MAX_POOL_TAPS: usize = 1024;
+
 /// Padding modes as in TF.js: `Same` keeps `ceil(in/stride)` outputs, `Valid` uses no padding,
 /// `Explicit` gives `[[top, bottom], [left, right]]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,8 +124,8 @@ impl Tensor {
         crate::autograd::conv_grad_input(self, &output_shape, filter, &p)
     }
 
-    /// The pooling windows as a trailing axis: `[N, OH, OW, C, KH*KW]`, padded with `pad_value`.
-    fn pool_windows(&self, op: &str, k: [usize; 2], strides: [usize; 2], padding: Padding, pad_value: f32) -> Result<Tensor> {
+    /// Max (or sum) over each pooling window, padding with `pad_value`: `[N, OH, OW, C]`.
+    fn pool_reduce(&self, op: &str, k: [usize; 2], strides: [usize; 2], padding: Padding, pad_value: f32, is_max: bool) -> Result<Tensor> {
         check_rank4(op, "input", self)?;
         if k.contains(&0) {
             return Err(Error::invalid(op, format!("window {k:?} must be >= 1")));
@@ -135,14 +138,28 @@ impl Tensor {
             return Err(Error::shape(op, format!("window {k:?} larger than padded input {:?}", [hp, wp])));
         }
         let (oh, ow) = ((hp - k[0]) / strides[0] + 1, (wp - k[1]) / strides[1] + 1);
-        let mut parts = vec![];
-        for i in 0..k[0] {
-            for j in 0..k[1] {
-                let s = prim::slice(&x, &[0, i, j, 0], &[xs[0], oh, ow, xs[3]], &[1, strides[0], strides[1], 1])?;
-                parts.push(s.expand_dims(4)?);
-            }
+        if k.iter().any(|&n| n > MAX_POOL_TAPS) {
+            return Err(Error::size(op, format!("window {k:?} exceeds {MAX_POOL_TAPS} taps per dim")));
         }
-        crate::ops::movement::concat(&parts, 4)
+        // Separable: pool rows (k0 strided slices), then columns (k1 slices); k0 + k1 taps.
+        let mut rows = vec![];
+        for i in 0..k[0] {
+            let s = prim::slice(&x, &[0, i, 0, 0], &[xs[0], oh, wp, xs[3]], &[1, strides[0], 1, 1])?;
+            rows.push(s.expand_dims(4)?);
+        }
+        let rows = crate::ops::movement::concat(&rows, 4)?;
+        let rows = if is_max { rows.max(&[4], false)? } else { rows.sum(&[4], false)? };
+        let mut cols = vec![];
+        for j in 0..k[1] {
+            let s = prim::slice(&rows, &[0, 0, j, 0], &[xs[0], oh, ow, xs[3]], &[1, 1, strides[1], 1])?;
+            cols.push(s.expand_dims(4)?);
+        }
+        let cols = crate::ops::movement::concat(&cols, 4)?;
+        if is_max {
+            cols.max(&[4], false)
+        } else {
+            cols.sum(&[4], false)
+        }
     }
 
     /// Max pooling (padding positions never win).
@@ -154,14 +171,14 @@ impl Tensor {
             let m = prim::reduce(&r, ReduceOp::Max, &[2, 4])?;
             return prim::reshape(&m, &[xs[0], xs[1] / window[0], xs[2] / window[1], xs[3]]);
         }
-        self.pool_windows("maxPool", window, strides, padding, f32::NEG_INFINITY)?.max(&[4], false)
+        self.pool_reduce("maxPool", window, strides, padding, f32::NEG_INFINITY, true)
     }
 
     /// Average pooling; padded positions are excluded from the count (TF semantics).
     pub fn avg_pool(&self, window: [usize; 2], strides: [usize; 2], padding: Padding) -> Result<Tensor> {
-        let sum = self.pool_windows("avgPool", window, strides, padding, 0.0)?.sum(&[4], false)?;
+        let sum = self.pool_reduce("avgPool", window, strides, padding, 0.0, false)?;
         let ones = creation::ones(&self.device(), self.shape(), DType::F32)?;
-        let count = ones.pool_windows("avgPool", window, strides, padding, 0.0)?.sum(&[4], false)?;
+        let count = ones.pool_reduce("avgPool", window, strides, padding, 0.0, false)?;
         sum.div(&count)
     }
 }

@@ -35,9 +35,18 @@ macro_rules! number_operand {
 }
 number_operand!(f32 => Scalar::F32, f64 => |v| Scalar::F32(v as f32), i32 => Scalar::I32, bool => Scalar::Bool);
 
-/// The dtype two operands are promoted to.
+/// The dtype two operands are promoted to (bool < int32 < float32, as TF.js `upcastType`).
 pub fn upcast(a: DType, b: DType) -> DType {
-    a.max(b)
+    let rank = |d: DType| match d {
+        DType::Bool => 0,
+        DType::I32 => 1,
+        DType::F32 => 2,
+    };
+    if rank(a) >= rank(b) {
+        a
+    } else {
+        b
+    }
 }
 
 /// Reshapes/expands `x` to `shape` (which it must broadcast to).

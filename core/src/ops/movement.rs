@@ -39,7 +39,7 @@ fn resolve_shape(op: &str, from: &[usize], to: &[isize]) -> Result<Vec<usize>> {
 pub fn concat(tensors: &[Tensor], axis: isize) -> Result<Tensor> {
     let first = tensors.first().ok_or_else(|| Error::invalid("concat", "needs at least one tensor"))?;
     let a = normalize_axis("concat", axis, first.rank())?;
-    let dtype = tensors.iter().map(|t| t.dtype()).max().unwrap_or(DType::F32);
+    let dtype = tensors.iter().map(|t| t.dtype()).fold(DType::Bool, crate::ops::elementwise::upcast);
     let mut total = 0usize;
     for t in tensors {
         if t.rank() != first.rank() || (0..t.rank()).any(|d| d != a && t.shape()[d] != first.shape()[d]) {
