@@ -86,6 +86,11 @@ fn losses() {
 }
 
 #[test]
+fn fusion() {
+    run_family("fusion");
+}
+
+#[test]
 fn every_family_has_a_test() {
     let names: Vec<&str> = cases::FAMILIES.iter().map(|f| f.name).collect();
     assert_eq!(
@@ -100,7 +105,8 @@ fn every_family_has_a_test() {
             "nn",
             "movement",
             "activation",
-            "losses"
+            "losses",
+            "fusion"
         ]
     );
 }

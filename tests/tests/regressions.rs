@@ -99,3 +99,132 @@ fn pool_graph_does_not_scale_with_window_on_empty_input() {
         }
     });
 }
+
+/// Runs `f` on every present device and fails if it panics (an `Err` is the right answer for
+/// every call below; `Ok` results are read back when small).
+fn no_panic(what: &str, f: impl Fn(&ferroflow_core::Device) -> ferroflow_core::Result<Tensor>) {
+    use ferroflow_tests::conformance::{guarded, Status};
+    for (name, dev) in present() {
+        let s = guarded(what, || match f(&dev) {
+            Ok(t) => {
+                if t.shape()
+                    .iter()
+                    .try_fold(1usize, |a, &d| a.checked_mul(d))
+                    .is_some_and(|n| n < 1 << 16)
+                {
+                    let _ = t.to_host();
+                }
+                Status::Pass
+            }
+            Err(_) => Status::Pass,
+        });
+        assert_eq!(s, Status::Pass, "on {name}");
+    }
+}
+
+fn zeros(dev: &ferroflow_core::Device, shape: &[usize]) -> Tensor {
+    ferroflow_core::ops::creation::zeros(dev, shape, DType::F32)
+        .unwrap()
+        .detach()
+        .unwrap()
+}
+
+/// core/src/ops/movement.rs `split`: `sizes.iter().sum::<usize>()` overflows (debug panic; in
+/// release it wraps and [usize::MAX, 1] "sums" to 0, so a size-0 axis accepts it).
+#[test]
+fn split_sizes_that_overflow_are_an_error() {
+    no_panic("split", |d| Ok(zeros(d, &[0]).split(&[usize::MAX, 1], 0)?.remove(0)));
+}
+
+/// core/src/ops/movement.rs `tile`: `r * self.shape()[d]` overflows before any validation.
+#[test]
+fn tile_reps_that_overflow_are_an_error() {
+    no_panic("tile", |d| zeros(d, &[2]).tile(&[usize::MAX]));
+    no_panic("tile", |d| zeros(d, &[0, 2]).tile(&[0, usize::MAX]));
+}
+
+/// core/src/ops/movement.rs `strided_slice`: `(e - b + s - 1) / s` overflows for s near
+/// isize::MAX, and `-s` overflows for s == isize::MIN.
+#[test]
+fn strided_slice_extreme_strides_do_not_overflow() {
+    no_panic("stridedSlice", |d| {
+        zeros(d, &[1]).strided_slice(&[0], &[1], &[isize::MAX], 0, 0, 0)
+    });
+    no_panic("stridedSlice", |d| {
+        zeros(d, &[2]).strided_slice(&[0], &[0], &[isize::MIN], 0, 0, 0)
+    });
+}
+
+/// core/src/ops/conv.rs `conv2d`: `ws[2] * opts.groups` overflows for a huge `groups`.
+#[test]
+fn conv_huge_groups_is_an_error() {
+    use ferroflow_core::ops::Conv2dOptions;
+    no_panic("conv2d", |d| {
+        let opts = Conv2dOptions {
+            groups: usize::MAX,
+            ..Default::default()
+        };
+        zeros(d, &[1, 3, 3, 2]).conv2d(&zeros(d, &[1, 1, 2, 2]), opts)
+    });
+}
+
+/// core/src/ops/conv.rs `resolve_padding` (SAME): `(o - 1) * stride + k` and
+/// `(k - 1) * dilation + 1` overflow for huge windows, strides or dilations.
+#[test]
+fn same_padding_with_huge_window_or_dilation_is_an_error() {
+    use ferroflow_core::ops::Conv2dOptions;
+    no_panic("maxPool", |d| {
+        zeros(d, &[1, 2, 1, 1]).max_pool([usize::MAX, 1], [1, 1], Padding::Same)
+    });
+    no_panic("conv2d", |d| {
+        let opts = Conv2dOptions {
+            padding: Padding::Same,
+            dilations: [1 << 62, 1],
+            ..Default::default()
+        };
+        zeros(d, &[1, 3, 3, 1]).conv2d(&zeros(d, &[3, 1, 1, 1]), opts)
+    });
+}
+
+/// core/src/ir/primitive.rs `ConvParams::out_spatial`: `dil(n, f) = (n as isize - 1) * f as isize
+/// + 1` overflows (or goes negative through the casts) for extents/dilations >= 2^62, and huge
+/// explicit padding overflows `span`.
+#[test]
+fn conv_geometry_with_huge_values_is_an_error() {
+    use ferroflow_core::ops::Conv2dOptions;
+    no_panic("conv2d dilation", |d| {
+        let opts = Conv2dOptions {
+            dilations: [1 << 62, 1],
+            ..Default::default()
+        };
+        zeros(d, &[0, 0, 0, 2]).conv2d(&zeros(d, &[3, 0, 2, 2]), opts)
+    });
+    no_panic("conv2d padding", |d| {
+        let opts = Conv2dOptions {
+            padding: Padding::Explicit([[1 << 63, 1 << 63], [0, 0]]),
+            ..Default::default()
+        };
+        zeros(d, &[1, 1, 1, 1]).conv2d(&zeros(d, &[1, 1, 1, 1]), opts)
+    });
+    no_panic("conv2dTranspose", |d| {
+        zeros(d, &[0, 0, 0, 1]).conv2d_transpose(
+            &zeros(d, &[0, 0, 0, 1]),
+            [0, 1 << 63, 0, 0],
+            [usize::MAX, 1],
+            Padding::Valid,
+        )
+    });
+}
+
+/// core/src/shape.rs `contiguous_strides`: a zero-element shape may carry a dim >= 2^63
+/// (`numel_checked` is 0), and `acc *= shape[i] as isize` overflows when the strides are built
+/// (core/src/ir/view.rs `slice` and backend-native/src/load.rs hit the same). Shapes whose
+/// dims do not fit isize should be rejected where shapes are validated.
+#[test]
+fn zero_element_shapes_with_huge_dims_are_rejected_or_handled() {
+    no_panic("reshape", |d| zeros(d, &[0]).reshape(&[2, 0, isize::MAX]));
+    no_panic("broadcastTo", |d| zeros(d, &[]).broadcast_to(&[0, usize::MAX, 2]));
+    no_panic("maxPool", |d| {
+        zeros(d, &[0, 0, 2, 0]).max_pool([1, 1], [1 << 63, 1], Padding::Same)
+    });
+}

@@ -71,5 +71,15 @@ pub fn cases() -> Vec<Case> {
             .tol(Tol::F32)
             .grad(Tol::GRAD),
     );
+    v.push(
+        Case::new(
+            "matMul",
+            vec![Arr::f32(&[2, 0], vec![]), Arr::f32(&[0, 3], vec![])],
+            |t| t[0].matmul(&t[1], false, false),
+        )
+        .variant("k0-gives-zeros")
+        .reference(|_| Arr::f32(&[2, 3], vec![0.0; 6]))
+        .tol(Tol::EXACT),
+    );
     v
 }

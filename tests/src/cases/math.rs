@@ -30,7 +30,7 @@ pub fn cases() -> Vec<Case> {
         unary(
             "abs",
             &sh,
-            r.away_from(15, -3.0, 3.0, &[0.0], 0.1),
+            r.away_from(15, -1.5, 1.5, &[0.0], 0.1),
             Tensor::abs,
             f64::abs,
             Tol::EXACT,

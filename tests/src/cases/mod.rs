@@ -4,6 +4,7 @@
 pub mod activation;
 pub mod arithmetic;
 pub mod creation;
+pub mod fusion;
 pub mod linalg;
 pub mod logic;
 pub mod losses;
@@ -36,6 +37,7 @@ pub const FAMILIES: &[Family] = &[
     fam("movement", movement::cases),
     fam("activation", activation::cases),
     fam("losses", losses::cases),
+    fam("fusion", fusion::cases),
 ];
 
 /// Every case of every family.

@@ -274,5 +274,26 @@ pub fn cases() -> Vec<Case> {
             .tol(Tol::MATH)
             .grad(Tol::GRAD),
     );
+    // Empty reductions return the identity (TF/numpy): 0 for sum, -inf for max, NaN for mean.
+    let empty = Arr::f32(&[0, 3], vec![]);
+    v.push(
+        Case::new("sum", vec![empty.clone()], |t| t[0].sum(&[0], false))
+            .variant("empty-axis")
+            .reference(|_| Arr::f32(&[3], vec![0.0; 3]))
+            .tol(Tol::EXACT)
+            .grad(Tol::GRAD),
+    );
+    v.push(
+        Case::new("max", vec![empty.clone()], |t| t[0].max(&[0], false))
+            .variant("empty-axis")
+            .reference(|_| Arr::f32(&[3], vec![f64::NEG_INFINITY; 3]))
+            .tol(Tol::EXACT),
+    );
+    v.push(
+        Case::new("mean", vec![empty], |t| t[0].mean(&[0], false))
+            .variant("empty-axis-nan")
+            .reference(|_| Arr::f32(&[3], vec![f64::NAN; 3]))
+            .tol(Tol::EXACT),
+    );
     v
 }
