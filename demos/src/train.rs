@@ -9,38 +9,44 @@ use ferroflow_core::{Device, Result, Tensor, Variable};
 
 use crate::mnist::{Digits, PIXELS};
 
-/// conv 3x3x16 relu -> maxpool 2 -> conv 3x3x32 relu -> maxpool 2 -> flatten -> dense 10, with
-/// "same" padding; every initializer seeded from `seed`.
-pub fn cnn(dev: &Device, seed: u64) -> Result<Sequential> {
+/// conv 3x3 x`filters[0]` relu -> maxpool 2 -> conv 3x3 x`filters[1]` relu -> maxpool 2 -> flatten -> [dense `hidden`
+/// relu] -> dense 10, with "same" padding; every initializer seeded from `seed`.
+pub fn cnn(dev: &Device, seed: u64, filters: [usize; 2], hidden: usize) -> Result<Sequential> {
     let same = PaddingConfig::Same;
-    Sequential::from_configs(
-        dev,
-        "mnist_cnn",
-        vec![
-            LayerConfig::Conv2d(
-                Conv2dConfig::new(1, 16, [3, 3])
-                    .padding(same)
-                    .activation(Activation::Relu)
-                    .name("conv1")
-                    .seed(seed),
-            ),
-            LayerConfig::MaxPool2d(PoolConfig::new([2, 2]).name("pool1")),
-            LayerConfig::Conv2d(
-                Conv2dConfig::new(16, 32, [3, 3])
-                    .padding(same)
-                    .activation(Activation::Relu)
-                    .name("conv2")
-                    .seed(seed.wrapping_add(1)),
-            ),
-            LayerConfig::MaxPool2d(PoolConfig::new([2, 2]).name("pool2")),
-            LayerConfig::Flatten(FlattenConfig::default().name("flatten")),
-            LayerConfig::Dense(
-                DenseConfig::new(7 * 7 * 32, 10)
-                    .name("logits")
-                    .seed(seed.wrapping_add(2)),
-            ),
-        ],
-    )
+    let relu = Activation::Relu;
+    let mut layers = vec![
+        LayerConfig::Conv2d(
+            Conv2dConfig::new(1, filters[0], [3, 3])
+                .padding(same)
+                .activation(relu)
+                .name("conv1")
+                .seed(seed),
+        ),
+        LayerConfig::MaxPool2d(PoolConfig::new([2, 2]).name("pool1")),
+        LayerConfig::Conv2d(
+            Conv2dConfig::new(filters[0], filters[1], [3, 3])
+                .padding(same)
+                .activation(relu)
+                .name("conv2")
+                .seed(seed.wrapping_add(1)),
+        ),
+        LayerConfig::MaxPool2d(PoolConfig::new([2, 2]).name("pool2")),
+        LayerConfig::Flatten(FlattenConfig::default().name("flatten")),
+    ];
+    let mut features = 7 * 7 * filters[1];
+    if hidden > 0 {
+        layers.push(LayerConfig::Dense(
+            DenseConfig::new(features, hidden)
+                .activation(relu)
+                .name("hidden")
+                .seed(seed.wrapping_add(3)),
+        ));
+        features = hidden;
+    }
+    layers.push(LayerConfig::Dense(
+        DenseConfig::new(features, 10).name("logits").seed(seed.wrapping_add(2)),
+    ));
+    Sequential::from_configs(dev, "mnist_cnn", layers)
 }
 
 /// Examples `idx` of `data` as `[n, 28, 28, 1]` images and int32 labels on `dev`.
