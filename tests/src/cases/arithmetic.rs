@@ -320,6 +320,20 @@ pub fn cases() -> Vec<Case> {
     v.push(binary("pow", pb, pe, |x, y| x.pow(y), f64::powf, I32, Tol::EXACT).variant("int32"));
     let fl = f(&[3], vec![-1.5, 2.25, 0.5]);
     let it = i(&[2, 1], vec![3.0, -2.0]);
-    v.push(binary("add", fl, it, |x, y| x.add(y), |x, y| x + y, F32, Tol::EXACT).variant("float+int-promotes"));
+    v.push(
+        binary(
+            "add",
+            fl.clone(),
+            it.clone(),
+            |x, y| x.add(y),
+            |x, y| x + y,
+            F32,
+            Tol::EXACT,
+        )
+        .variant("float+int-promotes"),
+    );
+    let bl = Arr::bool(&[2, 1], vec![true, false]);
+    v.push(binary("add", bl.clone(), it, |x, y| x.add(y), |x, y| x + y, I32, Tol::EXACT).variant("bool+int-promotes"));
+    v.push(binary("mul", fl, bl, |x, y| x.mul(y), |x, y| x * y, F32, Tol::EXACT).variant("float*bool-promotes"));
     v
 }

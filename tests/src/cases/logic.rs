@@ -94,5 +94,15 @@ pub fn cases() -> Vec<Case> {
             .reference(|x| zip3(&x[0], &x[1], &x[2], I32, |c, a, b| if c != 0.0 { a } else { b }))
             .tol(Tol::EXACT),
     );
+    // Mixed branch dtypes promote (int32 and float32 -> float32).
+    let c2 = Arr::bool(&[3], vec![true, false, true]);
+    let fi = Arr::i32(&[3], vec![4.0, -5.0, 6.0]);
+    let ff = Arr::f32(&[3], vec![0.5, 1.5, -2.5]);
+    v.push(
+        Case::new("where", vec![c2, fi, ff], |t| ops::where_(&t[0], &t[1], &t[2]))
+            .variant("int32-float32-promotes")
+            .reference(|x| zip3(&x[0], &x[1], &x[2], F32, |c, a, b| if c != 0.0 { a } else { b }))
+            .tol(Tol::EXACT),
+    );
     v
 }
