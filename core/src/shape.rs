@@ -5,12 +5,16 @@ use crate::{Error, Result};
 /// A tensor shape (row-major). Zero-sized dims are allowed.
 pub type Shape = Vec<usize>;
 
-/// Number of elements; errors on overflow so hostile shapes cannot wrap around.
+/// Number of elements; errors on overflow so hostile shapes cannot wrap around. The product of
+/// the nonzero dims must also fit in `isize`, so strides of any view of the shape (zero-element
+/// shapes included) are representable.
 pub fn numel_checked(op: &str, shape: &[usize]) -> Result<usize> {
-    shape.iter().try_fold(1usize, |acc, &d| {
-        acc.checked_mul(d)
-            .ok_or_else(|| Error::size(op, format!("shape {shape:?} has more elements than usize can count")))
-    })
+    let too_big = || Error::size(op, format!("shape {shape:?} is too large to index"));
+    let span = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).ok_or_else(too_big))?;
+    if span > isize::MAX as usize {
+        return Err(too_big());
+    }
+    Ok(shape.iter().product())
 }
 
 /// Number of elements of a shape already validated at construction.
@@ -24,7 +28,7 @@ pub fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
     let mut acc = 1isize;
     for i in (0..shape.len()).rev() {
         strides[i] = acc;
-        acc *= shape[i].max(1) as isize;
+        acc = acc.saturating_mul(shape[i].max(1) as isize);
     }
     strides
 }

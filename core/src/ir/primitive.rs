@@ -163,16 +163,17 @@ impl ConvParams {
             if self.stride[d] == 0 || self.lhs_dilation[d] == 0 || self.rhs_dilation[d] == 0 {
                 return Err(Error::invalid(op, "strides and dilations must be >= 1"));
             }
-            let dil = |n: usize, f: usize| if n == 0 { 0 } else { (n as isize - 1) * f as isize + 1 };
-            let span = dil(in_hw[d], self.lhs_dilation[d]) + self.padding[d].0 + self.padding[d].1;
+            // i128: no combination of usize extents and isize paddings can overflow it.
+            let dil = |n: usize, f: usize| if n == 0 { 0 } else { (n as i128 - 1) * f as i128 + 1 };
+            let span = dil(in_hw[d], self.lhs_dilation[d]) + self.padding[d].0 as i128 + self.padding[d].1 as i128;
             let k = dil(k_hw[d], self.rhs_dilation[d]);
-            if k <= 0 || span < k {
+            if k <= 0 || span < k || span > isize::MAX as i128 {
                 return Err(Error::shape(
                     op,
                     format!("window of extent {k} does not fit input extent {span} (after padding) in spatial dim {d}"),
                 ));
             }
-            out[d] = ((span - k) as usize) / self.stride[d] + 1;
+            out[d] = ((span - k) / self.stride[d] as i128) as usize + 1;
         }
         Ok(out)
     }
@@ -395,8 +396,12 @@ impl Prim {
                     if step[i] == 0 {
                         return Err(Error::invalid(op, "step must be >= 1"));
                     }
-                    let last = if len[i] == 0 { start[i] } else { start[i] + (len[i] - 1) * step[i] + 1 };
-                    if last > s[i] || (len[i] > 0 && start[i] >= s[i]) {
+                    let last = if len[i] == 0 {
+                        Some(start[i])
+                    } else {
+                        (len[i] - 1).checked_mul(step[i]).and_then(|v| v.checked_add(start[i] + 1))
+                    };
+                    if last.is_none_or(|l| l > s[i]) || (len[i] > 0 && start[i] >= s[i]) {
                         return Err(Error::index(op, format!("slice dim {i} (start {}, len {}, step {}) exceeds size {}", start[i], len[i], step[i], s[i])));
                     }
                 }

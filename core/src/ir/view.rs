@@ -68,8 +68,10 @@ impl View {
     pub fn slice(&self, start: &[usize], len: &[usize], step: &[usize]) -> View {
         let mut v = self.clone();
         for d in 0..self.shape.len() {
-            v.offset += start[d] as isize * self.strides[d];
-            v.strides[d] = self.strides[d] * step[d] as isize;
+            // Saturating: a step beyond the extent only matters for length <= 1, where the stride
+            // is never used.
+            v.offset += (start[d] as isize).saturating_mul(self.strides[d]);
+            v.strides[d] = self.strides[d].saturating_mul(isize::try_from(step[d]).unwrap_or(isize::MAX));
             v.shape[d] = len[d];
             if let Some(m) = &mut v.mask {
                 let (lo, hi) = m[d];

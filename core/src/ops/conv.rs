@@ -49,12 +49,18 @@ fn resolve_padding(op: &str, padding: Padding, in_hw: [usize; 2], k_hw: [usize; 
         }
         out[d] = match padding {
             Padding::Valid => (0, 0),
-            Padding::Explicit(p) => (p[d][0] as isize, p[d][1] as isize),
+            Padding::Explicit(p) => {
+                let conv = |v: usize| isize::try_from(v).map_err(|_| Error::size(op, format!("padding {v} too large")));
+                (conv(p[d][0])?, conv(p[d][1])?)
+            }
             Padding::Same => {
-                let k = (k_hw[d].max(1) - 1) * dil[d] + 1;
+                let too_big = || Error::size(op, format!("window {k_hw:?} x dilation {dil:?} / stride {strides:?} overflow"));
+                let k = (k_hw[d].max(1) - 1).checked_mul(dil[d]).ok_or_else(too_big)? + 1;
                 let o = in_hw[d].div_ceil(strides[d]);
-                let total = ((o.max(1) - 1) * strides[d] + k).saturating_sub(in_hw[d]);
-                ((total / 2) as isize, (total - total / 2) as isize)
+                let span = (o.max(1) - 1).checked_mul(strides[d]).and_then(|v| v.checked_add(k)).ok_or_else(too_big)?;
+                let total = span.saturating_sub(in_hw[d]);
+                let conv = |v: usize| isize::try_from(v).map_err(|_| too_big());
+                (conv(total / 2)?, conv(total - total / 2)?)
             }
         };
     }
@@ -77,7 +83,7 @@ impl Tensor {
         check_rank4("conv2d", "input", self)?;
         check_rank4("conv2d", "filter", filter)?;
         let (xs, ws) = (self.shape(), filter.shape());
-        if opts.groups == 0 || xs[3] != ws[2] * opts.groups || ws[3] % opts.groups != 0 {
+        if opts.groups == 0 || ws[2].checked_mul(opts.groups) != Some(xs[3]) || ws[3] % opts.groups != 0 {
             return Err(Error::shape(
                 "conv2d",
                 format!("input channels {} must equal filter in-channels {} x groups {} (filter out-channels {} divisible by groups)", xs[3], ws[2], opts.groups, ws[3]),

@@ -167,18 +167,23 @@ impl Tensor {
             if s > 0 {
                 let b = if begin_mask >> d & 1 == 1 { 0 } else { b.clamp(0, n) };
                 let e = if end_mask >> d & 1 == 1 { n } else { e.clamp(0, n) };
-                let l = if e > b { (e - b + s - 1) / s } else { 0 };
+                let l = if e > b { ((e - b - 1) / s + 1) as usize } else { 0 };
                 start[d] = if l > 0 { b as usize } else { 0 };
-                len[d] = l as usize;
+                len[d] = l;
                 step[d] = s as usize;
             } else {
                 let b = if begin_mask >> d & 1 == 1 { n - 1 } else { b.clamp(-1, n - 1) };
                 let e = if end_mask >> d & 1 == 1 { -1 } else { e.clamp(-1, n - 1) };
-                let l = if b > e { (b - e + (-s) - 1) / (-s) } else { 0 };
+                let l = if b > e { ((b - e - 1) as usize) / s.unsigned_abs() + 1 } else { 0 };
                 flips.push(d);
                 start[d] = if l > 0 { (n - 1 - b) as usize } else { 0 };
-                len[d] = l as usize;
-                step[d] = (-s) as usize;
+                len[d] = l;
+                step[d] = s.unsigned_abs();
+            }
+        }
+        for d in 0..r {
+            if len[d] <= 1 {
+                step[d] = 1;
             }
         }
         x = prim::flip(&x, &flips)?;
@@ -189,7 +194,8 @@ impl Tensor {
     /// Splits along `axis` into pieces of the given sizes (must sum to the dim).
     pub fn split(&self, sizes: &[usize], axis: isize) -> Result<Vec<Tensor>> {
         let a = normalize_axis("split", axis, self.rank())?;
-        if sizes.iter().sum::<usize>() != self.shape()[a] {
+        let total = sizes.iter().try_fold(0usize, |acc, &n| acc.checked_add(n));
+        if total != Some(self.shape()[a]) {
             return Err(Error::shape("split", format!("sizes {sizes:?} do not sum to {} on axis {a}", self.shape()[a])));
         }
         let mut out = vec![];
@@ -240,7 +246,7 @@ impl Tensor {
         for (d, &r) in reps.iter().enumerate() {
             s1.extend([1, self.shape()[d]]);
             s2.extend([r, self.shape()[d]]);
-            s3.push(r * self.shape()[d]);
+            s3.push(r.checked_mul(self.shape()[d]).ok_or_else(|| Error::size("tile", format!("reps {reps:?} overflow")))?);
         }
         prim::reshape(&prim::expand(&prim::reshape(self, &s1)?, &s2)?, &s3)
     }

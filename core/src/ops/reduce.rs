@@ -46,7 +46,7 @@ impl Tensor {
         let x = self.cast(DType::F32)?;
         let ax = normalize_axes("mean", axes, self.rank())?;
         let count: usize = ax.iter().map(|&a| self.shape()[a]).product();
-        x.sum(axes, keep_dims)?.div(count.max(1) as f32)
+        x.sum(axes, keep_dims)?.div(count as f32)
     }
     /// Mean and (population) variance over `axes`, as TF.js `moments`.
     pub fn moments(&self, axes: &[isize], keep_dims: bool) -> Result<(Tensor, Tensor)> {
