@@ -44,14 +44,27 @@ fn topo(root: &Tensor) -> Vec<Tensor> {
 /// `y` does not depend on get zeros.
 pub fn vjp(y: &Tensor, xs: &[&Tensor], dy: &Tensor) -> Result<Vec<Tensor>> {
     if dy.shape() != y.shape() {
-        return Err(Error::shape("grad", format!("output gradient shape {:?} differs from output shape {:?}", dy.shape(), y.shape())));
+        return Err(Error::shape(
+            "grad",
+            format!(
+                "output gradient shape {:?} differs from output shape {:?}",
+                dy.shape(),
+                y.shape()
+            ),
+        ));
     }
     if !y.dtype().is_float() {
-        return Err(Error::dtype("grad", format!("cannot differentiate a {} output", y.dtype())));
+        return Err(Error::dtype(
+            "grad",
+            format!("cannot differentiate a {} output", y.dtype()),
+        ));
     }
     for x in xs {
         if !x.dtype().is_float() {
-            return Err(Error::dtype("grad", format!("cannot differentiate with respect to a {} tensor", x.dtype())));
+            return Err(Error::dtype(
+                "grad",
+                format!("cannot differentiate with respect to a {} tensor", x.dtype()),
+            ));
         }
     }
     let order = topo(y);
@@ -78,7 +91,14 @@ pub fn vjp(y: &Tensor, xs: &[&Tensor], dy: &Tensor) -> Result<Vec<Tensor>> {
         };
         let ins = edges(t);
         if grads.len() != ins.len() {
-            return Err(Error::invalid("customGrad", format!("gradient function returned {} gradients for {} inputs", grads.len(), ins.len())));
+            return Err(Error::invalid(
+                "customGrad",
+                format!(
+                    "gradient function returned {} gradients for {} inputs",
+                    grads.len(),
+                    ins.len()
+                ),
+            ));
         }
         for (input, gi) in ins.iter().zip(grads) {
             let Some(gi) = gi else { continue };
@@ -88,7 +108,12 @@ pub fn vjp(y: &Tensor, xs: &[&Tensor], dy: &Tensor) -> Result<Vec<Tensor>> {
             if gi.shape() != input.shape() {
                 return Err(Error::shape(
                     "grad",
-                    format!("gradient for an input of {} has shape {:?}, expected {:?}", t.prim().name(), gi.shape(), input.shape()),
+                    format!(
+                        "gradient for an input of {} has shape {:?}, expected {:?}",
+                        t.prim().name(),
+                        gi.shape(),
+                        input.shape()
+                    ),
                 ));
             }
             let acc = match cot.remove(&input.id()) {
@@ -98,7 +123,12 @@ pub fn vjp(y: &Tensor, xs: &[&Tensor], dy: &Tensor) -> Result<Vec<Tensor>> {
             cot.insert(input.id(), acc);
         }
     }
-    xs.iter().map(|x| match cot.get(&x.id()) { Some(g) => Ok(g.clone()), None => full_like(x, 0.0) }).collect()
+    xs.iter()
+        .map(|x| match cot.get(&x.id()) {
+            Some(g) => Ok(g.clone()),
+            None => full_like(x, 0.0),
+        })
+        .collect()
 }
 
 /// Gradients of a scalar (or any-shape, summed) `y` with respect to `xs`.
@@ -192,7 +222,11 @@ fn vjp_rule(t: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
                 }
                 B::Max | B::Min => {
                     // Ties send the gradient to the first operand, as TF does.
-                    let first = if *op == B::Max { binary(b, a, B::Le)? } else { binary(a, b, B::Le)? };
+                    let first = if *op == B::Max {
+                        binary(b, a, B::Le)?
+                    } else {
+                        binary(a, b, B::Le)?
+                    };
                     let m = mask_f(&first, g)?;
                     let rest = binary(&full_like(&m, 1.0)?, &m, B::Sub)?;
                     Ok(vec![Some(mul(g, &m)?), Some(mul(g, &rest)?)])
@@ -258,7 +292,10 @@ fn vjp_rule(t: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
         }
         Prim::Conv(p) => {
             let (x, w) = (get(0)?, get(1)?);
-            Ok(vec![Some(conv_grad_input(g, x.shape(), w, p)?), Some(conv_grad_filter(g, x, w.shape(), p)?)])
+            Ok(vec![
+                Some(conv_grad_input(g, x.shape(), w, p)?),
+                Some(conv_grad_filter(g, x, w.shape(), p)?),
+            ])
         }
         Prim::Gather { axis } => {
             let (x, idx) = (get(0)?, get(1)?);
@@ -333,10 +370,19 @@ pub(crate) fn conv_grad_input(g: &Tensor, x_shape: &[usize], w: &Tensor, p: &Con
         let after = in_dil + k_dil - 1 - out_dil - before;
         padding[d] = (before, after);
     }
-    let q = ConvParams { stride: p.lhs_dilation, padding, lhs_dilation: p.stride, rhs_dilation: p.rhs_dilation, groups };
+    let q = ConvParams {
+        stride: p.lhs_dilation,
+        padding,
+        lhs_dilation: p.stride,
+        rhs_dilation: p.rhs_dilation,
+        groups,
+    };
     let dx = conv(g, &wt, q)?;
     if dx.shape() != x_shape {
-        return Err(Error::shape("conv grad", format!("input gradient shape {:?} != input shape {x_shape:?}", dx.shape())));
+        return Err(Error::shape(
+            "conv grad",
+            format!("input gradient shape {:?} != input shape {x_shape:?}", dx.shape()),
+        ));
     }
     Ok(dx)
 }
@@ -360,11 +406,20 @@ fn conv_grad_filter(g: &Tensor, x: &Tensor, w_shape: &[usize], p: &ConvParams) -
         let lo = p.padding[d].0;
         padding[d] = (lo, out_dil - in_dil + k_dil - lo - 1);
     }
-    let q = ConvParams { stride: p.rhs_dilation, padding, lhs_dilation: p.lhs_dilation, rhs_dilation: p.stride, groups };
+    let q = ConvParams {
+        stride: p.rhs_dilation,
+        padding,
+        lhs_dilation: p.lhs_dilation,
+        rhs_dilation: p.stride,
+        groups,
+    };
     let dw = conv(&lhs, &rhs, q)?;
     let dw = permute(&dw, &[1, 2, 0, 3])?;
     if dw.shape() != w_shape {
-        return Err(Error::shape("conv grad", format!("filter gradient shape {:?} != filter shape {w_shape:?}", dw.shape())));
+        return Err(Error::shape(
+            "conv grad",
+            format!("filter gradient shape {:?} != filter shape {w_shape:?}", dw.shape()),
+        ));
     }
     Ok(dw)
 }

@@ -41,7 +41,10 @@ impl Buffer {
     }
     /// Downcasts to the backend's concrete type (a backend error when the buffer is foreign).
     pub fn downcast<T: 'static>(&self, backend: &str) -> Result<&T> {
-        self.0.as_any().downcast_ref::<T>().ok_or_else(|| Error::backend(backend, "buffer belongs to another backend"))
+        self.0
+            .as_any()
+            .downcast_ref::<T>()
+            .ok_or_else(|| Error::backend(backend, "buffer belongs to another backend"))
     }
 }
 
@@ -142,7 +145,10 @@ impl Device {
     /// Compiles (or fetches from the cache) and runs one kernel.
     pub fn execute(&self, kernel: &Kernel, inputs: &[&Buffer]) -> Result<Buffer> {
         if inputs.len() != kernel.num_inputs {
-            return Err(Error::backend(self.name(), format!("kernel expects {} inputs, got {}", kernel.num_inputs, inputs.len())));
+            return Err(Error::backend(
+                self.name(),
+                format!("kernel expects {} inputs, got {}", kernel.num_inputs, inputs.len()),
+            ));
         }
         let poisoned = || Error::backend("device", "kernel cache lock poisoned");
         let cached = self.0.cache.lock().map_err(|_| poisoned())?.get(kernel).cloned();
@@ -150,7 +156,11 @@ impl Device {
             Some(e) => e,
             None => {
                 let e = self.0.backend.compile(kernel)?;
-                self.0.cache.lock().map_err(|_| poisoned())?.insert(kernel.clone(), e.clone());
+                self.0
+                    .cache
+                    .lock()
+                    .map_err(|_| poisoned())?
+                    .insert(kernel.clone(), e.clone());
                 if let Ok(mut s) = self.0.stats.lock() {
                     s.compiled += 1;
                 }

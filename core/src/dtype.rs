@@ -172,7 +172,10 @@ impl HostData {
     pub fn as_f32(&self, op: &str) -> Result<&[f32]> {
         match self {
             HostData::F32(v) => Ok(v),
-            other => Err(Error::dtype(op, format!("expected float32 data, got {}", other.dtype()))),
+            other => Err(Error::dtype(
+                op,
+                format!("expected float32 data, got {}", other.dtype()),
+            )),
         }
     }
     /// Borrow as i32 or fail with a dtype error naming `op`.
@@ -194,7 +197,10 @@ impl HostData {
     pub fn from_le_bytes(dtype: DType, bytes: &[u8]) -> Result<HostData> {
         let sz = dtype.size_of();
         if bytes.len() % sz != 0 {
-            return Err(Error::size("from_le_bytes", format!("{} bytes is not a multiple of {sz}", bytes.len())));
+            return Err(Error::size(
+                "from_le_bytes",
+                format!("{} bytes is not a multiple of {sz}", bytes.len()),
+            ));
         }
         let word = |c: &[u8]| [c[0], c[1], c[2], c[3]];
         Ok(match dtype {

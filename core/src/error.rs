@@ -31,7 +31,10 @@ macro_rules! ctor {
     ($name:ident, $variant:ident) => {
         #[doc = concat!("Builds an [`Error::", stringify!($variant), "`].")]
         pub fn $name(op: impl Into<String>, msg: impl Into<String>) -> Self {
-            Error::$variant { op: op.into(), msg: msg.into() }
+            Error::$variant {
+                op: op.into(),
+                msg: msg.into(),
+            }
         }
     };
 }
@@ -46,7 +49,10 @@ impl Error {
 
     /// Builds an [`Error::Backend`].
     pub fn backend(backend: impl Into<String>, msg: impl Into<String>) -> Self {
-        Error::Backend { backend: backend.into(), msg: msg.into() }
+        Error::Backend {
+            backend: backend.into(),
+            msg: msg.into(),
+        }
     }
 }
 

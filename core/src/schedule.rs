@@ -34,7 +34,11 @@ enum LSrc {
 
 #[derive(Debug)]
 enum LNode {
-    Leaf { src: LSrc, view: View, dtype: DType },
+    Leaf {
+        src: LSrc,
+        view: View,
+        dtype: DType,
+    },
     /// A constant broadcast to whatever shape it is used at.
     Const(Scalar),
     Unary(UnaryOp, LExpr, DType),
@@ -69,7 +73,10 @@ fn buffer_key(b: &Buffer) -> usize {
 
 /// Distinct buffers read and tree size of an expression.
 fn footprint(e: &LExpr, bufs: &mut HashSet<usize>) -> usize {
-    if let LNode::Leaf { src: LSrc::Buffer(b), .. } = e.as_ref() {
+    if let LNode::Leaf {
+        src: LSrc::Buffer(b), ..
+    } = e.as_ref()
+    {
         bufs.insert(buffer_key(b));
     }
     1 + e.children().iter().map(|c| footprint(c, bufs)).sum::<usize>()
@@ -78,7 +85,11 @@ fn footprint(e: &LExpr, bufs: &mut HashSet<usize>) -> usize {
 /// Rewrites every load's view; None when some view cannot take the movement.
 fn map_views(e: &LExpr, f: &dyn Fn(&View) -> Option<View>) -> Option<LExpr> {
     Some(Arc::new(match e.as_ref() {
-        LNode::Leaf { src, view, dtype } => LNode::Leaf { src: src.clone(), view: f(view)?, dtype: *dtype },
+        LNode::Leaf { src, view, dtype } => LNode::Leaf {
+            src: src.clone(),
+            view: f(view)?,
+            dtype: *dtype,
+        },
         LNode::Const(s) => LNode::Const(*s),
         LNode::Unary(op, a, d) => LNode::Unary(*op, map_views(a, f)?, *d),
         LNode::Binary(op, a, b, d) => LNode::Binary(*op, map_views(a, f)?, map_views(b, f)?, *d),
@@ -93,19 +104,31 @@ fn map_views(e: &LExpr, f: &dyn Fn(&View) -> Option<View>) -> Option<LExpr> {
 fn pad_expr(e: &LExpr, shape: &[usize], pads: &[(usize, usize)]) -> Option<LExpr> {
     let rec = |x: &LExpr| pad_expr(x, shape, pads);
     Some(Arc::new(match e.as_ref() {
-        LNode::Leaf { src, view, dtype } => LNode::Leaf { src: src.clone(), view: view.pad(pads), dtype: *dtype },
-        LNode::Const(s) => LNode::Leaf { src: LSrc::Const(*s), view: View::contiguous(shape).pad(pads), dtype: s.dtype() },
+        LNode::Leaf { src, view, dtype } => LNode::Leaf {
+            src: src.clone(),
+            view: view.pad(pads),
+            dtype: *dtype,
+        },
+        LNode::Const(s) => LNode::Leaf {
+            src: LSrc::Const(*s),
+            view: View::contiguous(shape).pad(pads),
+            dtype: s.dtype(),
+        },
         LNode::Unary(op, a, d) => {
-            let safe = matches!(op, UnaryOp::Neg | UnaryOp::Sqrt | UnaryOp::Sin | UnaryOp::Tanh | UnaryOp::Erf)
-                || matches!(op, UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round);
+            let safe = matches!(
+                op,
+                UnaryOp::Neg | UnaryOp::Sqrt | UnaryOp::Sin | UnaryOp::Tanh | UnaryOp::Erf
+            ) || matches!(op, UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round);
             if !safe {
                 return None;
             }
             LNode::Unary(*op, rec(a)?, *d)
         }
         LNode::Binary(op, a, b, d) => {
-            let safe = matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Max | BinaryOp::Min)
-                || matches!(op, BinaryOp::Lt | BinaryOp::And | BinaryOp::Or);
+            let safe = matches!(
+                op,
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Max | BinaryOp::Min
+            ) || matches!(op, BinaryOp::Lt | BinaryOp::And | BinaryOp::Or);
             if !safe {
                 return None;
             }
@@ -126,7 +149,12 @@ struct SsaBuilder {
 
 impl SsaBuilder {
     fn new() -> Self {
-        SsaBuilder { nodes: vec![], memo: HashMap::new(), inputs: vec![], slots: HashMap::new() }
+        SsaBuilder {
+            nodes: vec![],
+            memo: HashMap::new(),
+            inputs: vec![],
+            slots: HashMap::new(),
+        }
     }
     fn push(&mut self, op: ExprOp, dtype: DType) -> usize {
         let node = ExprNode { op, dtype };
@@ -158,7 +186,13 @@ impl SsaBuilder {
                     LSrc::Arange => Source::Arange,
                     LSrc::Rand(seed) => Source::Rand { seed: *seed },
                 };
-                self.push(ExprOp::Load { src, view: view.clone() }, d)
+                self.push(
+                    ExprOp::Load {
+                        src,
+                        view: view.clone(),
+                    },
+                    d,
+                )
             }
             LNode::Const(s) => self.push(ExprOp::Const(*s), d),
             LNode::Unary(op, a, _) => {
@@ -180,13 +214,23 @@ impl SsaBuilder {
         }
     }
     fn finish(self, shape: &[usize]) -> (Expr, Vec<Buffer>) {
-        (Expr { shape: shape.to_vec(), nodes: self.nodes }, self.inputs)
+        (
+            Expr {
+                shape: shape.to_vec(),
+                nodes: self.nodes,
+            },
+            self.inputs,
+        )
     }
 }
 
 fn leaf(buf: Buffer, shape: &[usize]) -> LExpr {
     let dtype = buf.dtype();
-    Arc::new(LNode::Leaf { src: LSrc::Buffer(buf), view: View::contiguous(shape), dtype })
+    Arc::new(LNode::Leaf {
+        src: LSrc::Buffer(buf),
+        view: View::contiguous(shape),
+        dtype,
+    })
 }
 
 /// Runs a kernel and checks the backend returned what the kernel promised.
@@ -196,7 +240,14 @@ fn run(dev: &Device, kernel: Kernel, inputs: Vec<Buffer>) -> Result<Buffer> {
     if out.len() != numel(&kernel.out_shape) || out.dtype() != kernel.out_dtype {
         return Err(Error::backend(
             dev.name(),
-            format!("{} kernel returned {} x {}, expected {:?} x {}", kernel.kind(), out.len(), out.dtype(), kernel.out_shape, kernel.out_dtype),
+            format!(
+                "{} kernel returned {} x {}, expected {:?} x {}",
+                kernel.kind(),
+                out.len(),
+                out.dtype(),
+                kernel.out_shape,
+                kernel.out_dtype
+            ),
         ));
     }
     Ok(out)
@@ -204,7 +255,12 @@ fn run(dev: &Device, kernel: Kernel, inputs: Vec<Buffer>) -> Result<Buffer> {
 
 /// Computes an expression into a new contiguous buffer (no kernel when it already is one).
 fn materialize(dev: &Device, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
-    if let LNode::Leaf { src: LSrc::Buffer(b), view, .. } = e.as_ref() {
+    if let LNode::Leaf {
+        src: LSrc::Buffer(b),
+        view,
+        ..
+    } = e.as_ref()
+    {
         if view.is_contiguous() && b.len() == numel(shape) {
             return Ok(b.clone());
         }
@@ -212,7 +268,12 @@ fn materialize(dev: &Device, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
     let mut ssa = SsaBuilder::new();
     ssa.add(e);
     let (expr, inputs) = ssa.finish(shape);
-    let kernel = Kernel { num_inputs: inputs.len(), out_shape: shape.to_vec(), out_dtype: expr.dtype(), body: KernelBody::Elementwise(expr) };
+    let kernel = Kernel {
+        num_inputs: inputs.len(),
+        out_shape: shape.to_vec(),
+        out_dtype: expr.dtype(),
+        body: KernelBody::Elementwise(expr),
+    };
     run(dev, kernel, inputs)
 }
 
@@ -234,7 +295,10 @@ impl Scheduler {
         match self.lowered.get(&t.id()) {
             Some(Lowered::Buf(b)) => Ok(leaf(b.clone(), t.shape())),
             Some(Lowered::Lazy(e)) => Ok(e.clone()),
-            None => Err(Error::backend("scheduler", format!("input {t:?} was not lowered before use"))),
+            None => Err(Error::backend(
+                "scheduler",
+                format!("input {t:?} was not lowered before use"),
+            )),
         }
     }
 
@@ -249,7 +313,12 @@ impl Scheduler {
     /// The input as a buffer plus an unmasked view (what matmul accepts without a copy).
     fn strided_of(&mut self, t: &Tensor) -> Result<(Buffer, View)> {
         let e = self.expr_of(t)?;
-        if let LNode::Leaf { src: LSrc::Buffer(b), view, .. } = e.as_ref() {
+        if let LNode::Leaf {
+            src: LSrc::Buffer(b),
+            view,
+            ..
+        } = e.as_ref()
+        {
             if view.mask.is_none() {
                 return Ok((b.clone(), view.clone()));
             }
@@ -281,37 +350,68 @@ impl Scheduler {
         match t.prim().clone() {
             Prim::Data => Err(Error::backend("scheduler", "data leaf without a buffer")),
             Prim::Const(s) => lazy(LNode::Const(s)),
-            Prim::Arange(n) => lazy(LNode::Leaf { src: LSrc::Arange, view: View::contiguous(&[n]), dtype: DType::I32 }),
-            Prim::Rand { seed, shape } => lazy(LNode::Leaf { src: LSrc::Rand(seed), view: View::contiguous(&shape), dtype: DType::F32 }),
-            Prim::Unary(op) => Ok(Lowered::Lazy(self.combine(&[&ins[0]], &|e| LNode::Unary(op, e[0].clone(), d))?)),
-            Prim::Binary(op) => {
-                Ok(Lowered::Lazy(self.combine(&[&ins[0], &ins[1]], &|e| LNode::Binary(op, e[0].clone(), e[1].clone(), d))?))
-            }
-            Prim::Where => Ok(Lowered::Lazy(
-                self.combine(&[&ins[0], &ins[1], &ins[2]], &|e| LNode::Where(e[0].clone(), e[1].clone(), e[2].clone(), d))?,
+            Prim::Arange(n) => lazy(LNode::Leaf {
+                src: LSrc::Arange,
+                view: View::contiguous(&[n]),
+                dtype: DType::I32,
+            }),
+            Prim::Rand { seed, shape } => lazy(LNode::Leaf {
+                src: LSrc::Rand(seed),
+                view: View::contiguous(&shape),
+                dtype: DType::F32,
+            }),
+            Prim::Unary(op) => Ok(Lowered::Lazy(
+                self.combine(&[&ins[0]], &|e| LNode::Unary(op, e[0].clone(), d))?,
             )),
-            Prim::Cast(to) => Ok(Lowered::Lazy(self.combine(&[&ins[0]], &|e| LNode::Cast(to, e[0].clone()))?)),
+            Prim::Binary(op) => Ok(Lowered::Lazy(self.combine(&[&ins[0], &ins[1]], &|e| {
+                LNode::Binary(op, e[0].clone(), e[1].clone(), d)
+            })?)),
+            Prim::Where => Ok(Lowered::Lazy(self.combine(&[&ins[0], &ins[1], &ins[2]], &|e| {
+                LNode::Where(e[0].clone(), e[1].clone(), e[2].clone(), d)
+            })?)),
+            Prim::Cast(to) => Ok(Lowered::Lazy(
+                self.combine(&[&ins[0]], &|e| LNode::Cast(to, e[0].clone()))?,
+            )),
             Prim::Reduce { op, axes } => {
                 let e = self.expr_of(&ins[0])?;
                 let mut ssa = SsaBuilder::new();
                 ssa.add(&e);
                 let (expr, inputs) = ssa.finish(ins[0].shape());
                 let body = KernelBody::Reduce { op, axes, expr };
-                let k = Kernel { num_inputs: inputs.len(), out_shape: t.shape().to_vec(), out_dtype: d, body };
+                let k = Kernel {
+                    num_inputs: inputs.len(),
+                    out_shape: t.shape().to_vec(),
+                    out_dtype: d,
+                    body,
+                };
                 Ok(Lowered::Buf(run(&self.dev, k, inputs)?))
             }
             p if p.is_movement() => self.lower_movement(t, &p),
             Prim::MatMul => {
                 let (a, av) = self.strided_of(&ins[0])?;
                 let (b, bv) = self.strided_of(&ins[1])?;
-                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body: KernelBody::MatMul { a: av, b: bv } };
+                let k = Kernel {
+                    num_inputs: 2,
+                    out_shape: t.shape().to_vec(),
+                    out_dtype: d,
+                    body: KernelBody::MatMul { a: av, b: bv },
+                };
                 Ok(Lowered::Buf(run(&self.dev, k, vec![a, b])?))
             }
             Prim::Conv(params) => {
                 let (x, w) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
                 let dims = |s: &[usize]| [s[0], s[1], s[2], s[3]];
-                let body = KernelBody::Conv { params, x_shape: dims(ins[0].shape()), w_shape: dims(ins[1].shape()) };
-                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body };
+                let body = KernelBody::Conv {
+                    params,
+                    x_shape: dims(ins[0].shape()),
+                    w_shape: dims(ins[1].shape()),
+                };
+                let k = Kernel {
+                    num_inputs: 2,
+                    out_shape: t.shape().to_vec(),
+                    out_dtype: d,
+                    body,
+                };
                 Ok(Lowered::Buf(run(&self.dev, k, vec![x, w])?))
             }
             Prim::Gather { axis } => {
@@ -323,14 +423,29 @@ impl Scheduler {
                     n_idx: ins[1].numel(),
                     inner: numel(&s[axis + 1..]),
                 };
-                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body };
+                let k = Kernel {
+                    num_inputs: 2,
+                    out_shape: t.shape().to_vec(),
+                    out_dtype: d,
+                    body,
+                };
                 Ok(Lowered::Buf(run(&self.dev, k, vec![x, idx])?))
             }
             Prim::ScatterAdd { axis, size } => {
                 let (u, idx) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
                 let s = ins[0].shape();
-                let body = KernelBody::ScatterAdd { outer: numel(&s[..axis]), n_idx: s[axis], inner: numel(&s[axis + 1..]), axis_len: size };
-                let k = Kernel { num_inputs: 2, out_shape: t.shape().to_vec(), out_dtype: d, body };
+                let body = KernelBody::ScatterAdd {
+                    outer: numel(&s[..axis]),
+                    n_idx: s[axis],
+                    inner: numel(&s[axis + 1..]),
+                    axis_len: size,
+                };
+                let k = Kernel {
+                    num_inputs: 2,
+                    out_shape: t.shape().to_vec(),
+                    out_dtype: d,
+                    body,
+                };
                 Ok(Lowered::Buf(run(&self.dev, k, vec![u, idx])?))
             }
             p => Err(Error::backend("scheduler", format!("no lowering for {}", p.name()))),
@@ -367,7 +482,12 @@ impl Scheduler {
         let b = self.buffer_of(input)?;
         map_views(&leaf(b, &in_shape), &apply)
             .map(Lowered::Lazy)
-            .ok_or_else(|| Error::backend("scheduler", format!("{} not expressible on a contiguous buffer", p.name())))
+            .ok_or_else(|| {
+                Error::backend(
+                    "scheduler",
+                    format!("{} not expressible on a contiguous buffer", p.name()),
+                )
+            })
     }
 }
 
@@ -406,10 +526,16 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
         }
     }
     let target_ids: HashSet<u64> = targets.iter().map(|t| t.id()).collect();
-    let mut s = Scheduler { dev, lowered: HashMap::new() };
+    let mut s = Scheduler {
+        dev,
+        lowered: HashMap::new(),
+    };
     for t in &order {
         if t.device() != s.dev {
-            return Err(Error::invalid("realize", "tensors on different devices realized together"));
+            return Err(Error::invalid(
+                "realize",
+                "tensors on different devices realized together",
+            ));
         }
         let mut low = s.lower(t)?;
         let compute = matches!(t.prim(), Prim::Unary(_) | Prim::Binary(_) | Prim::Where | Prim::Cast(_));

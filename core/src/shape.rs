@@ -10,7 +10,9 @@ pub type Shape = Vec<usize>;
 /// shapes included) are representable.
 pub fn numel_checked(op: &str, shape: &[usize]) -> Result<usize> {
     let too_big = || Error::size(op, format!("shape {shape:?} is too large to index"));
-    let span = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).ok_or_else(too_big))?;
+    let span = shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)).ok_or_else(too_big))?;
     if span > isize::MAX as usize {
         return Err(too_big());
     }
@@ -45,7 +47,10 @@ pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Shape> {
         } else if da == 1 {
             db
         } else {
-            return Err(Error::shape(op, format!("shapes {a:?} and {b:?} are not broadcastable (dim {i}: {da} vs {db})")));
+            return Err(Error::shape(
+                op,
+                format!("shapes {a:?} and {b:?} are not broadcastable (dim {i}: {da} vs {db})"),
+            ));
         };
     }
     Ok(out)

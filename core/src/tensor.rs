@@ -66,18 +66,36 @@ pub fn set_default_device(device: Device) {
 /// The default device, or an error telling the caller how to pick one.
 pub fn default_device() -> Result<Device> {
     DEFAULT_DEVICE.read().ok().and_then(|d| d.clone()).ok_or_else(|| {
-        Error::invalid("device", "no default device set: call set_default_device (e.g. with ferroflow_native::cpu())")
+        Error::invalid(
+            "device",
+            "no default device set: call set_default_device (e.g. with ferroflow_native::cpu())",
+        )
     })
 }
 
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tensor(#{} {} {:?} {} on {})", self.0.id, self.0.prim.name(), self.0.shape, self.0.dtype, self.0.device.name())
+        write!(
+            f,
+            "Tensor(#{} {} {:?} {} on {})",
+            self.0.id,
+            self.0.prim.name(),
+            self.0.shape,
+            self.0.dtype,
+            self.0.device.name()
+        )
     }
 }
 
 impl Tensor {
-    fn make(prim: Prim, inputs: Vec<Tensor>, shape: Shape, dtype: DType, device: Device, buffer: Option<Buffer>) -> Tensor {
+    fn make(
+        prim: Prim,
+        inputs: Vec<Tensor>,
+        shape: Shape,
+        dtype: DType,
+        device: Device,
+        buffer: Option<Buffer>,
+    ) -> Tensor {
         Tensor(Arc::new(Node {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             prim,
@@ -103,23 +121,44 @@ impl Tensor {
         if let Some(t) = inputs.iter().find(|t| t.0.device != device) {
             return Err(Error::invalid(
                 prim.name(),
-                format!("operands live on different devices ({} and {})", device.name(), t.0.device.name()),
+                format!(
+                    "operands live on different devices ({} and {})",
+                    device.name(),
+                    t.0.device.name()
+                ),
             ));
         }
         let sig: Vec<(&[usize], DType)> = inputs.iter().map(|t| (t.0.shape.as_slice(), t.0.dtype)).collect();
         let (shape, dtype) = prim.infer(&sig)?;
-        Ok(Self::make(prim, inputs.iter().map(|t| (*t).clone()).collect(), shape, dtype, device, None))
+        Ok(Self::make(
+            prim,
+            inputs.iter().map(|t| (*t).clone()).collect(),
+            shape,
+            dtype,
+            device,
+            None,
+        ))
     }
 
     /// A tensor from host data on a device; `data.len()` must equal the shape's element count.
     pub fn from_host_on(data: HostData, shape: &[usize], device: &Device) -> Result<Tensor> {
         let n = numel_checked("tensor", shape)?;
         if n != data.len() {
-            return Err(Error::shape("tensor", format!("shape {shape:?} needs {n} values, got {}", data.len())));
+            return Err(Error::shape(
+                "tensor",
+                format!("shape {shape:?} needs {n} values, got {}", data.len()),
+            ));
         }
         let dtype = data.dtype();
         let buf = device.upload(&data)?;
-        Ok(Self::make(Prim::Data, vec![], shape.to_vec(), dtype, device.clone(), Some(buf)))
+        Ok(Self::make(
+            Prim::Data,
+            vec![],
+            shape.to_vec(),
+            dtype,
+            device.clone(),
+            Some(buf),
+        ))
     }
 
     /// A tensor from host data on the default device.
@@ -202,14 +241,25 @@ impl Tensor {
     /// do not flow through it). Realizes first.
     pub fn detach(&self) -> Result<Tensor> {
         self.realize()?;
-        let buf = self.buffer().ok_or_else(|| Error::backend(self.0.device.name(), "realize produced no buffer"))?;
-        Ok(Self::make(Prim::Data, vec![], self.0.shape.clone(), self.0.dtype, self.0.device.clone(), Some(buf)))
+        let buf = self
+            .buffer()
+            .ok_or_else(|| Error::backend(self.0.device.name(), "realize produced no buffer"))?;
+        Ok(Self::make(
+            Prim::Data,
+            vec![],
+            self.0.shape.clone(),
+            self.0.dtype,
+            self.0.device.clone(),
+            Some(buf),
+        ))
     }
 
     /// Copies the values to the host (realizing first).
     pub fn to_host(&self) -> Result<HostData> {
         self.realize()?;
-        let buf = self.buffer().ok_or_else(|| Error::backend(self.0.device.name(), "realize produced no buffer"))?;
+        let buf = self
+            .buffer()
+            .ok_or_else(|| Error::backend(self.0.device.name(), "realize produced no buffer"))?;
         self.0.device.download(&buf)
     }
 
@@ -222,14 +272,20 @@ impl Tensor {
     pub fn to_vec_i32(&self) -> Result<Vec<i32>> {
         match self.to_host()? {
             HostData::I32(v) => Ok(v),
-            d => Err(Error::dtype("dataSync", format!("expected int32, tensor is {}", d.dtype()))),
+            d => Err(Error::dtype(
+                "dataSync",
+                format!("expected int32, tensor is {}", d.dtype()),
+            )),
         }
     }
 
     /// The single value of a one-element tensor, as f32.
     pub fn item(&self) -> Result<f32> {
         if self.numel() != 1 {
-            return Err(Error::shape("item", format!("needs exactly one element, tensor has shape {:?}", self.shape())));
+            return Err(Error::shape(
+                "item",
+                format!("needs exactly one element, tensor has shape {:?}", self.shape()),
+            ));
         }
         Ok(self.to_vec_f32()?.first().copied().unwrap_or(f32::NAN))
     }

@@ -23,10 +23,22 @@ impl std::fmt::Debug for Variable {
 impl Variable {
     /// Creates a variable from `init` (realized and detached from its graph).
     pub fn new(name: impl Into<String>, init: &Tensor, trainable: bool) -> Result<Variable> {
-        Ok(Variable { name: Arc::from(name.into()), trainable, value: Arc::new(Mutex::new(init.detach()?)) })
+        Ok(Variable {
+            name: Arc::from(name.into()),
+            trainable,
+            value: Arc::new(Mutex::new(init.detach()?)),
+        })
     }
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// Identity of the storage slot (shared by clones), for keying optimizer state.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.value) as usize
+    }
+    /// True when both handles refer to the same variable.
+    pub fn ptr_eq(&self, other: &Variable) -> bool {
+        Arc::ptr_eq(&self.value, &other.value)
     }
     pub fn trainable(&self) -> bool {
         self.trainable
@@ -44,7 +56,14 @@ impl Variable {
         if t.shape() != cur.shape() || t.dtype() != cur.dtype() {
             return Err(Error::shape(
                 "assign",
-                format!("variable {} is {:?} {}, got {:?} {}", self.name, cur.shape(), cur.dtype(), t.shape(), t.dtype()),
+                format!(
+                    "variable {} is {:?} {}, got {:?} {}",
+                    self.name,
+                    cur.shape(),
+                    cur.dtype(),
+                    t.shape(),
+                    t.dtype()
+                ),
             ));
         }
         let v = t.detach()?;

@@ -29,7 +29,10 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExprOp {
     /// Masked-out positions read zero (false).
-    Load { src: Source, view: View },
+    Load {
+        src: Source,
+        view: View,
+    },
     Const(Scalar),
     Unary(UnaryOp, usize),
     Binary(BinaryOp, usize, usize),
@@ -68,14 +71,28 @@ pub enum KernelBody {
     /// Input 0 read through `a` ([B, M, K]), input 1 through `b` ([B, K, N]); unmasked views.
     MatMul { a: View, b: View },
     /// Input 0: x, contiguous NHWC `x_shape`; input 1: w, contiguous HWIO `w_shape`.
-    Conv { params: ConvParams, x_shape: [usize; 4], w_shape: [usize; 4] },
+    Conv {
+        params: ConvParams,
+        x_shape: [usize; 4],
+        w_shape: [usize; 4],
+    },
     /// Input 0: x contiguous viewed as [outer, axis_len, inner]; input 1: i32 indices (n_idx).
     /// `out[o, j, i] = x[o, idx[j], i]`, or 0 when `idx[j]` is outside `0..axis_len`.
-    Gather { outer: usize, axis_len: usize, n_idx: usize, inner: usize },
+    Gather {
+        outer: usize,
+        axis_len: usize,
+        n_idx: usize,
+        inner: usize,
+    },
     /// Input 0: updates [outer, n_idx, inner]; input 1: i32 indices (n_idx). Output
     /// [outer, axis_len, inner] zero-filled, then `out[o, idx[j], i] += upd[o, j, i]`;
     /// out-of-range indices are dropped.
-    ScatterAdd { outer: usize, n_idx: usize, inner: usize, axis_len: usize },
+    ScatterAdd {
+        outer: usize,
+        n_idx: usize,
+        inner: usize,
+        axis_len: usize,
+    },
 }
 
 /// A unit of work for a backend: `num_inputs` input buffers -> one output buffer.

@@ -190,7 +190,10 @@ pub enum Prim {
     /// `[0, 1, ..., n-1]` as i32.
     Arange(usize),
     /// Uniform f32 in [0, 1): element i is `uniform_from_bits(rand_bits(seed, i))`, the same on every backend.
-    Rand { seed: u64, shape: Shape },
+    Rand {
+        seed: u64,
+        shape: Shape,
+    },
     Unary(UnaryOp),
     Binary(BinaryOp),
     /// `where(cond: bool, a, b)`, all the same shape.
@@ -198,7 +201,10 @@ pub enum Prim {
     /// Conversion; see [`Scalar::cast`] for the rules.
     Cast(DType),
     /// Reduction over `axes` (sorted, unique), keeping them as size-1 dims.
-    Reduce { op: ReduceOp, axes: Vec<usize> },
+    Reduce {
+        op: ReduceOp,
+        axes: Vec<usize>,
+    },
     /// Same elements, new shape.
     Reshape(Shape),
     /// Output dim i is input dim `perm[i]`.
@@ -208,7 +214,11 @@ pub enum Prim {
     /// Zero-padding (false for bool) of (before, after) per dim.
     Pad(Vec<(usize, usize)>),
     /// Elements `start + i*step` for `i < len` per dim, `step >= 1`.
-    Slice { start: Vec<usize>, len: Vec<usize>, step: Vec<usize> },
+    Slice {
+        start: Vec<usize>,
+        len: Vec<usize>,
+        step: Vec<usize>,
+    },
     /// Reverse the given axes.
     Flip(Vec<usize>),
     /// `[B, M, K] x [B, K, N] -> [B, M, N]` (f32).
@@ -216,10 +226,15 @@ pub enum Prim {
     /// See [`ConvParams`]; inputs x NHWC, w HWIO (f32).
     Conv(ConvParams),
     /// `out[o, j, i] = x[o, idx[j], i]` with `axis` splitting outer/inner; indices out of range give 0.
-    Gather { axis: usize },
+    Gather {
+        axis: usize,
+    },
     /// Inverse of gather: `out[o, idx[j], i] += upd[o, j, i]`, out has `size` along `axis`;
     /// out-of-range indices are dropped.
-    ScatterAdd { axis: usize, size: usize },
+    ScatterAdd {
+        axis: usize,
+        size: usize,
+    },
 }
 
 /// Counter-based random bits: a few rounds of a 32-bit integer mixer keyed by the seed. Written
@@ -288,7 +303,10 @@ impl Prim {
             _ => 1,
         };
         if inputs.len() != arity {
-            return Err(Error::invalid(op, format!("expected {arity} inputs, got {}", inputs.len())));
+            return Err(Error::invalid(
+                op,
+                format!("expected {arity} inputs, got {}", inputs.len()),
+            ));
         }
         let same_shape = |a: &[usize], b: &[usize]| -> Result<()> {
             if a != b {
@@ -297,7 +315,12 @@ impl Prim {
             Ok(())
         };
         let out = match self {
-            Prim::Data => return Err(Error::invalid(op, "data leaves are created with a buffer, not inferred")),
+            Prim::Data => {
+                return Err(Error::invalid(
+                    op,
+                    "data leaves are created with a buffer, not inferred",
+                ))
+            }
             Prim::Const(s) => (vec![], s.dtype()),
             Prim::Arange(n) => (vec![*n], DType::I32),
             Prim::Rand { shape, .. } => {
@@ -355,7 +378,10 @@ impl Prim {
             Prim::Reshape(to) => {
                 let (s, d) = inputs[0];
                 if numel_checked(op, to)? != numel_checked(op, s)? {
-                    return Err(Error::shape(op, format!("cannot reshape {s:?} into {to:?}: element counts differ")));
+                    return Err(Error::shape(
+                        op,
+                        format!("cannot reshape {s:?} into {to:?}: element counts differ"),
+                    ));
                 }
                 (to.clone(), d)
             }
@@ -363,7 +389,10 @@ impl Prim {
                 let (s, d) = inputs[0];
                 let mut seen = vec![false; s.len()];
                 if p.len() != s.len() || p.iter().any(|&i| i >= s.len() || std::mem::replace(&mut seen[i], true)) {
-                    return Err(Error::axis(op, format!("{p:?} is not a permutation of rank {}", s.len())));
+                    return Err(Error::axis(
+                        op,
+                        format!("{p:?} is not a permutation of rank {}", s.len()),
+                    ));
                 }
                 (p.iter().map(|&i| s[i]).collect(), d)
             }
@@ -382,7 +411,11 @@ impl Prim {
                 }
                 let mut o = Vec::with_capacity(s.len());
                 for (&n, &(lo, hi)) in s.iter().zip(p) {
-                    o.push(n.checked_add(lo).and_then(|v| v.checked_add(hi)).ok_or_else(|| Error::size(op, "padding overflows"))?);
+                    o.push(
+                        n.checked_add(lo)
+                            .and_then(|v| v.checked_add(hi))
+                            .ok_or_else(|| Error::size(op, "padding overflows"))?,
+                    );
                 }
                 numel_checked(op, &o)?;
                 (o, d)
@@ -399,10 +432,18 @@ impl Prim {
                     let last = if len[i] == 0 {
                         Some(start[i])
                     } else {
-                        (len[i] - 1).checked_mul(step[i]).and_then(|v| v.checked_add(start[i] + 1))
+                        (len[i] - 1)
+                            .checked_mul(step[i])
+                            .and_then(|v| v.checked_add(start[i] + 1))
                     };
                     if last.is_none_or(|l| l > s[i]) || (len[i] > 0 && start[i] >= s[i]) {
-                        return Err(Error::index(op, format!("slice dim {i} (start {}, len {}, step {}) exceeds size {}", start[i], len[i], step[i], s[i])));
+                        return Err(Error::index(
+                            op,
+                            format!(
+                                "slice dim {i} (start {}, len {}, step {}) exceeds size {}",
+                                start[i], len[i], step[i], s[i]
+                            ),
+                        ));
                     }
                 }
                 (len.clone(), d)
@@ -420,7 +461,10 @@ impl Prim {
                     return Err(Error::dtype(op, format!("expects float32, got {da} and {db}")));
                 }
                 if a.len() != 3 || b.len() != 3 || a[0] != b[0] || a[2] != b[1] {
-                    return Err(Error::shape(op, format!("expects [B,M,K] x [B,K,N], got {a:?} x {b:?}")));
+                    return Err(Error::shape(
+                        op,
+                        format!("expects [B,M,K] x [B,K,N], got {a:?} x {b:?}"),
+                    ));
                 }
                 (vec![a[0], a[1], b[2]], DType::F32)
             }
@@ -430,12 +474,18 @@ impl Prim {
                     return Err(Error::dtype(op, format!("expects float32, got {dx} and {dw}")));
                 }
                 if x.len() != 4 || w.len() != 4 {
-                    return Err(Error::shape(op, format!("expects NHWC input and HWIO filter, got {x:?} and {w:?}")));
+                    return Err(Error::shape(
+                        op,
+                        format!("expects NHWC input and HWIO filter, got {x:?} and {w:?}"),
+                    ));
                 }
                 if p.groups == 0 || x[3] % p.groups != 0 || w[3] % p.groups != 0 || w[2] * p.groups != x[3] {
                     return Err(Error::shape(
                         op,
-                        format!("channels {} / groups {} do not match filter in-channels {} and out-channels {}", x[3], p.groups, w[2], w[3]),
+                        format!(
+                            "channels {} / groups {} do not match filter in-channels {} and out-channels {}",
+                            x[3], p.groups, w[2], w[3]
+                        ),
                     ));
                 }
                 let hw = p.out_spatial(op, [x[1], x[2]], [w[0], w[1]])?;
@@ -447,7 +497,10 @@ impl Prim {
                     return Err(Error::dtype(op, format!("indices must be int32, got {di}")));
                 }
                 if *axis >= x.len() {
-                    return Err(Error::axis(op, format!("axis {axis} out of range for rank {}", x.len())));
+                    return Err(Error::axis(
+                        op,
+                        format!("axis {axis} out of range for rank {}", x.len()),
+                    ));
                 }
                 let mut o = x[..*axis].to_vec();
                 o.extend_from_slice(idx);
@@ -461,7 +514,10 @@ impl Prim {
                     return Err(Error::dtype(op, format!("indices must be 1-D int32, got {di} {idx:?}")));
                 }
                 if *axis >= u.len() || u[*axis] != idx[0] {
-                    return Err(Error::shape(op, format!("updates {u:?} do not match {} indices on axis {axis}", idx[0])));
+                    return Err(Error::shape(
+                        op,
+                        format!("updates {u:?} do not match {} indices on axis {axis}", idx[0]),
+                    ));
                 }
                 let mut o = u.to_vec();
                 o[*axis] = *size;

@@ -18,7 +18,12 @@ pub struct View {
 impl View {
     /// Row-major view of a whole buffer.
     pub fn contiguous(shape: &[usize]) -> View {
-        View { shape: shape.to_vec(), strides: contiguous_strides(shape), offset: 0, mask: None }
+        View {
+            shape: shape.to_vec(),
+            strides: contiguous_strides(shape),
+            offset: 0,
+            mask: None,
+        }
     }
 
     /// True when element i reads source[i] for every i.
@@ -37,7 +42,14 @@ impl View {
                 return None;
             }
         }
-        Some(self.offset + idx.iter().zip(&self.strides).map(|(&i, &s)| i as isize * s).sum::<isize>())
+        Some(
+            self.offset
+                + idx
+                    .iter()
+                    .zip(&self.strides)
+                    .map(|(&i, &s)| i as isize * s)
+                    .sum::<isize>(),
+        )
     }
 
     pub fn permute(&self, perm: &[usize]) -> View {
@@ -75,7 +87,13 @@ impl View {
             v.shape[d] = len[d];
             if let Some(m) = &mut v.mask {
                 let (lo, hi) = m[d];
-                let first = |b: usize| if b > start[d] { (b - start[d]).div_ceil(step[d]) } else { 0 };
+                let first = |b: usize| {
+                    if b > start[d] {
+                        (b - start[d]).div_ceil(step[d])
+                    } else {
+                        0
+                    }
+                };
                 m[d] = (first(lo).min(len[d]), first(hi).min(len[d]));
             }
         }
@@ -100,7 +118,10 @@ impl View {
 
     /// Zero padding of (before, after) per dim.
     pub fn pad(&self, pads: &[(usize, usize)]) -> View {
-        let mut mask = self.mask.clone().unwrap_or_else(|| self.shape.iter().map(|&n| (0, n)).collect());
+        let mut mask = self
+            .mask
+            .clone()
+            .unwrap_or_else(|| self.shape.iter().map(|&n| (0, n)).collect());
         let mut v = self.clone();
         for (d, &(lo, hi)) in pads.iter().enumerate() {
             v.offset -= lo as isize * self.strides[d];
@@ -129,7 +150,12 @@ impl View {
             }
             // A size-1 dim whose mask excludes its only element makes everything invalid.
             let all_invalid = (0..self.shape.len()).any(|d| mask[d].0 >= mask[d].1);
-            let mut v = View { shape: to.to_vec(), strides: vec![0; to.len()], offset: self.offset, mask: Some(vec![(0, 1); to.len()]) };
+            let mut v = View {
+                shape: to.to_vec(),
+                strides: vec![0; to.len()],
+                offset: self.offset,
+                mask: Some(vec![(0, 1); to.len()]),
+            };
             for (&a, &b) in keep.iter().zip(&new_keep) {
                 v.strides[b] = self.strides[a];
                 if let Some(m) = &mut v.mask {
@@ -142,7 +168,13 @@ impl View {
             return Some(v.simplify_mask());
         }
         // No mask: merge/split runs of dims whose strides chain (NumPy's no-copy reshape).
-        let old: Vec<(usize, isize)> = self.shape.iter().copied().zip(self.strides.iter().copied()).filter(|&(n, _)| n != 1).collect();
+        let old: Vec<(usize, isize)> = self
+            .shape
+            .iter()
+            .copied()
+            .zip(self.strides.iter().copied())
+            .filter(|&(n, _)| n != 1)
+            .collect();
         let new_dims: Vec<usize> = to.iter().copied().filter(|&n| n != 1).collect();
         let mut new_strides = vec![0isize; new_dims.len()];
         let (mut oi, mut ni) = (0usize, 0usize);
@@ -175,7 +207,12 @@ impl View {
         for &n in to {
             strides.push(if n == 1 { 0 } else { it.next()? });
         }
-        Some(View { shape: to.to_vec(), strides, offset: self.offset, mask: None })
+        Some(View {
+            shape: to.to_vec(),
+            strides,
+            offset: self.offset,
+            mask: None,
+        })
     }
 
     /// Drops a mask that excludes nothing.
@@ -218,7 +255,10 @@ mod tests {
     #[test]
     fn permute_then_reshape_fails_but_contiguous_reshape_works() {
         let v = View::contiguous(&[2, 3]);
-        assert_eq!(gather(&v.reshape(&[3, 2]).unwrap(), &[1, 2, 3, 4, 5, 6]), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            gather(&v.reshape(&[3, 2]).unwrap(), &[1, 2, 3, 4, 5, 6]),
+            vec![1, 2, 3, 4, 5, 6]
+        );
         let t = v.permute(&[1, 0]);
         assert_eq!(gather(&t, &[1, 2, 3, 4, 5, 6]), vec![1, 4, 2, 5, 3, 6]);
         assert!(t.reshape(&[6]).is_none());
@@ -232,7 +272,10 @@ mod tests {
         assert_eq!(gather(&v.flip(&[0]), &[1, 2, 3]), vec![0, 3, 2, 1, 0, 0]);
         assert_eq!(gather(&v.slice(&[1], &[3], &[2]), &[1, 2, 3]), vec![0, 2, 0]);
         // A size-1 dim that is masked out stays masked out when broadcast and reshaped.
-        let e = View::contiguous(&[1]).pad(&[(1, 0)]).slice(&[0], &[1], &[1]).expand(&[3]);
+        let e = View::contiguous(&[1])
+            .pad(&[(1, 0)])
+            .slice(&[0], &[1], &[1])
+            .expand(&[3]);
         assert_eq!(gather(&e, &[7]), vec![0, 0, 0]);
         assert_eq!(gather(&e.reshape(&[3, 1]).unwrap(), &[7]), vec![0, 0, 0]);
     }

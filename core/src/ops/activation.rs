@@ -64,7 +64,8 @@ impl Tensor {
     /// Exact GELU: `x * Phi(x)`.
     pub fn gelu(&self) -> Result<Tensor> {
         let x = float("gelu", self)?;
-        x.mul(&x.mul(std::f32::consts::FRAC_1_SQRT_2)?.erf()?.add(1.0f32)?)?.mul(0.5f32)
+        x.mul(&x.mul(std::f32::consts::FRAC_1_SQRT_2)?.erf()?.add(1.0f32)?)?
+            .mul(0.5f32)
     }
     /// `x * sigmoid(x)` (also called SiLU).
     pub fn swish(&self) -> Result<Tensor> {

@@ -30,22 +30,41 @@ pub struct Conv2dOptions {
 
 impl Default for Conv2dOptions {
     fn default() -> Self {
-        Conv2dOptions { strides: [1, 1], padding: Padding::Valid, dilations: [1, 1], groups: 1 }
+        Conv2dOptions {
+            strides: [1, 1],
+            padding: Padding::Valid,
+            dilations: [1, 1],
+            groups: 1,
+        }
     }
 }
 
 impl Conv2dOptions {
     pub fn new(strides: [usize; 2], padding: Padding) -> Self {
-        Conv2dOptions { strides, padding, ..Default::default() }
+        Conv2dOptions {
+            strides,
+            padding,
+            ..Default::default()
+        }
     }
 }
 
 /// (before, after) padding per spatial dim for an input extent, window and stride.
-fn resolve_padding(op: &str, padding: Padding, in_hw: [usize; 2], k_hw: [usize; 2], strides: [usize; 2], dil: [usize; 2]) -> Result<[(isize, isize); 2]> {
+fn resolve_padding(
+    op: &str,
+    padding: Padding,
+    in_hw: [usize; 2],
+    k_hw: [usize; 2],
+    strides: [usize; 2],
+    dil: [usize; 2],
+) -> Result<[(isize, isize); 2]> {
     let mut out = [(0, 0); 2];
     for d in 0..2 {
         if strides[d] == 0 || dil[d] == 0 {
-            return Err(Error::invalid(op, format!("strides {strides:?} and dilations {dil:?} must be >= 1")));
+            return Err(Error::invalid(
+                op,
+                format!("strides {strides:?} and dilations {dil:?} must be >= 1"),
+            ));
         }
         out[d] = match padding {
             Padding::Valid => (0, 0),
@@ -54,10 +73,18 @@ fn resolve_padding(op: &str, padding: Padding, in_hw: [usize; 2], k_hw: [usize; 
                 (conv(p[d][0])?, conv(p[d][1])?)
             }
             Padding::Same => {
-                let too_big = || Error::size(op, format!("window {k_hw:?} x dilation {dil:?} / stride {strides:?} overflow"));
+                let too_big = || {
+                    Error::size(
+                        op,
+                        format!("window {k_hw:?} x dilation {dil:?} / stride {strides:?} overflow"),
+                    )
+                };
                 let k = (k_hw[d].max(1) - 1).checked_mul(dil[d]).ok_or_else(too_big)? + 1;
                 let o = in_hw[d].div_ceil(strides[d]);
-                let span = (o.max(1) - 1).checked_mul(strides[d]).and_then(|v| v.checked_add(k)).ok_or_else(too_big)?;
+                let span = (o.max(1) - 1)
+                    .checked_mul(strides[d])
+                    .and_then(|v| v.checked_add(k))
+                    .ok_or_else(too_big)?;
                 let total = span.saturating_sub(in_hw[d]);
                 let conv = |v: usize| isize::try_from(v).map_err(|_| too_big());
                 (conv(total / 2)?, conv(total - total / 2)?)
@@ -69,7 +96,10 @@ fn resolve_padding(op: &str, padding: Padding, in_hw: [usize; 2], k_hw: [usize; 
 
 fn check_rank4(op: &str, what: &str, t: &Tensor) -> Result<()> {
     if t.rank() != 4 {
-        return Err(Error::shape(op, format!("{what} must be rank 4, got shape {:?}", t.shape())));
+        return Err(Error::shape(
+            op,
+            format!("{what} must be rank 4, got shape {:?}", t.shape()),
+        ));
     }
     if t.dtype() != DType::F32 {
         return Err(Error::dtype(op, format!("{what} must be float32, got {}", t.dtype())));
@@ -89,26 +119,62 @@ impl Tensor {
                 format!("input channels {} must equal filter in-channels {} x groups {} (filter out-channels {} divisible by groups)", xs[3], ws[2], opts.groups, ws[3]),
             ));
         }
-        let padding = resolve_padding("conv2d", opts.padding, [xs[1], xs[2]], [ws[0], ws[1]], opts.strides, opts.dilations)?;
-        let p = ConvParams { stride: opts.strides, padding, lhs_dilation: [1, 1], rhs_dilation: opts.dilations, groups: opts.groups };
+        let padding = resolve_padding(
+            "conv2d",
+            opts.padding,
+            [xs[1], xs[2]],
+            [ws[0], ws[1]],
+            opts.strides,
+            opts.dilations,
+        )?;
+        let p = ConvParams {
+            stride: opts.strides,
+            padding,
+            lhs_dilation: [1, 1],
+            rhs_dilation: opts.dilations,
+            groups: opts.groups,
+        };
         prim::conv(self, filter, p)
     }
 
     /// Depthwise convolution: filter `[KH, KW, C, multiplier]`, output channels `C * multiplier`.
-    pub fn depthwise_conv2d(&self, filter: &Tensor, strides: [usize; 2], padding: Padding, dilations: [usize; 2]) -> Result<Tensor> {
+    pub fn depthwise_conv2d(
+        &self,
+        filter: &Tensor,
+        strides: [usize; 2],
+        padding: Padding,
+        dilations: [usize; 2],
+    ) -> Result<Tensor> {
         check_rank4("depthwiseConv2d", "input", self)?;
         check_rank4("depthwiseConv2d", "filter", filter)?;
         let (c, ws) = (self.shape()[3], filter.shape());
         if ws[2] != c {
-            return Err(Error::shape("depthwiseConv2d", format!("filter in-channels {} != input channels {c}", ws[2])));
+            return Err(Error::shape(
+                "depthwiseConv2d",
+                format!("filter in-channels {} != input channels {c}", ws[2]),
+            ));
         }
         let f = prim::reshape(filter, &[ws[0], ws[1], 1, c * ws[3]])?;
-        self.conv2d(&f, Conv2dOptions { strides, padding, dilations, groups: c.max(1) })
+        self.conv2d(
+            &f,
+            Conv2dOptions {
+                strides,
+                padding,
+                dilations,
+                groups: c.max(1),
+            },
+        )
     }
 
     /// Transposed convolution (the gradient of `conv2d` with respect to its input): input
     /// `[N, H, W, inC]`, filter `[KH, KW, outC, inC]`, producing `output_shape` `[N, OH, OW, outC]`.
-    pub fn conv2d_transpose(&self, filter: &Tensor, output_shape: [usize; 4], strides: [usize; 2], padding: Padding) -> Result<Tensor> {
+    pub fn conv2d_transpose(
+        &self,
+        filter: &Tensor,
+        output_shape: [usize; 4],
+        strides: [usize; 2],
+        padding: Padding,
+    ) -> Result<Tensor> {
         check_rank4("conv2dTranspose", "input", self)?;
         check_rank4("conv2dTranspose", "filter", filter)?;
         let (xs, ws) = (self.shape(), filter.shape());
@@ -118,34 +184,72 @@ impl Tensor {
                 format!("input {xs:?}, filter {ws:?} and output shape {output_shape:?} are inconsistent"),
             ));
         }
-        let pad = resolve_padding("conv2dTranspose", padding, [output_shape[1], output_shape[2]], [ws[0], ws[1]], strides, [1, 1])?;
-        let p = ConvParams { stride: strides, padding: pad, lhs_dilation: [1, 1], rhs_dilation: [1, 1], groups: 1 };
+        let pad = resolve_padding(
+            "conv2dTranspose",
+            padding,
+            [output_shape[1], output_shape[2]],
+            [ws[0], ws[1]],
+            strides,
+            [1, 1],
+        )?;
+        let p = ConvParams {
+            stride: strides,
+            padding: pad,
+            lhs_dilation: [1, 1],
+            rhs_dilation: [1, 1],
+            groups: 1,
+        };
         let fwd = p.out_spatial("conv2dTranspose", [output_shape[1], output_shape[2]], [ws[0], ws[1]])?;
         if fwd != [xs[1], xs[2]] {
             return Err(Error::shape(
                 "conv2dTranspose",
-                format!("output shape {output_shape:?} would convolve to {fwd:?}, not the input's {:?}", [xs[1], xs[2]]),
+                format!(
+                    "output shape {output_shape:?} would convolve to {fwd:?}, not the input's {:?}",
+                    [xs[1], xs[2]]
+                ),
             ));
         }
         crate::autograd::conv_grad_input(self, &output_shape, filter, &p)
     }
 
     /// Max (or sum) over each pooling window, padding with `pad_value`: `[N, OH, OW, C]`.
-    fn pool_reduce(&self, op: &str, k: [usize; 2], strides: [usize; 2], padding: Padding, pad_value: f32, is_max: bool) -> Result<Tensor> {
+    fn pool_reduce(
+        &self,
+        op: &str,
+        k: [usize; 2],
+        strides: [usize; 2],
+        padding: Padding,
+        pad_value: f32,
+        is_max: bool,
+    ) -> Result<Tensor> {
         check_rank4(op, "input", self)?;
         if k.contains(&0) {
             return Err(Error::invalid(op, format!("window {k:?} must be >= 1")));
         }
         let xs = self.shape().to_vec();
         let pads = resolve_padding(op, padding, [xs[1], xs[2]], k, strides, [1, 1])?;
-        let x = self.pad(&[(0, 0), (pads[0].0 as usize, pads[0].1 as usize), (pads[1].0 as usize, pads[1].1 as usize), (0, 0)], pad_value)?;
+        let x = self.pad(
+            &[
+                (0, 0),
+                (pads[0].0 as usize, pads[0].1 as usize),
+                (pads[1].0 as usize, pads[1].1 as usize),
+                (0, 0),
+            ],
+            pad_value,
+        )?;
         let (hp, wp) = (x.shape()[1], x.shape()[2]);
         if hp < k[0] || wp < k[1] {
-            return Err(Error::shape(op, format!("window {k:?} larger than padded input {:?}", [hp, wp])));
+            return Err(Error::shape(
+                op,
+                format!("window {k:?} larger than padded input {:?}", [hp, wp]),
+            ));
         }
         let (oh, ow) = ((hp - k[0]) / strides[0] + 1, (wp - k[1]) / strides[1] + 1);
         if k.iter().any(|&n| n > MAX_POOL_TAPS) {
-            return Err(Error::size(op, format!("window {k:?} exceeds {MAX_POOL_TAPS} taps per dim")));
+            return Err(Error::size(
+                op,
+                format!("window {k:?} exceeds {MAX_POOL_TAPS} taps per dim"),
+            ));
         }
         // Separable: pool rows (k0 strided slices), then columns (k1 slices); k0 + k1 taps.
         let mut rows = vec![];
@@ -154,7 +258,11 @@ impl Tensor {
             rows.push(s.expand_dims(4)?);
         }
         let rows = crate::ops::movement::concat(&rows, 4)?;
-        let rows = if is_max { rows.max(&[4], false)? } else { rows.sum(&[4], false)? };
+        let rows = if is_max {
+            rows.max(&[4], false)?
+        } else {
+            rows.sum(&[4], false)?
+        };
         let mut cols = vec![];
         for j in 0..k[1] {
             let s = prim::slice(&rows, &[0, 0, j, 0], &[xs[0], oh, ow, xs[3]], &[1, 1, strides[1], 1])?;
@@ -172,8 +280,18 @@ impl Tensor {
     pub fn max_pool(&self, window: [usize; 2], strides: [usize; 2], padding: Padding) -> Result<Tensor> {
         let xs = self.shape();
         // Non-overlapping windows that tile the input exactly: a reshape and one reduction.
-        if window == strides && padding == Padding::Valid && xs.len() == 4 && xs[1] % window[0] == 0 && xs[2] % window[1] == 0 && window[0] > 0 && window[1] > 0 {
-            let r = prim::reshape(self, &[xs[0], xs[1] / window[0], window[0], xs[2] / window[1], window[1], xs[3]])?;
+        if window == strides
+            && padding == Padding::Valid
+            && xs.len() == 4
+            && xs[1] % window[0] == 0
+            && xs[2] % window[1] == 0
+            && window[0] > 0
+            && window[1] > 0
+        {
+            let r = prim::reshape(
+                self,
+                &[xs[0], xs[1] / window[0], window[0], xs[2] / window[1], window[1], xs[3]],
+            )?;
             let m = prim::reduce(&r, ReduceOp::Max, &[2, 4])?;
             return prim::reshape(&m, &[xs[0], xs[1] / window[0], xs[2] / window[1], xs[3]]);
         }

@@ -8,7 +8,7 @@ use crate::device::Device;
 use crate::dtype::{DType, HostData, Scalar};
 use crate::ir::Prim;
 use crate::ops::{elementwise::where_, prim};
-use crate::shape::{numel_checked, normalize_axis};
+use crate::shape::{normalize_axis, numel_checked};
 use crate::tensor::Tensor;
 use crate::{Error, Result};
 
@@ -48,7 +48,10 @@ impl Tensor {
     /// One-hot encoding of int32 indices along a new last axis (out-of-range indices give all `off`).
     pub fn one_hot(&self, depth: usize, on: f32, off: f32) -> Result<Tensor> {
         if self.dtype() != DType::I32 {
-            return Err(Error::dtype("oneHot", format!("indices must be int32, got {}", self.dtype())));
+            return Err(Error::dtype(
+                "oneHot",
+                format!("indices must be int32, got {}", self.dtype()),
+            ));
         }
         let mut s = self.shape().to_vec();
         s.push(1);
@@ -59,14 +62,21 @@ impl Tensor {
         rs.push(depth);
         let r = prim::expand(&prim::reshape(&arange(&self.device(), depth)?, &rs)?, &full)?;
         let dev = self.device();
-        where_(&idx.equal(&r)?, &Tensor::scalar_on(on, &dev), &Tensor::scalar_on(off, &dev))
+        where_(
+            &idx.equal(&r)?,
+            &Tensor::scalar_on(on, &dev),
+            &Tensor::scalar_on(off, &dev),
+        )
     }
 }
 
 /// Evenly spaced values in `[start, stop)` with `step` (TF.js `range`).
 pub fn range(dev: &Device, start: f32, stop: f32, step: f32, dtype: DType) -> Result<Tensor> {
     if step == 0.0 || !step.is_finite() || !start.is_finite() || !stop.is_finite() {
-        return Err(Error::invalid("range", format!("invalid start {start}, stop {stop}, step {step}")));
+        return Err(Error::invalid(
+            "range",
+            format!("invalid start {start}, stop {stop}, step {step}"),
+        ));
     }
     let n = ((stop - start) / step).ceil().max(0.0) as usize;
     let i = arange(dev, n)?.cast(DType::F32)?;
@@ -78,7 +88,11 @@ pub fn linspace(dev: &Device, start: f32, stop: f32, num: usize) -> Result<Tenso
     if num == 0 {
         return Err(Error::invalid("linspace", "num must be >= 1"));
     }
-    let step = if num > 1 { (stop - start) / (num - 1) as f32 } else { 0.0 };
+    let step = if num > 1 {
+        (stop - start) / (num - 1) as f32
+    } else {
+        0.0
+    };
     arange(dev, num)?.cast(DType::F32)?.mul(step)?.add(start)
 }
 
@@ -97,7 +111,14 @@ pub fn next_seed() -> u64 {
 }
 
 fn rand(dev: &Device, shape: &[usize], seed: u64) -> Result<Tensor> {
-    Tensor::apply_on(Prim::Rand { seed, shape: shape.to_vec() }, &[], dev.clone())
+    Tensor::apply_on(
+        Prim::Rand {
+            seed,
+            shape: shape.to_vec(),
+        },
+        &[],
+        dev.clone(),
+    )
 }
 
 /// Uniform values in `[lo, hi)`.

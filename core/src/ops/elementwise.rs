@@ -55,12 +55,18 @@ pub fn broadcast_to_shape(op: &str, x: &Tensor, shape: &[usize]) -> Result<Tenso
         return Ok(x.clone());
     }
     if x.rank() > shape.len() {
-        return Err(Error::shape(op, format!("cannot broadcast {:?} to {shape:?}", x.shape())));
+        return Err(Error::shape(
+            op,
+            format!("cannot broadcast {:?} to {shape:?}", x.shape()),
+        ));
     }
     let mut s = vec![1; shape.len() - x.rank()];
     s.extend_from_slice(x.shape());
     if s.iter().zip(shape).any(|(&a, &b)| a != b && a != 1) {
-        return Err(Error::shape(op, format!("cannot broadcast {:?} to {shape:?}", x.shape())));
+        return Err(Error::shape(
+            op,
+            format!("cannot broadcast {:?} to {shape:?}", x.shape()),
+        ));
     }
     prim::expand(&prim::reshape(x, &s)?, shape)
 }
@@ -77,7 +83,10 @@ pub fn align(op: &str, a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)> {
 /// `where(cond, a, b)` with broadcasting of all three.
 pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if cond.dtype() != DType::Bool {
-        return Err(Error::dtype("where", format!("condition must be bool, got {}", cond.dtype())));
+        return Err(Error::dtype(
+            "where",
+            format!("condition must be bool, got {}", cond.dtype()),
+        ));
     }
     let (a, b) = align("where", a, b)?;
     let shape = broadcast_shapes("where", cond.shape(), a.shape())?;
@@ -192,7 +201,10 @@ impl Tensor {
     fn logical(&self, other: impl IntoOperand, op: B, name: &str) -> Result<Tensor> {
         let other = other.into_operand(self);
         if self.dtype() != DType::Bool || other.dtype() != DType::Bool {
-            return Err(Error::dtype(name, format!("expects bool operands, got {} and {}", self.dtype(), other.dtype())));
+            return Err(Error::dtype(
+                name,
+                format!("expects bool operands, got {} and {}", self.dtype(), other.dtype()),
+            ));
         }
         let (a, b) = align(name, self, &other)?;
         prim::binary(&a, &b, op)
@@ -205,11 +217,15 @@ impl Tensor {
     }
     pub fn logical_xor(&self, other: impl IntoOperand) -> Result<Tensor> {
         let other = other.into_operand(self);
-        self.logical_or(&other)?.logical_and(&self.logical_and(&other)?.logical_not()?)
+        self.logical_or(&other)?
+            .logical_and(&self.logical_and(&other)?.logical_not()?)
     }
     pub fn logical_not(&self) -> Result<Tensor> {
         if self.dtype() != DType::Bool {
-            return Err(Error::dtype("logicalNot", format!("expects bool, got {}", self.dtype())));
+            return Err(Error::dtype(
+                "logicalNot",
+                format!("expects bool, got {}", self.dtype()),
+            ));
         }
         prim::unary(self, U::Not)
     }

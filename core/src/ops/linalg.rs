@@ -11,10 +11,20 @@ impl Tensor {
     /// transposes of the last two dims (TF.js `matMul`).
     pub fn matmul(&self, other: &Tensor, transpose_a: bool, transpose_b: bool) -> Result<Tensor> {
         if self.rank() < 2 || other.rank() < 2 {
-            return Err(Error::shape("matMul", format!("operands must have rank >= 2, got {:?} and {:?}", self.shape(), other.shape())));
+            return Err(Error::shape(
+                "matMul",
+                format!(
+                    "operands must have rank >= 2, got {:?} and {:?}",
+                    self.shape(),
+                    other.shape()
+                ),
+            ));
         }
         if self.dtype() != DType::F32 || other.dtype() != DType::F32 {
-            return Err(Error::dtype("matMul", format!("expects float32, got {} and {}", self.dtype(), other.dtype())));
+            return Err(Error::dtype(
+                "matMul",
+                format!("expects float32, got {} and {}", self.dtype(), other.dtype()),
+            ));
         }
         let swap = |t: &Tensor, tr: bool| -> Result<Tensor> {
             if !tr {
@@ -29,7 +39,14 @@ impl Tensor {
         let (m, k) = (a.shape()[ra - 2], a.shape()[ra - 1]);
         let (k2, n) = (b.shape()[rb - 2], b.shape()[rb - 1]);
         if k != k2 {
-            return Err(Error::shape("matMul", format!("inner dimensions differ: {:?} x {:?} (after transposes)", a.shape(), b.shape())));
+            return Err(Error::shape(
+                "matMul",
+                format!(
+                    "inner dimensions differ: {:?} x {:?} (after transposes)",
+                    a.shape(),
+                    b.shape()
+                ),
+            ));
         }
         let batch = broadcast_shapes("matMul", &a.shape()[..ra - 2], &b.shape()[..rb - 2])?;
         let bn = numel(&batch);
@@ -51,7 +68,10 @@ impl Tensor {
             (1, 2) => self.expand_dims(0)?.matmul(other, false, false)?.squeeze(&[0]),
             (2, 1) => self.matmul(&other.expand_dims(1)?, false, false)?.squeeze(&[1]),
             (2, 2) => self.matmul(other, false, false),
-            (a, b) => Err(Error::shape("dot", format!("expects rank 1 or 2 operands, got ranks {a} and {b}"))),
+            (a, b) => Err(Error::shape(
+                "dot",
+                format!("expects rank 1 or 2 operands, got ranks {a} and {b}"),
+            )),
         }
     }
     /// Outer product of two vectors.

@@ -8,7 +8,10 @@ use crate::{Error, Result};
 
 fn same_shape(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
     if a.shape() != b.shape() {
-        return Err(Error::shape(op, format!("labels shape {:?} != predictions shape {:?}", a.shape(), b.shape())));
+        return Err(Error::shape(
+            op,
+            format!("labels shape {:?} != predictions shape {:?}", a.shape(), b.shape()),
+        ));
     }
     Ok(())
 }
@@ -21,13 +24,24 @@ pub fn softmax_cross_entropy(labels: &Tensor, logits: &Tensor, label_smoothing: 
         let k = *logits.shape().last().unwrap_or(&1) as f32;
         l = l.mul(1.0 - label_smoothing)?.add(label_smoothing / k)?;
     }
-    l.mul(&logits.log_softmax(-1)?)?.sum(&[-1], false)?.neg()?.mean(&[], false)
+    l.mul(&logits.log_softmax(-1)?)?
+        .sum(&[-1], false)?
+        .neg()?
+        .mean(&[], false)
 }
 
 /// Softmax cross-entropy with int32 class labels `[batch]` against logits `[batch, classes]`.
 pub fn sparse_softmax_cross_entropy(labels: &Tensor, logits: &Tensor) -> Result<Tensor> {
     if labels.dtype() != DType::I32 || logits.rank() != 2 || labels.shape() != [logits.shape()[0]] {
-        return Err(Error::shape("sparseSoftmaxCrossEntropy", format!("labels {:?} {} vs logits {:?}", labels.shape(), labels.dtype(), logits.shape())));
+        return Err(Error::shape(
+            "sparseSoftmaxCrossEntropy",
+            format!(
+                "labels {:?} {} vs logits {:?}",
+                labels.shape(),
+                labels.dtype(),
+                logits.shape()
+            ),
+        ));
     }
     softmax_cross_entropy(&labels.one_hot(logits.shape()[1], 1.0, 0.0)?, logits, 0.0)
 }
@@ -37,7 +51,10 @@ pub fn sigmoid_cross_entropy(labels: &Tensor, logits: &Tensor) -> Result<Tensor>
     same_shape("sigmoidCrossEntropy", labels, logits)?;
     let z = labels.cast(DType::F32)?;
     let x = logits;
-    x.relu()?.sub(&x.mul(&z)?)?.add(&x.abs()?.neg()?.exp()?.log1p()?)?.mean(&[], false)
+    x.relu()?
+        .sub(&x.mul(&z)?)?
+        .add(&x.abs()?.neg()?.exp()?.log1p()?)?
+        .mean(&[], false)
 }
 
 pub fn mean_squared_error(labels: &Tensor, predictions: &Tensor) -> Result<Tensor> {
@@ -63,7 +80,10 @@ pub fn log_loss(labels: &Tensor, predictions: &Tensor, epsilon: f32) -> Result<T
     same_shape("logLoss", labels, predictions)?;
     let l = labels.cast(DType::F32)?;
     let a = l.mul(&predictions.add(epsilon)?.log()?)?;
-    let b = l.neg()?.add(1.0f32)?.mul(&predictions.neg()?.add(1.0 + epsilon)?.log()?)?;
+    let b = l
+        .neg()?
+        .add(1.0f32)?
+        .mul(&predictions.neg()?.add(1.0 + epsilon)?.log()?)?;
     a.add(&b)?.neg()?.mean(&[], false)
 }
 
@@ -77,5 +97,10 @@ pub fn hinge_loss(labels: &Tensor, predictions: &Tensor) -> Result<Tensor> {
 /// `1 - sum(l * p, axis)` averaged (inputs assumed unit-normalized, as TF).
 pub fn cosine_distance(labels: &Tensor, predictions: &Tensor, axis: isize) -> Result<Tensor> {
     same_shape("cosineDistance", labels, predictions)?;
-    labels.mul(predictions)?.sum(&[axis], false)?.neg()?.add(1.0f32)?.mean(&[], false)
+    labels
+        .mul(predictions)?
+        .sum(&[axis], false)?
+        .neg()?
+        .add(1.0f32)?
+        .mean(&[], false)
 }

@@ -23,7 +23,13 @@ pub fn cast(x: &Tensor, to: DType) -> Result<Tensor> {
 }
 /// Reduction keeping the reduced axes (sorted, unique) as size 1.
 pub fn reduce(x: &Tensor, op: ReduceOp, axes: &[usize]) -> Result<Tensor> {
-    Tensor::apply(Prim::Reduce { op, axes: axes.to_vec() }, &[x])
+    Tensor::apply(
+        Prim::Reduce {
+            op,
+            axes: axes.to_vec(),
+        },
+        &[x],
+    )
 }
 pub fn reshape(x: &Tensor, to: &[usize]) -> Result<Tensor> {
     if x.shape() == to {
@@ -54,7 +60,14 @@ pub fn slice(x: &Tensor, start: &[usize], len: &[usize], step: &[usize]) -> Resu
     if start.iter().all(|&s| s == 0) && len == x.shape() && step.iter().all(|&s| s == 1) && start.len() == x.rank() {
         return Ok(x.clone());
     }
-    Tensor::apply(Prim::Slice { start: start.to_vec(), len: len.to_vec(), step: step.to_vec() }, &[x])
+    Tensor::apply(
+        Prim::Slice {
+            start: start.to_vec(),
+            len: len.to_vec(),
+            step: step.to_vec(),
+        },
+        &[x],
+    )
 }
 pub fn flip(x: &Tensor, axes: &[usize]) -> Result<Tensor> {
     if axes.is_empty() {

@@ -14,7 +14,10 @@ impl Tensor {
         if keep_dims {
             return Ok(r);
         }
-        let shape: Vec<usize> = (0..self.rank()).filter(|d| !ax.contains(d)).map(|d| self.shape()[d]).collect();
+        let shape: Vec<usize> = (0..self.rank())
+            .filter(|d| !ax.contains(d))
+            .map(|d| self.shape()[d])
+            .collect();
         prim::reshape(&r, &shape)
     }
     fn numeric(&self, name: &str) -> Result<Tensor> {
@@ -31,7 +34,8 @@ impl Tensor {
     }
     /// Product over `axes`.
     pub fn prod(&self, axes: &[isize], keep_dims: bool) -> Result<Tensor> {
-        self.numeric("prod")?.reduce_with(ReduceOp::Prod, "prod", axes, keep_dims)
+        self.numeric("prod")?
+            .reduce_with(ReduceOp::Prod, "prod", axes, keep_dims)
     }
     /// Maximum over `axes`.
     pub fn max(&self, axes: &[isize], keep_dims: bool) -> Result<Tensor> {
@@ -57,11 +61,13 @@ impl Tensor {
     }
     /// True where any element along `axes` is true.
     pub fn any(&self, axes: &[isize], keep_dims: bool) -> Result<Tensor> {
-        self.cast(DType::Bool)?.reduce_with(ReduceOp::Max, "any", axes, keep_dims)
+        self.cast(DType::Bool)?
+            .reduce_with(ReduceOp::Max, "any", axes, keep_dims)
     }
     /// True where every element along `axes` is true.
     pub fn all(&self, axes: &[isize], keep_dims: bool) -> Result<Tensor> {
-        self.cast(DType::Bool)?.reduce_with(ReduceOp::Min, "all", axes, keep_dims)
+        self.cast(DType::Bool)?
+            .reduce_with(ReduceOp::Min, "all", axes, keep_dims)
     }
     /// `log(sum(exp(x)))`, computed stably.
     pub fn log_sum_exp(&self, axes: &[isize], keep_dims: bool) -> Result<Tensor> {
@@ -74,7 +80,10 @@ impl Tensor {
             return Ok(s);
         }
         let ax = normalize_axes("logSumExp", axes, self.rank())?;
-        let shape: Vec<usize> = (0..self.rank()).filter(|d| !ax.contains(d)).map(|d| self.shape()[d]).collect();
+        let shape: Vec<usize> = (0..self.rank())
+            .filter(|d| !ax.contains(d))
+            .map(|d| self.shape()[d])
+            .collect();
         s.reshape(&shape.iter().map(|&v| v as isize).collect::<Vec<_>>())
     }
     /// Index of the maximum along `axis` (first one on ties), int32.
@@ -95,12 +104,19 @@ impl Tensor {
         if n == 0 {
             return Err(Error::shape(name, format!("axis {axis} has size 0")));
         }
-        let ext = if is_max { self.max(&[a as isize], true)? } else { self.min(&[a as isize], true)? };
+        let ext = if is_max {
+            self.max(&[a as isize], true)?
+        } else {
+            self.min(&[a as isize], true)?
+        };
         // NaN counts as the extreme (TF/numpy behaviour): match it by self != self.
         let hit = self.equal(&ext)?.logical_or(&self.is_nan()?)?;
         let mut s = vec![1; self.rank()];
         s[a] = n;
-        let idx = prim::expand(&prim::reshape(&crate::ops::creation::arange(&self.device(), n)?, &s)?, self.shape())?;
+        let idx = prim::expand(
+            &prim::reshape(&crate::ops::creation::arange(&self.device(), n)?, &s)?,
+            self.shape(),
+        )?;
         let big = idx.mul(0)?.add(n as i32)?;
         let cand = crate::ops::elementwise::where_(&hit, &idx, &big)?;
         cand.reduce_with(ReduceOp::Min, name, &[a as isize], false)
