@@ -1,0 +1,308 @@
+//! General 2-D convolution (NHWC input, HWIO filter, XLA-style padding/dilations/groups).
+//!
+//! Two strategies: a direct loop vectorized over output channels when each group has a single
+//! input channel (depthwise convolutions, single-channel inputs), and im2col + gemm per group
+//! otherwise, tiled over output pixels so the column matrix stays a few MiB. Input dilation is
+//! handled by index arithmetic: a tap reads an input pixel only where its position in the
+//! dilated, padded input is a multiple of the dilation.
+
+use ferroflow_core::ir::ConvParams;
+use ferroflow_core::{DType, HostData, Result};
+
+use crate::matmul::{sgemm, Mat};
+use crate::par;
+use crate::util::{alloc, err, mul_all};
+
+/// A compiled convolution with its geometry resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct ConvPlan {
+    h: usize,
+    w: usize,
+    c: usize,
+    kh: usize,
+    kw: usize,
+    /// Input channels per group.
+    cg: usize,
+    /// Output channels (all groups).
+    o: usize,
+    /// Output channels per group.
+    og: usize,
+    groups: usize,
+    oh: usize,
+    ow: usize,
+    stride: [isize; 2],
+    pad_lo: [isize; 2],
+    lhs_d: [isize; 2],
+    rhs_d: [isize; 2],
+    /// Extent of the dilated (unpadded) input per spatial dim.
+    dil_in: [isize; 2],
+    x_len: usize,
+    w_len: usize,
+    out_len: usize,
+}
+
+impl ConvPlan {
+    pub(crate) fn build(
+        p: &ConvParams,
+        x: [usize; 4],
+        w: [usize; 4],
+        out_shape: &[usize],
+        out_dtype: DType,
+    ) -> Result<ConvPlan> {
+        let [n, h, wd, c] = x;
+        let [kh, kw, cg, o] = w;
+        let g = p.groups;
+        if g == 0 || c % g != 0 || o % g != 0 || cg.checked_mul(g) != Some(c) {
+            return Err(err(format!(
+                "conv: channels {c}, groups {g}, filter in/out channels {cg}/{o} do not match"
+            )));
+        }
+        // Extents must fit comfortably in isize before the output-size formula runs.
+        for d in 0..2 {
+            let (len, k) = ([h, wd][d], [kh, kw][d]);
+            let fits = |n: usize, f: usize| {
+                (n as u128).saturating_mul(f as u128) < (isize::MAX as u128) / 4 && f <= isize::MAX as usize / 4
+            };
+            let pad = p.padding[d].0.unsigned_abs().max(p.padding[d].1.unsigned_abs());
+            if !fits(len, p.lhs_dilation[d]) || !fits(k, p.rhs_dilation[d]) || !fits(1, p.stride[d]) || !fits(pad, 1) {
+                return Err(err("conv: sizes, strides, dilations or paddings overflow"));
+            }
+        }
+        let [oh, ow] = p.out_spatial("conv", [h, wd], [kh, kw])?;
+        if out_shape != [n, oh, ow, o] || out_dtype != DType::F32 {
+            return Err(err(format!(
+                "conv: output {out_shape:?} {out_dtype}, expected [{n}, {oh}, {ow}, {o}] float32"
+            )));
+        }
+        let dil = |len: usize, d: usize| {
+            if len == 0 {
+                0
+            } else {
+                (len as isize - 1) * d as isize + 1
+            }
+        };
+        Ok(ConvPlan {
+            h,
+            w: wd,
+            c,
+            kh,
+            kw,
+            cg,
+            o,
+            og: o / g,
+            groups: g,
+            oh,
+            ow,
+            stride: [p.stride[0] as isize, p.stride[1] as isize],
+            pad_lo: [p.padding[0].0, p.padding[1].0],
+            lhs_d: [p.lhs_dilation[0] as isize, p.lhs_dilation[1] as isize],
+            rhs_d: [p.rhs_dilation[0] as isize, p.rhs_dilation[1] as isize],
+            dil_in: [dil(h, p.lhs_dilation[0]), dil(wd, p.lhs_dilation[1])],
+            x_len: mul_all("conv input", &x)?,
+            w_len: mul_all("conv filter", &w)?,
+            out_len: mul_all("conv output", out_shape)?,
+        })
+    }
+
+    /// Input coordinate along spatial dim `d` read by output position `o` at tap `t`.
+    #[inline(always)]
+    fn in_coord(&self, d: usize, o: usize, t: usize) -> Option<usize> {
+        let pos = o as isize * self.stride[d] + t as isize * self.rhs_d[d] - self.pad_lo[d];
+        if pos < 0 || pos >= self.dil_in[d] || pos % self.lhs_d[d] != 0 {
+            None
+        } else {
+            Some((pos / self.lhs_d[d]) as usize)
+        }
+    }
+
+    /// (batch, out row, out col) of output pixel `p`.
+    #[inline(always)]
+    fn unravel(&self, p: usize) -> (usize, usize, usize) {
+        let per_img = (self.oh * self.ow).max(1);
+        let ow = self.ow.max(1);
+        (p / per_img, (p % per_img) / ow, p % ow)
+    }
+
+    pub(crate) fn run(&self, inputs: &[&HostData]) -> Result<HostData> {
+        let (Some(HostData::F32(x)), Some(HostData::F32(w))) = (inputs.first(), inputs.get(1)) else {
+            return Err(err("conv: expects two float32 inputs"));
+        };
+        if x.len() != self.x_len || w.len() != self.w_len {
+            return Err(err(format!(
+                "conv: got {} input and {} filter elements, expected {} and {}",
+                x.len(),
+                w.len(),
+                self.x_len,
+                self.w_len
+            )));
+        }
+        let mut out = alloc(self.out_len, 0f32)?;
+        if self.out_len == 0 || self.kh * self.kw * self.cg == 0 || self.x_len == 0 {
+            return Ok(HostData::F32(out));
+        }
+        if self.cg == 1 {
+            self.direct(x, w, &mut out)?;
+        } else {
+            self.im2col_gemm(x, w, &mut out)?;
+        }
+        Ok(HostData::F32(out))
+    }
+
+    /// One input channel per group: `out[p, oc] += x[tap(p), oc / og] * w[tap, oc]`.
+    fn direct(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
+        let (o, og, c) = (self.o, self.og, self.c);
+        let pixels = self.out_len / o;
+        let chunk = par::chunk_len(pixels, o * self.kh * self.kw, 1, 1);
+        par::try_chunks_mut(out, chunk * o, |ci, dst| {
+            for (pi, acc) in dst.chunks_mut(o).enumerate() {
+                let (ni, ohi, owi) = self.unravel(ci * chunk + pi);
+                for khi in 0..self.kh {
+                    let Some(ih) = self.in_coord(0, ohi, khi) else { continue };
+                    for kwi in 0..self.kw {
+                        let Some(iw) = self.in_coord(1, owi, kwi) else { continue };
+                        let xb = ((ni * self.h + ih) * self.w + iw) * c;
+                        let wb = (khi * self.kw + kwi) * o;
+                        let (Some(xs), Some(ws)) = (x.get(xb..xb + c), w.get(wb..wb + o)) else {
+                            return Err(err("conv: internal index out of range"));
+                        };
+                        if og == 1 {
+                            for ((a, &xv), &wv) in acc.iter_mut().zip(xs).zip(ws) {
+                                *a += xv * wv;
+                            }
+                        } else {
+                            for ((ac, wc), &xv) in acc.chunks_mut(og).zip(ws.chunks(og)).zip(xs) {
+                                for (a, &wv) in ac.iter_mut().zip(wc) {
+                                    *a += xv * wv;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes row `p` of group `gi`'s column matrix: taps (kh, kw) x channels of the group.
+    fn fill_row(&self, x: &[f32], p: usize, gi: usize, row: &mut [f32]) -> Result<()> {
+        let (ni, ohi, owi) = self.unravel(p);
+        let (c, cg, kw) = (self.c, self.cg, self.kw);
+        let oob = || err("conv: internal index out of range");
+        let contiguous = cg == c && self.rhs_d[1] == 1 && self.lhs_d[1] == 1;
+        for (khi, seg) in row.chunks_mut(kw * cg).enumerate() {
+            let Some(ih) = self.in_coord(0, ohi, khi) else {
+                seg.fill(0.0);
+                continue;
+            };
+            let pix_row = (ni * self.h + ih) * self.w;
+            if contiguous {
+                // Taps kw..kw+KW read adjacent pixels: one copy plus zero edges.
+                let iw0 = owi as isize * self.stride[1] - self.pad_lo[1];
+                let lo = (-iw0).max(0).min(kw as isize);
+                let hi = (self.w as isize - iw0).max(lo).min(kw as isize);
+                let (lo, hi) = (lo as usize, hi as usize);
+                if hi == lo {
+                    seg.fill(0.0);
+                    continue;
+                }
+                let src0 = (pix_row as isize + iw0 + lo as isize) as usize * c;
+                let n = (hi - lo) * c;
+                let src = x.get(src0..src0 + n).ok_or_else(oob)?;
+                seg[..lo * c].fill(0.0);
+                seg[lo * c..hi * c].copy_from_slice(src);
+                seg[hi * c..].fill(0.0);
+            } else {
+                for (kwi, dst) in seg.chunks_mut(cg).enumerate() {
+                    match self.in_coord(1, owi, kwi) {
+                        Some(iw) => {
+                            let b = (pix_row + iw) * c + gi * cg;
+                            dst.copy_from_slice(x.get(b..b + cg).ok_or_else(oob)?);
+                        }
+                        None => dst.fill(0.0),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn im2col_gemm(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
+        let (o, og, cg) = (self.o, self.og, self.cg);
+        let kk = self.kh * self.kw * cg;
+        let pixels = self.out_len / o;
+        let t = par::threads();
+        let pointwise = self.groups == 1
+            && self.kh == 1
+            && self.kw == 1
+            && self.stride == [1, 1]
+            && self.pad_lo == [0, 0]
+            && self.lhs_d == [1, 1]
+            && self.oh == self.h
+            && self.ow == self.w;
+        if pointwise {
+            // The input already is the column matrix.
+            return sgemm(
+                (pixels, o, cg),
+                out,
+                Mat {
+                    off: 0,
+                    rs: o as isize,
+                    cs: 1,
+                },
+                x,
+                Mat {
+                    off: 0,
+                    rs: cg as isize,
+                    cs: 1,
+                },
+                w,
+                Mat {
+                    off: 0,
+                    rs: o as isize,
+                    cs: 1,
+                },
+                t,
+            );
+        }
+        let tile = ((1usize << 20) / kk).max(64).min(pixels).max(1);
+        let mut col = alloc(tile * kk, 0f32)?;
+        let mut p0 = 0;
+        while p0 < pixels {
+            let rows = tile.min(pixels - p0);
+            for gi in 0..self.groups {
+                let a = &mut col[..rows * kk];
+                let chunk = par::chunk_len(rows, kk, 1, 1);
+                par::try_chunks_mut(a, chunk * kk, |ci, dst| {
+                    for (ri, row) in dst.chunks_mut(kk).enumerate() {
+                        self.fill_row(x, p0 + ci * chunk + ri, gi, row)?;
+                    }
+                    Ok(())
+                })?;
+                sgemm(
+                    (rows, og, kk),
+                    out,
+                    Mat {
+                        off: (p0 * o + gi * og) as isize,
+                        rs: o as isize,
+                        cs: 1,
+                    },
+                    &col,
+                    Mat {
+                        off: 0,
+                        rs: kk as isize,
+                        cs: 1,
+                    },
+                    w,
+                    Mat {
+                        off: (gi * og) as isize,
+                        rs: o as isize,
+                        cs: 1,
+                    },
+                    t,
+                )?;
+            }
+            p0 += rows;
+        }
+        Ok(())
+    }
+}

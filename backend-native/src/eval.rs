@@ -1,0 +1,537 @@
+//! The expression evaluator: an elementwise/reduce kernel's SSA expression compiled to a list of
+//! steps over typed register blocks. Each block of the (coalesced) iteration space is evaluated
+//! op by op with tight loops; nodes that do not depend on the position (constants, broadcast
+//! scalars and anything computed only from them) are evaluated once per scratch.
+
+use ferroflow_core::ir::{BinaryOp, Expr, ExprOp, Source, UnaryOp, View};
+use std::mem::MaybeUninit;
+
+use ferroflow_core::{DType, HostData, Result, Scalar};
+
+use crate::load::{coalesce, fill_arange, fill_const, fill_input, fill_rand, fill_tile, Strided};
+use crate::ops::{self, binary_result, head_mut, unary_accepts};
+use crate::par;
+use crate::util::{check_range, check_view, err, numel, offset_range, Elem};
+
+/// Smallest and largest number of positions evaluated together. The block is sized so all of a
+/// program's registers fit in about `SCRATCH_BYTES` (L2): long blocks keep the per-block overhead
+/// and the interleaving of input streams low, short ones keep big expressions in cache.
+const MIN_BLOCK: usize = 1024;
+const MAX_BLOCK: usize = 8192;
+const SCRATCH_BYTES: usize = 256 << 10;
+
+/// Positions per 2-D tile of the transposing iteration.
+const TILE: usize = 1024;
+
+/// Tile width for transposing iteration (tiles are `TILE / TILE_COLS` rows high).
+const TILE_COLS: usize = 32;
+
+/// A register block of one node's values.
+#[derive(Debug, Clone)]
+pub(crate) enum Reg {
+    F32(Vec<f32>),
+    I32(Vec<i32>),
+    Bool(Vec<bool>),
+}
+
+impl Reg {
+    fn zeros(d: DType, n: usize) -> Reg {
+        match d {
+            DType::F32 => Reg::F32(vec![0.0; n]),
+            DType::I32 => Reg::I32(vec![0; n]),
+            DType::Bool => Reg::Bool(vec![false; n]),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Src {
+    Input(usize),
+    Const(Scalar),
+    Arange,
+    Rand(u64),
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Load { src: Src, sv: Strided },
+    Const(Scalar),
+    Unary(UnaryOp, usize),
+    Binary(BinaryOp, usize, usize),
+    Where(usize, usize, usize),
+    Cast(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    step: Step,
+    dtype: DType,
+    /// Same value at every position: evaluated once per scratch.
+    invariant: bool,
+    /// Rough per-element cost, for splitting work between threads.
+    cost: usize,
+}
+
+/// What the program needs from one input slot.
+#[derive(Debug, Clone, Default)]
+struct SlotUse {
+    dtype: Option<DType>,
+    range: Option<(isize, isize)>,
+}
+
+/// A compiled expression over a coalesced iteration space.
+#[derive(Debug, Clone)]
+pub(crate) struct Program {
+    nodes: Vec<Node>,
+    /// The coalesced iteration space (rank >= 1).
+    shape: Vec<usize>,
+    /// Number of positions.
+    pub(crate) numel: usize,
+    slots: Vec<SlotUse>,
+}
+
+/// Per-task registers.
+pub(crate) struct Scratch {
+    regs: Vec<Reg>,
+}
+
+fn unary_cost(op: UnaryOp) -> usize {
+    match op {
+        UnaryOp::Neg | UnaryOp::Not | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Recip => 1,
+        UnaryOp::Sqrt => 2,
+        _ => 12,
+    }
+}
+
+impl Program {
+    /// Validates `expr` against a kernel with `num_inputs` inputs and compiles it. With `perm`,
+    /// the iteration space is the expression's shape permuted (dim i of the program is dim
+    /// `perm[i]` of the expression), which is how reductions put their reduced axes last.
+    pub(crate) fn build(expr: &Expr, perm: Option<&[usize]>, num_inputs: usize) -> Result<Program> {
+        let rank = expr.shape.len();
+        let n = numel("expression", &expr.shape)?;
+        if expr.nodes.is_empty() {
+            return Err(err("expression has no nodes"));
+        }
+        let perm: Vec<usize> = match perm {
+            Some(p) => p.to_vec(),
+            None => (0..rank).collect(),
+        };
+        let mut seen = vec![false; rank];
+        if perm.len() != rank || perm.iter().any(|&p| p >= rank || std::mem::replace(&mut seen[p], true)) {
+            return Err(err(format!("{perm:?} is not a permutation of rank {rank}")));
+        }
+        let pshape: Vec<usize> = perm.iter().map(|&p| expr.shape[p]).collect();
+        let mut slots = vec![SlotUse::default(); num_inputs];
+        let mut views: Vec<View> = Vec::new();
+        for (i, node) in expr.nodes.iter().enumerate() {
+            let what = format!("node {i}");
+            let operand = |j: usize| -> Result<DType> {
+                if j < i {
+                    Ok(expr.nodes[j].dtype)
+                } else {
+                    Err(err(format!("{what}: operand {j} is not an earlier node")))
+                }
+            };
+            let d = node.dtype;
+            match &node.op {
+                ExprOp::Load { src, view } => {
+                    check_view(&what, view, &expr.shape)?;
+                    let range = offset_range(&what, view)?;
+                    match src {
+                        Source::Input(slot) => {
+                            let Some(s) = slots.get_mut(*slot) else {
+                                return Err(err(format!(
+                                    "{what}: loads input {slot} of a {num_inputs}-input kernel"
+                                )));
+                            };
+                            if s.dtype.is_some_and(|x| x != d) {
+                                return Err(err(format!("{what}: input {slot} is loaded with two dtypes")));
+                            }
+                            s.dtype = Some(d);
+                            s.range = match (s.range, range) {
+                                (Some((a, b)), Some((c, e))) => Some((a.min(c), b.max(e))),
+                                (x, None) | (None, x) => x,
+                            };
+                        }
+                        Source::Const(_) => {}
+                        Source::Arange if d != DType::I32 => {
+                            return Err(err(format!("{what}: arange loads are int32, node says {d}")))
+                        }
+                        Source::Rand { .. } if d != DType::F32 => {
+                            return Err(err(format!("{what}: rand loads are float32, node says {d}")))
+                        }
+                        Source::Arange | Source::Rand { .. } => {}
+                    }
+                    views.push(view.permute(&perm));
+                }
+                ExprOp::Const(_) => {}
+                ExprOp::Unary(op, a) => {
+                    let da = operand(*a)?;
+                    if da != d || !unary_accepts(*op, da) {
+                        return Err(err(format!("{what}: {} of {da} giving {d}", op.name())));
+                    }
+                }
+                ExprOp::Binary(op, a, b) => {
+                    let (da, db) = (operand(*a)?, operand(*b)?);
+                    if da != db || binary_result(*op, da) != Some(d) {
+                        return Err(err(format!("{what}: {} of {da} and {db} giving {d}", op.name())));
+                    }
+                }
+                ExprOp::Where(c, a, b) => {
+                    let (dc, da, db) = (operand(*c)?, operand(*a)?, operand(*b)?);
+                    if dc != DType::Bool || da != db || da != d {
+                        return Err(err(format!("{what}: where({dc}, {da}, {db}) giving {d}")));
+                    }
+                }
+                ExprOp::Cast(a) => {
+                    operand(*a)?;
+                }
+            }
+        }
+        let view_refs: Vec<&View> = views.iter().collect();
+        let (shape, strided) = coalesce(&pshape, &view_refs);
+        let mut strided = strided.into_iter();
+        let mut nodes: Vec<Node> = Vec::with_capacity(expr.nodes.len());
+        for node in &expr.nodes {
+            let inv = |j: &usize| nodes.get(*j).is_some_and(|n: &Node| n.invariant);
+            let (step, invariant, cost) = match &node.op {
+                ExprOp::Load { src, .. } => {
+                    let sv = strided.next().ok_or_else(|| err("internal: load views out of step"))?;
+                    let src = match src {
+                        Source::Input(s) => Src::Input(*s),
+                        Source::Const(c) => Src::Const(*c),
+                        Source::Arange => Src::Arange,
+                        Source::Rand { seed } => Src::Rand(*seed),
+                    };
+                    let cost = if matches!(src, Src::Rand(_)) { 4 } else { 1 };
+                    let invariant = sv.invariant();
+                    (Step::Load { src, sv }, invariant, cost)
+                }
+                ExprOp::Const(c) => (Step::Const(*c), true, 0),
+                ExprOp::Unary(op, a) => (Step::Unary(*op, *a), inv(a), unary_cost(*op)),
+                ExprOp::Binary(op, a, b) => {
+                    let cost = if matches!(op, BinaryOp::Pow) { 20 } else { 1 };
+                    (Step::Binary(*op, *a, *b), inv(a) && inv(b), cost)
+                }
+                ExprOp::Where(c, a, b) => (Step::Where(*c, *a, *b), inv(c) && inv(a) && inv(b), 1),
+                ExprOp::Cast(a) => (Step::Cast(*a), inv(a), 1),
+            };
+            let cost = if invariant { 0 } else { cost };
+            nodes.push(Node {
+                step,
+                dtype: node.dtype,
+                invariant,
+                cost,
+            });
+        }
+        Ok(Program {
+            nodes,
+            shape,
+            numel: n,
+            slots,
+        })
+    }
+
+    /// Dtype of the value (the last node).
+    pub(crate) fn dtype(&self) -> DType {
+        self.nodes.last().map_or(DType::F32, |n| n.dtype)
+    }
+
+    /// Positions per block for this program.
+    pub(crate) fn block(&self) -> usize {
+        let live = self.nodes.iter().filter(|n| !n.invariant).count().max(1);
+        (SCRATCH_BYTES / (4 * live)).clamp(MIN_BLOCK, MAX_BLOCK)
+    }
+
+    /// Rough work per position.
+    pub(crate) fn cost(&self) -> usize {
+        self.nodes.iter().map(|n| n.cost).sum::<usize>() + 1
+    }
+
+    /// Checks input dtypes and that every load stays inside its buffer.
+    pub(crate) fn check_inputs(&self, inputs: &[&HostData]) -> Result<()> {
+        for (i, s) in self.slots.iter().enumerate() {
+            let Some(d) = s.dtype else { continue };
+            let Some(data) = inputs.get(i) else {
+                return Err(err(format!("missing input {i}")));
+            };
+            if data.dtype() != d {
+                return Err(err(format!(
+                    "input {i} is {}, the kernel loads it as {d}",
+                    data.dtype()
+                )));
+            }
+            check_range(&format!("input {i}"), s.range, data.len())?;
+        }
+        Ok(())
+    }
+
+    /// Registers for blocks of up to `block` positions, with invariant nodes evaluated.
+    pub(crate) fn scratch(&self, inputs: &[&HostData], block: usize) -> Result<Scratch> {
+        let block = block.max(1);
+        let mut s = Scratch {
+            regs: self.nodes.iter().map(|n| Reg::zeros(n.dtype, block)).collect(),
+        };
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].invariant {
+                self.exec(i, &mut s.regs, inputs, &[(0, block)], block, None)?;
+            }
+        }
+        Ok(s)
+    }
+
+    /// Evaluates positions `start..start + n` (n at most the scratch's block) and returns the
+    /// value register (its first `n` entries).
+    pub(crate) fn eval_block<'s>(
+        &self,
+        s: &'s mut Scratch,
+        inputs: &[&HostData],
+        start: usize,
+        n: usize,
+    ) -> Result<&'s Reg> {
+        self.eval_runs(s, inputs, &[(start, n)])
+    }
+
+    /// Evaluates the positions of several runs `(start, len)` (at most the scratch's block in
+    /// total), packed in order into the value register.
+    pub(crate) fn eval_runs<'s>(
+        &self,
+        s: &'s mut Scratch,
+        inputs: &[&HostData],
+        runs: &[(usize, usize)],
+    ) -> Result<&'s Reg> {
+        self.eval_with(s, inputs, runs, None)
+    }
+
+    /// Evaluates an `h x w` tile given as `h` runs of `w` (rows consecutive in the second-to-last
+    /// dim of the iteration space).
+    fn eval_tile<'s>(
+        &self,
+        s: &'s mut Scratch,
+        inputs: &[&HostData],
+        runs: &[(usize, usize)],
+        hw: (usize, usize),
+    ) -> Result<&'s Reg> {
+        self.eval_with(s, inputs, runs, Some(hw))
+    }
+
+    fn eval_with<'s>(
+        &self,
+        s: &'s mut Scratch,
+        inputs: &[&HostData],
+        runs: &[(usize, usize)],
+        tile: Option<(usize, usize)>,
+    ) -> Result<&'s Reg> {
+        let n = runs.iter().map(|r| r.1).sum();
+        for i in 0..self.nodes.len() {
+            if !self.nodes[i].invariant {
+                self.exec(i, &mut s.regs, inputs, runs, n, tile)?;
+            }
+        }
+        s.regs.last().ok_or_else(|| err("empty program"))
+    }
+
+    /// Columns per tile when the iteration should go in 2-D tiles: some load walks the last dim
+    /// with a large stride (a transpose), so row-major runs would touch a cache line per element.
+    fn tile_cols(&self) -> Option<usize> {
+        let r = self.shape.len();
+        if r < 2 || self.shape[r - 1] < 2 * TILE_COLS || self.numel / self.shape[r - 1] < 2 {
+            return None;
+        }
+        let strided = self.nodes.iter().any(|n| match &n.step {
+            Step::Load { src: Src::Input(_), sv } => {
+                !n.invariant && !sv.empty && sv.strides.last().is_some_and(|s| s.unsigned_abs() >= 16)
+            }
+            _ => false,
+        });
+        strided.then_some(TILE_COLS)
+    }
+
+    /// Evaluates node `i` at the positions of `runs` (each `(start, len)` of the linear
+    /// iteration space), packed one after another into the first `n` register entries.
+    fn exec(
+        &self,
+        i: usize,
+        regs: &mut [Reg],
+        inputs: &[&HostData],
+        runs: &[(usize, usize)],
+        n: usize,
+        tile: Option<(usize, usize)>,
+    ) -> Result<()> {
+        let (before, rest) = regs.split_at_mut(i);
+        let (Some(out), Some(node)) = (rest.first_mut(), self.nodes.get(i)) else {
+            return Err(err("internal: register index out of range"));
+        };
+        let get = |j: usize| {
+            before
+                .get(j)
+                .ok_or_else(|| err("internal: operand register out of range"))
+        };
+        let shape = &self.shape;
+        match &node.step {
+            Step::Load { src, sv } => match (src, out) {
+                (Src::Input(slot), out) => {
+                    let data = inputs.get(*slot).ok_or_else(|| err(format!("missing input {slot}")))?;
+                    match (data, out) {
+                        (HostData::F32(src), Reg::F32(o)) => {
+                            if !tiled(sv, shape, runs, tile, src, o) {
+                                fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
+                            }
+                        }
+                        (HostData::I32(src), Reg::I32(o)) => {
+                            if !tiled(sv, shape, runs, tile, src, o) {
+                                fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
+                            }
+                        }
+                        (HostData::Bool(src), Reg::Bool(o)) => {
+                            if !tiled(sv, shape, runs, tile, src, o) {
+                                fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
+                            }
+                        }
+                        _ => return Err(err(format!("input {slot} dtype differs from its load"))),
+                    }
+                }
+                (Src::Const(c), Reg::F32(o)) => {
+                    let v = f32::from_scalar(*c);
+                    fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
+                }
+                (Src::Const(c), Reg::I32(o)) => {
+                    let v = i32::from_scalar(*c);
+                    fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
+                }
+                (Src::Const(c), Reg::Bool(o)) => {
+                    let v = bool::from_scalar(*c);
+                    fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
+                }
+                (Src::Arange, Reg::I32(o)) => fill_runs(o, runs, |st, d| fill_arange(sv, shape, st, d)),
+                (Src::Rand(seed), Reg::F32(o)) => fill_runs(o, runs, |st, d| fill_rand(sv, shape, st, *seed, d)),
+                _ => return Err(err("internal: load register type")),
+            },
+            Step::Const(c) => match out {
+                Reg::F32(o) => head_mut(o, n).fill(f32::from_scalar(*c)),
+                Reg::I32(o) => head_mut(o, n).fill(i32::from_scalar(*c)),
+                Reg::Bool(o) => head_mut(o, n).fill(bool::from_scalar(*c)),
+            },
+            Step::Unary(op, a) => ops::unary(*op, get(*a)?, out, n)?,
+            Step::Binary(op, a, b) => ops::binary(*op, get(*a)?, get(*b)?, out, n)?,
+            Step::Where(c, a, b) => ops::select(get(*c)?, get(*a)?, get(*b)?, out, n)?,
+            Step::Cast(a) => ops::cast(get(*a)?, out, n)?,
+        }
+        Ok(())
+    }
+}
+
+/// Runs an elementwise kernel: the output is the value at every position.
+pub(crate) fn run_elementwise(prog: &Program, inputs: &[&HostData]) -> Result<HostData> {
+    prog.check_inputs(inputs)?;
+    match prog.dtype() {
+        DType::F32 => elementwise_typed::<f32>(prog, inputs),
+        DType::I32 => elementwise_typed::<i32>(prog, inputs),
+        DType::Bool => elementwise_typed::<bool>(prog, inputs),
+    }
+}
+
+/// Tile fast path for an input load (see `fill_tile`).
+fn tiled<T: Copy + Default>(
+    sv: &Strided,
+    shape: &[usize],
+    runs: &[(usize, usize)],
+    tile: Option<(usize, usize)>,
+    src: &[T],
+    o: &mut [T],
+) -> bool {
+    match (tile, runs.first()) {
+        (Some(hw), Some(&(start, _))) => fill_tile(sv, shape, start, hw, src, o),
+        _ => false,
+    }
+}
+
+fn fill_runs<T>(o: &mut [T], runs: &[(usize, usize)], mut f: impl FnMut(usize, &mut [T])) {
+    let mut at = 0usize;
+    for &(start, len) in runs {
+        let end = at.saturating_add(len).min(o.len());
+        f(start, &mut o[at.min(end)..end]);
+        at = end;
+    }
+}
+
+/// Copies `src` into all of `dst`, failing when `src` is too short (so that a successful call
+/// always initializes every element of `dst`).
+fn write_all<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) -> Result<()> {
+    if src.len() < dst.len() {
+        return Err(err("internal: value register shorter than its output"));
+    }
+    for (d, &x) in dst.iter_mut().zip(src) {
+        d.write(x);
+    }
+    Ok(())
+}
+
+fn elementwise_typed<T: Elem>(prog: &Program, inputs: &[&HostData]) -> Result<HostData> {
+    let n = prog.numel;
+    let mut out: Vec<T> = Vec::new();
+    out.try_reserve_exact(n)
+        .map_err(|e| err(format!("cannot allocate {n} elements: {e}")))?;
+    let spare = out
+        .spare_capacity_mut()
+        .get_mut(..n)
+        .ok_or_else(|| err("internal: short allocation"))?;
+    match prog.tile_cols() {
+        None => {
+            let block = prog.block();
+            let chunk = par::chunk_len(n, prog.cost(), block, block);
+            par::try_chunks_mut(spare, chunk, |ci, dst| {
+                let start = ci * chunk;
+                let mut s = prog.scratch(inputs, dst.len().min(block))?;
+                for (bi, d) in dst.chunks_mut(block).enumerate() {
+                    let r = prog.eval_block(&mut s, inputs, start + bi * block, d.len())?;
+                    write_all(d, T::reg(r).ok_or_else(|| err("internal: value register type"))?)?;
+                }
+                Ok(())
+            })?;
+        }
+        Some(tc) => {
+            // Bands of `tr` rows, each evaluated in `tr x tc` tiles.
+            let tr = TILE / tc;
+            let r = prog.shape.len();
+            let cols = prog.shape.last().copied().unwrap_or(1);
+            let dim2 = prog.shape.get(r.wrapping_sub(2)).copied().unwrap_or(1).max(1);
+            let rows = n / cols;
+            let band_rows = par::chunk_len(rows, cols * prog.cost(), tr, tr);
+            par::try_chunks_mut(spare, band_rows * cols, |ci, dst| {
+                let r0 = ci * band_rows;
+                let nrows = dst.len() / cols;
+                let mut s = prog.scratch(inputs, TILE)?;
+                let mut runs = Vec::with_capacity(tr);
+                let mut rb = 0;
+                while rb < nrows {
+                    // Tile rows stay within one run of the second-to-last dim.
+                    let h = tr.min(nrows - rb).min(dim2 - (r0 + rb) % dim2);
+                    for c0 in (0..cols).step_by(tc) {
+                        let w = tc.min(cols - c0);
+                        runs.clear();
+                        runs.extend((0..h).map(|i| ((r0 + rb + i) * cols + c0, w)));
+                        let vals = T::reg(prog.eval_tile(&mut s, inputs, &runs, (h, w))?)
+                            .ok_or_else(|| err("internal: value register type"))?;
+                        for i in 0..h {
+                            let at = (rb + i) * cols + c0;
+                            let (Some(d), Some(v)) = (dst.get_mut(at..at + w), vals.get(i * w..(i + 1) * w)) else {
+                                return Err(err("internal: tile out of range"));
+                            };
+                            write_all(d, v)?;
+                        }
+                    }
+                    rb += h;
+                }
+                Ok(())
+            })?;
+        }
+    }
+    // SAFETY: `try_chunks_mut` ran the closure on every chunk of `spare` (= the first `n` slots)
+    // and returned Ok only if each call succeeded; a successful call writes every element of its
+    // chunk (`write_all` either initializes all of its destination or errors, and the loops above
+    // cover each chunk completely: all blocks, or all rows x all column tiles).
+    unsafe { out.set_len(n) };
+    Ok(T::into_host(out))
+}

@@ -1,0 +1,317 @@
+//! Ferroflow's CPU backend.
+//!
+//! Elementwise and reduction kernels are interpreted: their SSA expression is compiled to a list
+//! of steps over typed register blocks (see [`eval`](crate::eval)), loads walk strided views run
+//! by run, and blocks are spread over threads with rayon. Matmul and convolution go through the
+//! `gemm` crate (convolution as im2col + gemm, or a direct loop for depthwise shapes). On
+//! `wasm32` (or without the `threads` feature) everything runs on the calling thread.
+//!
+//! ```
+//! use ferroflow_core::ir::{Expr, ExprNode, ExprOp, Kernel, KernelBody, Source, View, BinaryOp};
+//! use ferroflow_core::{DType, HostData};
+//!
+//! let dev = ferroflow_native::cpu();
+//! let a = dev.upload(&HostData::F32(vec![1.0, 2.0, 3.0])).unwrap();
+//! let load = |i| ExprNode { op: ExprOp::Load { src: Source::Input(i), view: View::contiguous(&[3]) }, dtype: DType::F32 };
+//! let expr = Expr {
+//!     shape: vec![3],
+//!     nodes: vec![load(0), load(0), ExprNode { op: ExprOp::Binary(BinaryOp::Mul, 0, 1), dtype: DType::F32 }],
+//! };
+//! let k = Kernel { num_inputs: 1, out_shape: vec![3], out_dtype: DType::F32, body: KernelBody::Elementwise(expr) };
+//! let out = dev.execute(&k, &[&a]).unwrap();
+//! assert_eq!(dev.download(&out).unwrap(), HostData::F32(vec![1.0, 4.0, 9.0]));
+//! ```
+
+mod buffer;
+mod conv;
+mod eval;
+mod gather;
+mod load;
+mod matmul;
+mod ops;
+mod par;
+mod reduce;
+mod util;
+
+use std::sync::Arc;
+
+use ferroflow_core::ir::{Kernel, KernelBody};
+use ferroflow_core::{Backend, Buffer, Device, Executable, HostData, MemoryInfo, Result};
+
+pub use buffer::CpuBuffer;
+
+use buffer::MemCounter;
+use conv::ConvPlan;
+use eval::Program;
+use gather::{GatherPlan, ScatterAddPlan};
+use matmul::MatMulPlan;
+use reduce::ReducePlan;
+use util::err;
+
+/// Scalar semantics shared with other backends' reference tests.
+pub mod semantics {
+    pub use crate::ops::{
+        erf, exp, floor_div_i32, floor_mod_i32, ln, max_f32, min_f32, mod_f32, pow_i32, sigmoid, tanh,
+    };
+}
+
+/// What kernels run on: the thread pool (if any) and the memory counters.
+struct Ctx {
+    mem: Arc<MemCounter>,
+    #[cfg(all(feature = "threads", not(target_arch = "wasm32")))]
+    pool: Option<rayon::ThreadPool>,
+    threads: usize,
+}
+
+impl Ctx {
+    fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        #[cfg(all(feature = "threads", not(target_arch = "wasm32")))]
+        if let Some(pool) = &self.pool {
+            return pool.install(f);
+        }
+        f()
+    }
+}
+
+/// The CPU backend.
+#[derive(Clone)]
+pub struct CpuBackend {
+    ctx: Arc<Ctx>,
+}
+
+impl std::fmt::Debug for CpuBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CpuBackend({} threads)", self.ctx.threads)
+    }
+}
+
+impl Default for CpuBackend {
+    fn default() -> Self {
+        CpuBackend::new()
+    }
+}
+
+impl CpuBackend {
+    /// A backend on rayon's global thread pool (one thread on wasm32 or without `threads`).
+    pub fn new() -> CpuBackend {
+        #[cfg(all(feature = "threads", not(target_arch = "wasm32")))]
+        let ctx = Ctx {
+            mem: Arc::default(),
+            pool: None,
+            threads: rayon::current_num_threads().max(1),
+        };
+        #[cfg(not(all(feature = "threads", not(target_arch = "wasm32"))))]
+        let ctx = Ctx {
+            mem: Arc::default(),
+            threads: 1,
+        };
+        CpuBackend { ctx: Arc::new(ctx) }
+    }
+
+    /// A backend with its own pool of `threads` threads (`1` runs every kernel on the calling
+    /// thread). Without thread support the count is ignored and kernels run on the caller.
+    pub fn with_threads(threads: usize) -> Result<CpuBackend> {
+        let threads = threads.max(1);
+        #[cfg(all(feature = "threads", not(target_arch = "wasm32")))]
+        {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("ferroflow-cpu-{i}"))
+                .build()
+                .map_err(|e| err(format!("cannot start {threads} threads: {e}")))?;
+            Ok(CpuBackend {
+                ctx: Arc::new(Ctx {
+                    mem: Arc::default(),
+                    pool: Some(pool),
+                    threads,
+                }),
+            })
+        }
+        #[cfg(not(all(feature = "threads", not(target_arch = "wasm32"))))]
+        {
+            let _ = threads;
+            Ok(CpuBackend::new())
+        }
+    }
+
+    /// Threads kernels may use.
+    pub fn threads(&self) -> usize {
+        self.ctx.threads
+    }
+}
+
+/// A [`Device`] on the CPU backend with rayon's global pool.
+pub fn cpu() -> Device {
+    Device::new(CpuBackend::new())
+}
+
+fn host(b: &Buffer) -> Result<&HostData> {
+    Ok(b.downcast::<CpuBuffer>("cpu")?.data())
+}
+
+impl Backend for CpuBackend {
+    fn name(&self) -> &str {
+        "cpu"
+    }
+
+    fn description(&self) -> String {
+        let t = self.ctx.threads;
+        format!("cpu ({t} thread{})", if t == 1 { "" } else { "s" })
+    }
+
+    fn upload(&self, data: &HostData) -> Result<Buffer> {
+        Ok(Buffer::new(CpuBuffer::new(data.clone(), &self.ctx.mem)))
+    }
+
+    fn download(&self, buf: &Buffer) -> Result<HostData> {
+        Ok(host(buf)?.clone())
+    }
+
+    fn compile(&self, kernel: &Kernel) -> Result<Arc<dyn Executable>> {
+        Ok(Arc::new(CpuExecutable {
+            plan: Plan::build(kernel)?,
+            kernel: kernel.clone(),
+            ctx: self.ctx.clone(),
+        }))
+    }
+
+    fn memory(&self) -> MemoryInfo {
+        self.ctx.mem.info()
+    }
+}
+
+enum Plan {
+    Elementwise(Program),
+    Reduce(ReducePlan),
+    MatMul(MatMulPlan),
+    Conv(ConvPlan),
+    Gather(GatherPlan),
+    ScatterAdd(ScatterAddPlan),
+}
+
+impl Plan {
+    fn build(k: &Kernel) -> Result<Plan> {
+        let want_inputs = |n: usize| {
+            if k.num_inputs == n {
+                Ok(())
+            } else {
+                Err(err(format!(
+                    "{} kernel needs {n} inputs, declares {}",
+                    k.kind(),
+                    k.num_inputs
+                )))
+            }
+        };
+        Ok(match &k.body {
+            KernelBody::Elementwise(expr) => {
+                if expr.shape != k.out_shape || expr.dtype() != k.out_dtype {
+                    return Err(err(format!(
+                        "elementwise kernel computes {:?} {} but declares {:?} {}",
+                        expr.shape,
+                        expr.dtype(),
+                        k.out_shape,
+                        k.out_dtype
+                    )));
+                }
+                Plan::Elementwise(Program::build(expr, None, k.num_inputs)?)
+            }
+            KernelBody::Reduce { op, axes, expr } => Plan::Reduce(ReducePlan::build(
+                *op,
+                axes,
+                expr,
+                &k.out_shape,
+                k.out_dtype,
+                k.num_inputs,
+            )?),
+            KernelBody::MatMul { a, b } => {
+                want_inputs(2)?;
+                Plan::MatMul(MatMulPlan::build(a, b, &k.out_shape, k.out_dtype)?)
+            }
+            KernelBody::Conv {
+                params,
+                x_shape,
+                w_shape,
+            } => {
+                want_inputs(2)?;
+                Plan::Conv(ConvPlan::build(params, *x_shape, *w_shape, &k.out_shape, k.out_dtype)?)
+            }
+            KernelBody::Gather {
+                outer,
+                axis_len,
+                n_idx,
+                inner,
+            } => {
+                want_inputs(2)?;
+                Plan::Gather(GatherPlan::build(
+                    *outer,
+                    *axis_len,
+                    *n_idx,
+                    *inner,
+                    &k.out_shape,
+                    k.out_dtype,
+                )?)
+            }
+            KernelBody::ScatterAdd {
+                outer,
+                n_idx,
+                inner,
+                axis_len,
+            } => {
+                want_inputs(2)?;
+                Plan::ScatterAdd(ScatterAddPlan::build(
+                    *outer,
+                    *n_idx,
+                    *inner,
+                    *axis_len,
+                    &k.out_shape,
+                    k.out_dtype,
+                )?)
+            }
+        })
+    }
+
+    fn run(&self, inputs: &[&HostData]) -> Result<HostData> {
+        match self {
+            Plan::Elementwise(p) => eval::run_elementwise(p, inputs),
+            Plan::Reduce(p) => p.run(inputs),
+            Plan::MatMul(p) => p.run(inputs),
+            Plan::Conv(p) => p.run(inputs),
+            Plan::Gather(p) => p.run(inputs),
+            Plan::ScatterAdd(p) => p.run(inputs),
+        }
+    }
+}
+
+struct CpuExecutable {
+    plan: Plan,
+    kernel: Kernel,
+    ctx: Arc<Ctx>,
+}
+
+impl Executable for CpuExecutable {
+    fn run(&self, inputs: &[&Buffer]) -> Result<Buffer> {
+        let k = &self.kernel;
+        if inputs.len() != k.num_inputs {
+            return Err(err(format!(
+                "{} kernel expects {} inputs, got {}",
+                k.kind(),
+                k.num_inputs,
+                inputs.len()
+            )));
+        }
+        let hosts = inputs.iter().map(|b| host(b)).collect::<Result<Vec<_>>>()?;
+        let out = self.ctx.install(|| self.plan.run(&hosts))?;
+        let expect = util::numel("output", &k.out_shape)?;
+        if out.len() != expect || out.dtype() != k.out_dtype {
+            return Err(err(format!(
+                "{} kernel produced {} x {}, declared {:?} {}",
+                k.kind(),
+                out.len(),
+                out.dtype(),
+                k.out_shape,
+                k.out_dtype
+            )));
+        }
+        Ok(Buffer::new(CpuBuffer::new(out, &self.ctx.mem)))
+    }
+}

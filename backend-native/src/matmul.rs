@@ -1,0 +1,211 @@
+//! Batched matmul through the `gemm` crate, with strides taken straight from the views.
+
+use ferroflow_core::ir::View;
+use ferroflow_core::{DType, HostData, Result};
+
+use crate::par;
+use crate::util::{alloc, check_range, err, offset_range};
+
+/// One strided matrix operand: element (i, j) is `data[off + i*rs + j*cs]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mat {
+    pub off: isize,
+    pub rs: isize,
+    pub cs: isize,
+}
+
+fn span(off: isize, dims: [(usize, isize); 2]) -> Option<(isize, isize)> {
+    let mut lo = off as i128;
+    let mut hi = lo;
+    for (n, s) in dims {
+        if n == 0 {
+            return None;
+        }
+        let e = (n as i128 - 1) * s as i128;
+        lo += e.min(0);
+        hi += e.max(0);
+    }
+    Some((isize::try_from(lo).ok()?, isize::try_from(hi).ok()?))
+}
+
+fn inside(r: Option<(isize, isize)>, len: usize) -> bool {
+    match r {
+        None => true,
+        Some((lo, hi)) => lo >= 0 && (hi as usize) < len,
+    }
+}
+
+/// `dst[m x n] = a[m x k] * b[k x n]` (overwriting dst). Every element either operand reads and
+/// every element written is checked to lie inside its slice before the unsafe call, and dst rows
+/// may not overlap, so this is safe for any arguments.
+pub(crate) fn sgemm(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    d: Mat,
+    a: &[f32],
+    am: Mat,
+    b: &[f32],
+    bm: Mat,
+    threads: usize,
+) -> Result<()> {
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if d.cs != 1 || (m > 1 && d.rs < n as isize) {
+        return Err(err("matmul: output rows overlap"));
+    }
+    if !inside(span(d.off, [(m, d.rs), (n, d.cs)]), dst.len()) {
+        return Err(err("matmul: output out of range"));
+    }
+    if k == 0 {
+        for i in 0..m {
+            let o = (d.off + i as isize * d.rs) as usize;
+            if let Some(row) = dst.get_mut(o..o + n) {
+                row.fill(0.0);
+            }
+        }
+        return Ok(());
+    }
+    if !inside(span(am.off, [(m, am.rs), (k, am.cs)]), a.len())
+        || !inside(span(bm.off, [(k, bm.rs), (n, bm.cs)]), b.len())
+    {
+        return Err(err("matmul: operand view out of range"));
+    }
+    let parallelism = parallelism(threads);
+    // SAFETY: all offsets reachable from the three base pointers with the given sizes and
+    // strides were checked above to be in bounds of their slices; the destination rows do not
+    // overlap (cs == 1, rs >= n) and `dst` is borrowed mutably, so nothing else aliases it.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr().offset(d.off),
+            d.cs,
+            d.rs,
+            false,
+            a.as_ptr().offset(am.off),
+            am.cs,
+            am.rs,
+            b.as_ptr().offset(bm.off),
+            bm.cs,
+            bm.rs,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+    Ok(())
+}
+
+fn parallelism(threads: usize) -> gemm::Parallelism {
+    #[cfg(all(feature = "threads", not(target_arch = "wasm32")))]
+    {
+        if threads > 1 {
+            return gemm::Parallelism::Rayon(threads);
+        }
+    }
+    let _ = threads;
+    gemm::Parallelism::None
+}
+
+/// A compiled `[B, M, K] x [B, K, N]` matmul.
+#[derive(Debug, Clone)]
+pub(crate) struct MatMulPlan {
+    a: View,
+    b: View,
+    dims: [usize; 4],
+    a_range: Option<(isize, isize)>,
+    b_range: Option<(isize, isize)>,
+}
+
+impl MatMulPlan {
+    pub(crate) fn build(a: &View, b: &View, out_shape: &[usize], out_dtype: DType) -> Result<MatMulPlan> {
+        for (name, v) in [("a", a), ("b", b)] {
+            if v.shape.len() != 3 || v.strides.len() != 3 {
+                return Err(err(format!(
+                    "matmul: view {name} must be rank 3, got shape {:?}",
+                    v.shape
+                )));
+            }
+            if v.mask.is_some() {
+                return Err(err(format!("matmul: view {name} is masked")));
+            }
+        }
+        let (bt, m, k, n) = (a.shape[0], a.shape[1], a.shape[2], b.shape[2]);
+        if b.shape[0] != bt || b.shape[1] != k {
+            return Err(err(format!(
+                "matmul: shapes {:?} x {:?} do not chain",
+                a.shape, b.shape
+            )));
+        }
+        if out_shape != [bt, m, n] || out_dtype != DType::F32 {
+            return Err(err(format!(
+                "matmul: output {out_shape:?} {out_dtype}, expected [{bt}, {m}, {n}] float32"
+            )));
+        }
+        Ok(MatMulPlan {
+            a: a.clone(),
+            b: b.clone(),
+            dims: [bt, m, k, n],
+            a_range: offset_range("matmul a", a)?,
+            b_range: offset_range("matmul b", b)?,
+        })
+    }
+
+    pub(crate) fn run(&self, inputs: &[&HostData]) -> Result<HostData> {
+        let (Some(HostData::F32(x)), Some(HostData::F32(y))) = (inputs.first(), inputs.get(1)) else {
+            return Err(err("matmul: expects two float32 inputs"));
+        };
+        check_range("matmul a", self.a_range, x.len())?;
+        check_range("matmul b", self.b_range, y.len())?;
+        let [bt, m, k, n] = self.dims;
+        let mn = m.checked_mul(n).ok_or_else(|| err("matmul: output too large"))?;
+        let total = bt.checked_mul(mn).ok_or_else(|| err("matmul: output too large"))?;
+        let mut out = alloc(total, 0f32)?;
+        if total == 0 || k == 0 {
+            return Ok(HostData::F32(out));
+        }
+        let (a, b) = (&self.a, &self.b);
+        let t = par::threads();
+        let flops = mn.saturating_mul(k);
+        let batch_parallel = t > 1 && bt > 1 && flops < (1 << 21);
+        let per_chunk = if batch_parallel {
+            par::chunk_len(bt, flops, 1, 1)
+        } else {
+            bt
+        };
+        par::try_chunks_mut(&mut out, per_chunk * mn, |ci, dst| {
+            for (j, d) in dst.chunks_mut(mn).enumerate() {
+                let bi = (ci * per_chunk + j) as isize;
+                sgemm(
+                    (m, n, k),
+                    d,
+                    Mat {
+                        off: 0,
+                        rs: n as isize,
+                        cs: 1,
+                    },
+                    x,
+                    Mat {
+                        off: a.offset + bi * a.strides[0],
+                        rs: a.strides[1],
+                        cs: a.strides[2],
+                    },
+                    y,
+                    Mat {
+                        off: b.offset + bi * b.strides[0],
+                        rs: b.strides[1],
+                        cs: b.strides[2],
+                    },
+                    if batch_parallel { 1 } else { t },
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(HostData::F32(out))
+    }
+}
