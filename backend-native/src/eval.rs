@@ -54,7 +54,13 @@ enum Src {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Load { src: Src, sv: Strided },
+    /// With `period`, the values repeat every `period` positions (leading broadcast dims), so
+    /// they are read once per scratch into a pattern and copied from there.
+    Load {
+        src: Src,
+        sv: Strided,
+        period: Option<usize>,
+    },
     Const(Scalar),
     Unary(UnaryOp, usize),
     Binary(BinaryOp, usize, usize),
@@ -93,7 +99,12 @@ pub(crate) struct Program {
 /// Per-task registers.
 pub(crate) struct Scratch {
     regs: Vec<Reg>,
+    /// Per node: the unrolled pattern of a periodic load.
+    patterns: Vec<Option<Reg>>,
 }
+
+/// Largest period worth a pattern (shorter periods mean short runs for the walker).
+const MAX_PERIOD: usize = 4096;
 
 fn unary_cost(op: UnaryOp) -> usize {
     match op {
@@ -206,7 +217,8 @@ impl Program {
                     };
                     let cost = if matches!(src, Src::Rand(_)) { 4 } else { 1 };
                     let invariant = sv.invariant();
-                    (Step::Load { src, sv }, invariant, cost)
+                    let period = if invariant { None } else { period_of(&sv, &shape) };
+                    (Step::Load { src, sv, period }, invariant, cost)
                 }
                 ExprOp::Const(c) => (Step::Const(*c), true, 0),
                 ExprOp::Unary(op, a) => (Step::Unary(*op, *a), inv(a), unary_cost(*op)),
@@ -272,10 +284,28 @@ impl Program {
         let block = block.max(1);
         let mut s = Scratch {
             regs: self.nodes.iter().map(|n| Reg::zeros(n.dtype, block)).collect(),
+            patterns: Vec::with_capacity(self.nodes.len()),
         };
+        for node in &self.nodes {
+            let pattern = match &node.step {
+                Step::Load {
+                    src,
+                    sv,
+                    period: Some(p),
+                } => {
+                    // Long enough that any block starting anywhere in the period fits.
+                    let len = p * (block.div_ceil(*p) + 1);
+                    let mut reg = Reg::zeros(node.dtype, len);
+                    self.load_into(src, sv, inputs, &[(0, len)], None, &mut reg)?;
+                    Some(reg)
+                }
+                _ => None,
+            };
+            s.patterns.push(pattern);
+        }
         for i in 0..self.nodes.len() {
             if self.nodes[i].invariant {
-                self.exec(i, &mut s.regs, inputs, &[(0, block)], block, None)?;
+                self.exec(i, &mut s.regs, &s.patterns, inputs, &[(0, block)], block, None)?;
             }
         }
         Ok(s)
@@ -326,7 +356,7 @@ impl Program {
         let n = runs.iter().map(|r| r.1).sum();
         for i in 0..self.nodes.len() {
             if !self.nodes[i].invariant {
-                self.exec(i, &mut s.regs, inputs, runs, n, tile)?;
+                self.exec(i, &mut s.regs, &s.patterns, inputs, runs, n, tile)?;
             }
         }
         s.regs.last().ok_or_else(|| err("empty program"))
@@ -340,12 +370,64 @@ impl Program {
             return None;
         }
         let strided = self.nodes.iter().any(|n| match &n.step {
-            Step::Load { src: Src::Input(_), sv } => {
-                !n.invariant && !sv.empty && sv.strides.last().is_some_and(|s| s.unsigned_abs() >= 16)
-            }
+            Step::Load {
+                src: Src::Input(_), sv, ..
+            } => !n.invariant && !sv.empty && sv.strides.last().is_some_and(|s| s.unsigned_abs() >= 16),
             _ => false,
         });
         strided.then_some(TILE_COLS)
+    }
+
+    /// Reads a load's values at the positions of `runs` into `out`, packed in order.
+    fn load_into(
+        &self,
+        src: &Src,
+        sv: &Strided,
+        inputs: &[&HostData],
+        runs: &[(usize, usize)],
+        tile: Option<(usize, usize)>,
+        out: &mut Reg,
+    ) -> Result<()> {
+        let shape = &self.shape;
+        match (src, out) {
+            (Src::Input(slot), out) => {
+                let data = inputs.get(*slot).ok_or_else(|| err(format!("missing input {slot}")))?;
+                match (data, out) {
+                    (HostData::F32(src), Reg::F32(o)) => {
+                        if !tiled(sv, shape, runs, tile, src, o) {
+                            fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
+                        }
+                    }
+                    (HostData::I32(src), Reg::I32(o)) => {
+                        if !tiled(sv, shape, runs, tile, src, o) {
+                            fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
+                        }
+                    }
+                    (HostData::Bool(src), Reg::Bool(o)) => {
+                        if !tiled(sv, shape, runs, tile, src, o) {
+                            fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
+                        }
+                    }
+                    _ => return Err(err(format!("input {slot} dtype differs from its load"))),
+                }
+            }
+            (Src::Const(c), Reg::F32(o)) => {
+                let v = f32::from_scalar(*c);
+                fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
+            }
+            (Src::Const(c), Reg::I32(o)) => {
+                let v = i32::from_scalar(*c);
+                fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
+            }
+            (Src::Const(c), Reg::Bool(o)) => {
+                let v = bool::from_scalar(*c);
+                fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
+            }
+            (Src::Arange, Reg::I32(o)) => fill_runs(o, runs, |st, d| fill_arange(sv, shape, st, d)),
+            (Src::Rand(seed), Reg::F32(o)) => fill_runs(o, runs, |st, d| fill_rand(sv, shape, st, *seed, d)),
+            _ => return Err(err("internal: load register type")),
+        }
+        Ok(())
     }
 
     /// Evaluates node `i` at the positions of `runs` (each `(start, len)` of the linear
@@ -354,6 +436,7 @@ impl Program {
         &self,
         i: usize,
         regs: &mut [Reg],
+        patterns: &[Option<Reg>],
         inputs: &[&HostData],
         runs: &[(usize, usize)],
         n: usize,
@@ -368,45 +451,10 @@ impl Program {
                 .get(j)
                 .ok_or_else(|| err("internal: operand register out of range"))
         };
-        let shape = &self.shape;
         match &node.step {
-            Step::Load { src, sv } => match (src, out) {
-                (Src::Input(slot), out) => {
-                    let data = inputs.get(*slot).ok_or_else(|| err(format!("missing input {slot}")))?;
-                    match (data, out) {
-                        (HostData::F32(src), Reg::F32(o)) => {
-                            if !tiled(sv, shape, runs, tile, src, o) {
-                                fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
-                            }
-                        }
-                        (HostData::I32(src), Reg::I32(o)) => {
-                            if !tiled(sv, shape, runs, tile, src, o) {
-                                fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
-                            }
-                        }
-                        (HostData::Bool(src), Reg::Bool(o)) => {
-                            if !tiled(sv, shape, runs, tile, src, o) {
-                                fill_runs(o, runs, |st, d| fill_input(sv, shape, st, src, d))
-                            }
-                        }
-                        _ => return Err(err(format!("input {slot} dtype differs from its load"))),
-                    }
-                }
-                (Src::Const(c), Reg::F32(o)) => {
-                    let v = f32::from_scalar(*c);
-                    fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
-                }
-                (Src::Const(c), Reg::I32(o)) => {
-                    let v = i32::from_scalar(*c);
-                    fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
-                }
-                (Src::Const(c), Reg::Bool(o)) => {
-                    let v = bool::from_scalar(*c);
-                    fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
-                }
-                (Src::Arange, Reg::I32(o)) => fill_runs(o, runs, |st, d| fill_arange(sv, shape, st, d)),
-                (Src::Rand(seed), Reg::F32(o)) => fill_runs(o, runs, |st, d| fill_rand(sv, shape, st, *seed, d)),
-                _ => return Err(err("internal: load register type")),
+            Step::Load { src, sv, period } => match (period, patterns.get(i)) {
+                (Some(p), Some(Some(pattern))) => copy_periodic(pattern, *p, runs, out)?,
+                _ => self.load_into(src, sv, inputs, runs, tile, out)?,
             },
             Step::Const(c) => match out {
                 Reg::F32(o) => head_mut(o, n).fill(f32::from_scalar(*c)),
@@ -429,6 +477,40 @@ pub(crate) fn run_elementwise(prog: &Program, inputs: &[&HostData]) -> Result<Ho
         DType::F32 => elementwise_typed::<f32>(prog, inputs),
         DType::I32 => elementwise_typed::<i32>(prog, inputs),
         DType::Bool => elementwise_typed::<bool>(prog, inputs),
+    }
+}
+
+/// The period of a load whose leading dims are unmasked broadcasts (stride 0), if short.
+fn period_of(sv: &Strided, shape: &[usize]) -> Option<usize> {
+    let q = (0..shape.len())
+        .take_while(|&d| sv.strides.get(d) == Some(&0) && sv.ranges.get(d) == Some(&(0, shape[d])))
+        .count();
+    if q == 0 || q >= shape.len() {
+        return None;
+    }
+    let p: usize = shape[q..].iter().product();
+    (p > 0 && p <= MAX_PERIOD).then_some(p)
+}
+
+/// Copies each run `(start, len)` from the unrolled pattern of a periodic load.
+fn copy_periodic(pattern: &Reg, period: usize, runs: &[(usize, usize)], out: &mut Reg) -> Result<()> {
+    fn go<T: Copy>(pat: &[T], p: usize, runs: &[(usize, usize)], o: &mut [T]) -> Result<()> {
+        let mut at = 0usize;
+        for &(start, len) in runs {
+            let s = start % p;
+            let (Some(src), Some(dst)) = (pat.get(s..s + len), o.get_mut(at..at + len)) else {
+                return Err(err("internal: periodic load out of range"));
+            };
+            dst.copy_from_slice(src);
+            at += len;
+        }
+        Ok(())
+    }
+    match (pattern, out) {
+        (Reg::F32(p), Reg::F32(o)) => go(p, period, runs, o),
+        (Reg::I32(p), Reg::I32(o)) => go(p, period, runs, o),
+        (Reg::Bool(p), Reg::Bool(o)) => go(p, period, runs, o),
+        _ => Err(err("internal: pattern register type")),
     }
 }
 

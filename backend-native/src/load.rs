@@ -19,6 +19,8 @@ pub(crate) struct Strided {
     pub masked: bool,
     /// No position is valid: everything reads zero.
     pub empty: bool,
+    /// Unmasked and the strides chain (`s[d] = s[d+1] * n[d+1]`): any block is one strided run.
+    pub linear: bool,
 }
 
 impl Strided {
@@ -140,12 +142,16 @@ pub(crate) fn coalesce(shape: &[usize], views: &[&View]) -> (Vec<usize>, Vec<Str
             rs.reverse();
             let empty = ranges[v].is_none();
             let masked = !empty && rs.iter().zip(&out_shape).any(|(&(lo, hi), &n)| lo != 0 || hi != n);
+            let linear = !empty
+                && !masked
+                && (1..out_shape.len()).all(|d| strides[d].checked_mul(out_shape[d] as isize) == Some(strides[d - 1]));
             Strided {
                 offset: view.offset,
                 strides,
                 ranges: rs,
                 masked,
                 empty,
+                linear,
             }
         })
         .collect();
@@ -167,6 +173,11 @@ pub(crate) fn walk(
     }
     if sv.empty {
         emit(0, n, None);
+        return;
+    }
+    if sv.linear {
+        let stride = sv.strides.last().copied().unwrap_or(0);
+        emit(0, n, Some((sv.offset_at(shape, start), stride)));
         return;
     }
     let mut small = [0usize; 8];

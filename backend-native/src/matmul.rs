@@ -112,6 +112,59 @@ fn parallelism(threads: usize) -> gemm::Parallelism {
     gemm::Parallelism::None
 }
 
+/// One `m x n` product into contiguous `dst`. Mid-sized problems (below gemm's own threading
+/// threshold, above the point where threads pay off) are split into row blocks, one
+/// single-threaded gemm each; large ones use gemm's internal threading.
+fn gemm_split_rows(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    a: &[f32],
+    am: Mat,
+    b: &[f32],
+    bm: Mat,
+    threads: usize,
+) -> Result<()> {
+    let flops = m.saturating_mul(n).saturating_mul(k);
+    let rows = m.div_ceil(threads.max(1)).max(16);
+    if threads <= 1 || !((1 << 20)..(1 << 27)).contains(&flops) || m < 2 * rows || n == 0 {
+        return sgemm(
+            (m, n, k),
+            dst,
+            Mat {
+                off: 0,
+                rs: n as isize,
+                cs: 1,
+            },
+            a,
+            am,
+            b,
+            bm,
+            threads,
+        );
+    }
+    par::try_chunks_mut(dst, rows * n, |ci, d| {
+        let i0 = ci * rows;
+        let sub = Mat {
+            off: am.off + i0 as isize * am.rs,
+            ..am
+        };
+        sgemm(
+            (d.len() / n, n, k),
+            d,
+            Mat {
+                off: 0,
+                rs: n as isize,
+                cs: 1,
+            },
+            a,
+            sub,
+            b,
+            bm,
+            1,
+        )
+    })
+}
+
 /// A compiled `[B, M, K] x [B, K, N]` matmul.
 #[derive(Debug, Clone)]
 pub(crate) struct MatMulPlan {
@@ -178,31 +231,37 @@ impl MatMulPlan {
         } else {
             bt
         };
+        let a_mat = |bi: usize| Mat {
+            off: a.offset + bi as isize * a.strides[0],
+            rs: a.strides[1],
+            cs: a.strides[2],
+        };
+        let b_mat = |bi: usize| Mat {
+            off: b.offset + bi as isize * b.strides[0],
+            rs: b.strides[1],
+            cs: b.strides[2],
+        };
         par::try_chunks_mut(&mut out, per_chunk * mn, |ci, dst| {
             for (j, d) in dst.chunks_mut(mn).enumerate() {
-                let bi = (ci * per_chunk + j) as isize;
-                sgemm(
-                    (m, n, k),
-                    d,
-                    Mat {
-                        off: 0,
-                        rs: n as isize,
-                        cs: 1,
-                    },
-                    x,
-                    Mat {
-                        off: a.offset + bi * a.strides[0],
-                        rs: a.strides[1],
-                        cs: a.strides[2],
-                    },
-                    y,
-                    Mat {
-                        off: b.offset + bi * b.strides[0],
-                        rs: b.strides[1],
-                        cs: b.strides[2],
-                    },
-                    if batch_parallel { 1 } else { t },
-                )?;
+                let bi = ci * per_chunk + j;
+                if batch_parallel {
+                    sgemm(
+                        (m, n, k),
+                        d,
+                        Mat {
+                            off: 0,
+                            rs: n as isize,
+                            cs: 1,
+                        },
+                        x,
+                        a_mat(bi),
+                        y,
+                        b_mat(bi),
+                        1,
+                    )?;
+                } else {
+                    gemm_split_rows((m, n, k), d, x, a_mat(bi), y, b_mat(bi), t)?;
+                }
             }
             Ok(())
         })?;

@@ -414,11 +414,8 @@ impl Reducer for MaxF32 {
         fold_lanes_f32(acc, xs, max_step)
     }
     fn merge(a: f32, b: f32) -> f32 {
-        if a.is_nan() {
-            a
-        } else {
-            max_step(a, b)
-        }
+        // The step is NaN-sticky in its first argument, so this is NaN whenever a or b is.
+        max_step(a, b)
     }
     fn finish(acc: f32) -> f32 {
         acc
@@ -439,11 +436,8 @@ impl Reducer for MinF32 {
         fold_lanes_f32(acc, xs, min_step)
     }
     fn merge(a: f32, b: f32) -> f32 {
-        if a.is_nan() {
-            a
-        } else {
-            min_step(a, b)
-        }
+        // The step is NaN-sticky in its first argument, so this is NaN whenever a or b is.
+        min_step(a, b)
     }
     fn finish(acc: f32) -> f32 {
         acc
