@@ -54,6 +54,7 @@ impl Drop for CpuBuffer {
     fn drop(&mut self) {
         self.counter.buffers.fetch_sub(1, Ordering::Relaxed);
         self.counter.bytes.fetch_sub(byte_len(&self.data), Ordering::Relaxed);
+        crate::pool::give_host(std::mem::replace(&mut self.data, HostData::F32(Vec::new())));
     }
 }
 

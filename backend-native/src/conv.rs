@@ -11,7 +11,8 @@ use ferroflow_core::{DType, HostData, Result};
 
 use crate::matmul::{sgemm, Mat};
 use crate::par;
-use crate::util::{alloc, err, mul_all};
+use crate::pool;
+use crate::util::{alloc, alloc_dirty, err, mul_all};
 
 /// A compiled convolution with its geometry resolved.
 #[derive(Debug, Clone)]
@@ -136,19 +137,22 @@ impl ConvPlan {
                 self.w_len
             )));
         }
-        let mut out = alloc(self.out_len, 0f32)?;
         if self.out_len == 0 || self.kh * self.kw * self.cg == 0 || self.x_len == 0 {
-            return Ok(HostData::F32(out));
+            return Ok(HostData::F32(alloc(self.out_len, 0f32)?));
         }
-        if self.cg == 1 {
+        if self.cg == 1 && self.groups > 1 {
+            let mut out = alloc(self.out_len, 0f32)?;
             self.direct(x, w, &mut out)?;
+            Ok(HostData::F32(out))
         } else {
+            // Every output element is written by exactly one gemm (k > 0 here).
+            let mut out = alloc_dirty(self.out_len)?;
             self.im2col_gemm(x, w, &mut out)?;
+            Ok(HostData::F32(out))
         }
-        Ok(HostData::F32(out))
     }
 
-    /// One input channel per group: `out[p, oc] += x[tap(p), oc / og] * w[tap, oc]`.
+    /// One input channel per group (depthwise): `out[p, oc] += x[tap(p), oc / og] * w[tap, oc]`.
     fn direct(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
         let (o, og, c) = (self.o, self.og, self.c);
         let pixels = self.out_len / o;
@@ -265,7 +269,8 @@ impl ConvPlan {
             );
         }
         let tile = ((1usize << 20) / kk).max(64).min(pixels).max(1);
-        let mut col = alloc(tile * kk, 0f32)?;
+        // Every row of the column matrix is rewritten before each use.
+        let mut col = alloc_dirty(tile * kk)?;
         let mut p0 = 0;
         while p0 < pixels {
             let rows = tile.min(pixels - p0);
@@ -303,6 +308,7 @@ impl ConvPlan {
             }
             p0 += rows;
         }
+        pool::give(col);
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use ferroflow_core::{DType, HostData, Result, Scalar};
 use crate::load::{coalesce, fill_arange, fill_const, fill_input, fill_rand, fill_tile, Strided};
 use crate::ops::{self, binary_result, head_mut, unary_accepts};
 use crate::par;
-use crate::util::{check_range, check_view, err, numel, offset_range, Elem};
+use crate::util::{alloc_empty, check_range, check_view, err, numel, offset_range, Elem};
 
 /// Smallest and largest number of positions evaluated together. The block is sized so all of a
 /// program's registers fit in about `SCRATCH_BYTES` (L2): long blocks keep the per-block overhead
@@ -552,9 +552,7 @@ fn write_all<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) -> Result<()> {
 
 fn elementwise_typed<T: Elem>(prog: &Program, inputs: &[&HostData]) -> Result<HostData> {
     let n = prog.numel;
-    let mut out: Vec<T> = Vec::new();
-    out.try_reserve_exact(n)
-        .map_err(|e| err(format!("cannot allocate {n} elements: {e}")))?;
+    let mut out: Vec<T> = alloc_empty(n)?;
     let spare = out
         .spare_capacity_mut()
         .get_mut(..n)

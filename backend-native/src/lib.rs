@@ -30,6 +30,7 @@ mod load;
 mod matmul;
 mod ops;
 mod par;
+mod pool;
 mod reduce;
 mod util;
 
@@ -39,6 +40,7 @@ use ferroflow_core::ir::{Kernel, KernelBody};
 use ferroflow_core::{Backend, Buffer, Device, Executable, HostData, MemoryInfo, Result};
 
 pub use buffer::CpuBuffer;
+pub use pool::release_cached_memory;
 
 use buffer::MemCounter;
 use conv::ConvPlan;
@@ -160,7 +162,17 @@ impl Backend for CpuBackend {
     }
 
     fn upload(&self, data: &HostData) -> Result<Buffer> {
-        Ok(Buffer::new(CpuBuffer::new(data.clone(), &self.ctx.mem)))
+        fn copy<T: Copy + pool::Pooled>(v: &[T]) -> Result<Vec<T>> {
+            let mut out = util::alloc_empty(v.len())?;
+            out.extend_from_slice(v);
+            Ok(out)
+        }
+        let data = match data {
+            HostData::F32(v) => HostData::F32(copy(v)?),
+            HostData::I32(v) => HostData::I32(copy(v)?),
+            HostData::Bool(v) => HostData::Bool(copy(v)?),
+        };
+        Ok(Buffer::new(CpuBuffer::new(data, &self.ctx.mem)))
     }
 
     fn download(&self, buf: &Buffer) -> Result<HostData> {

@@ -4,7 +4,7 @@ use ferroflow_core::ir::View;
 use ferroflow_core::{DType, HostData, Result};
 
 use crate::par;
-use crate::util::{alloc, check_range, err, offset_range};
+use crate::util::{alloc, alloc_dirty, check_range, err, offset_range};
 
 /// One strided matrix operand: element (i, j) is `data[off + i*rs + j*cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -218,10 +218,11 @@ impl MatMulPlan {
         let [bt, m, k, n] = self.dims;
         let mn = m.checked_mul(n).ok_or_else(|| err("matmul: output too large"))?;
         let total = bt.checked_mul(mn).ok_or_else(|| err("matmul: output too large"))?;
-        let mut out = alloc(total, 0f32)?;
         if total == 0 || k == 0 {
-            return Ok(HostData::F32(out));
+            return Ok(HostData::F32(alloc(total, 0f32)?));
         }
+        // gemm overwrites every output element (k > 0).
+        let mut out = alloc_dirty(total)?;
         let (a, b) = (&self.a, &self.b);
         let t = par::threads();
         let flops = mn.saturating_mul(k);

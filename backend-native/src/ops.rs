@@ -394,9 +394,9 @@ unsafe fn select_avx2(c: &Reg, a: &Reg, b: &Reg, o: &mut Reg, n: usize) -> Resul
 #[inline(always)]
 fn select_impl(c: &Reg, a: &Reg, b: &Reg, o: &mut Reg, n: usize) -> Result<()> {
     #[inline(always)]
-    fn sel<T: Copy>(c: &[bool], a: &[T], b: &[T], o: &mut [T]) {
+    fn sel<T: Blend>(c: &[bool], a: &[T], b: &[T], o: &mut [T]) {
         for (((o, &c), &x), &y) in o.iter_mut().zip(c).zip(a).zip(b) {
-            *o = if c { x } else { y };
+            *o = T::blend(c, x, y);
         }
     }
     let Reg::Bool(c) = c else {
@@ -442,6 +442,35 @@ fn cast_impl(a: &Reg, o: &mut Reg, n: usize) -> Result<()> {
         (Reg::Bool(a), Reg::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
     }
     Ok(())
+}
+
+/// Branch-free selection (data-dependent branches would mispredict on random conditions and
+/// block vectorization).
+trait Blend: Copy {
+    fn blend(c: bool, a: Self, b: Self) -> Self;
+}
+
+impl Blend for f32 {
+    #[inline(always)]
+    fn blend(c: bool, a: f32, b: f32) -> f32 {
+        let m = 0u32.wrapping_sub(c as u32);
+        f32::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
+    }
+}
+
+impl Blend for i32 {
+    #[inline(always)]
+    fn blend(c: bool, a: i32, b: i32) -> i32 {
+        let m = 0i32.wrapping_sub(c as i32);
+        (a & m) | (b & !m)
+    }
+}
+
+impl Blend for bool {
+    #[inline(always)]
+    fn blend(c: bool, a: bool, b: bool) -> bool {
+        (c & a) | (!c & b)
+    }
 }
 
 #[inline(always)]

@@ -4,6 +4,7 @@ use ferroflow_core::ir::View;
 use ferroflow_core::{DType, Error, HostData, Result, Scalar};
 
 use crate::eval::Reg;
+use crate::pool::{self, Pooled};
 
 /// A backend error naming this backend.
 pub(crate) fn err(msg: impl Into<String>) -> Error {
@@ -24,25 +25,41 @@ pub(crate) fn mul_all(what: &str, xs: &[usize]) -> Result<usize> {
 }
 
 /// A vector of `n` copies of `v`, failing (instead of aborting) when it cannot be allocated.
-pub(crate) fn alloc<T: Clone>(n: usize, v: T) -> Result<Vec<T>> {
+/// Reuses a cached allocation when one fits.
+pub(crate) fn alloc<T: Clone + Pooled>(n: usize, v: T) -> Result<Vec<T>> {
+    let mut out = alloc_empty::<T>(n)?;
+    out.resize(n, v);
+    Ok(out)
+}
+
+/// `n` elements with unspecified (but initialized) contents, for outputs that are overwritten
+/// entirely: a cached buffer as is, or fresh zeroed pages.
+pub(crate) fn alloc_dirty<T: Pooled + Copy + Default>(n: usize) -> Result<Vec<T>> {
+    match pool::take_dirty::<T>(n) {
+        Some(v) => Ok(v),
+        None => alloc(n, T::default()),
+    }
+}
+
+/// An empty vector with capacity for `n` elements (cached when possible).
+pub(crate) fn alloc_empty<T: Pooled>(n: usize) -> Result<Vec<T>> {
+    if let Some(v) = pool::take::<T>(n) {
+        return Ok(v);
+    }
     let bytes = n
         .checked_mul(std::mem::size_of::<T>().max(1))
         .filter(|&b| b <= isize::MAX as usize);
     if bytes.is_none() {
         return Err(err(format!("cannot allocate {n} elements")));
     }
-    // Probe first so that an impossible request is an error, then let `vec!` use calloc-style
-    // zeroed pages when `v` is zero.
-    let mut probe: Vec<T> = Vec::new();
-    probe
-        .try_reserve_exact(n)
+    let mut out: Vec<T> = Vec::new();
+    out.try_reserve_exact(n)
         .map_err(|e| err(format!("cannot allocate {n} elements: {e}")))?;
-    drop(probe);
-    Ok(vec![v; n])
+    Ok(out)
 }
 
 /// Element types a kernel computes with.
-pub(crate) trait Elem: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + 'static {
+pub(crate) trait Elem: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + Pooled + 'static {
     fn reg(r: &Reg) -> Option<&[Self]>;
     fn into_host(v: Vec<Self>) -> HostData;
     /// The scalar after casting it to this type.

@@ -757,3 +757,58 @@ fn memory_is_tracked() {
     assert_eq!(d.memory(), ferroflow_core::MemoryInfo::default());
     assert!(d.description().starts_with("cpu"));
 }
+
+#[test]
+fn reused_allocations_are_fully_overwritten() {
+    // Freed large buffers go to a cache and come back with stale contents; poison the cache with
+    // NaN/garbage and check that every kernel kind still writes all of its output.
+    let d = dev();
+    let poison = |n: usize| {
+        for _ in 0..4 {
+            drop(d.upload(&HostData::F32(vec![f32::NAN; n])).unwrap());
+            drop(d.upload(&HostData::I32(vec![-7; n])).unwrap());
+            drop(d.upload(&HostData::Bool(vec![true; n * 4])).unwrap());
+        }
+    };
+    // matmul (k > 0 and k = 0)
+    let (m, k, n) = (200, 64, 300);
+    poison(m * n);
+    check_matmul(View::contiguous(&[1, m, k]), View::contiguous(&[1, k, n]), m * k, k * n, 31);
+    poison(m * n);
+    let kz = matmul_kernel(View::contiguous(&[1, m, 0]), View::contiguous(&[1, 0, n]));
+    assert_eq!(run(&d, &kz, &[HostData::F32(vec![]), HostData::F32(vec![])]), HostData::F32(vec![0.0; m * n]));
+    // conv (im2col + gemm and direct)
+    poison(4 * 20 * 20 * 24);
+    check_conv(params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1), [4, 20, 20, 16], [3, 3, 16, 24], 32);
+    poison(4 * 20 * 20 * 16);
+    check_conv(params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 16), [4, 20, 20, 16], [3, 3, 1, 16], 33);
+    // elementwise (every output dtype), masked loads, reduce, gather, scatter
+    let big = 300_000;
+    for dt in [DType::F32, DType::I32, DType::Bool] {
+        poison(big);
+        let v = View::contiguous(&[big - 10]).pad(&[(5, 5)]);
+        let k = elementwise(&[big], vec![load(0, v, dt)], 1);
+        let x = match dt {
+            DType::F32 => HostData::F32(vec![1.5; big - 10]),
+            DType::I32 => HostData::I32(vec![3; big - 10]),
+            DType::Bool => HostData::Bool(vec![true; big - 10]),
+        };
+        let got = run(&d, &k, std::slice::from_ref(&x));
+        let want: Vec<Scalar> =
+            (0..big).map(|i| if (5..big - 5).contains(&i) { x.get(i - 5).unwrap() } else { Scalar::zero(dt) }).collect();
+        assert_close(&got, &want, 0.0, "poisoned elementwise");
+    }
+    poison(big);
+    let k = Kernel { num_inputs: 2, out_shape: vec![big], out_dtype: DType::F32, body: KernelBody::Gather { outer: 1, axis_len: 2, n_idx: big, inner: 1 } };
+    let got = run(&d, &k, &[HostData::F32(vec![4.0, 5.0]), HostData::I32((0..big as i32).map(|i| i % 3).collect())]);
+    assert_eq!(got, HostData::F32((0..big).map(|i| [4.0, 5.0, 0.0][i % 3]).collect()));
+    poison(big);
+    let k = Kernel { num_inputs: 2, out_shape: vec![big], out_dtype: DType::F32, body: KernelBody::ScatterAdd { outer: 1, n_idx: 1, inner: 1, axis_len: big } };
+    let mut want = vec![0.0; big];
+    want[7] = 2.0;
+    assert_eq!(run(&d, &k, &[HostData::F32(vec![2.0]), HostData::I32(vec![7])]), HostData::F32(want));
+    poison(big);
+    let k = reduce_kernel(ferroflow_core::ir::ReduceOp::Sum, &[1], &[big, 2], vec![load(0, View::contiguous(&[big, 2]), DType::F32)], 1);
+    assert_eq!(run(&d, &k, &[HostData::F32(vec![1.0; big * 2])]), HostData::F32(vec![2.0; big]));
+    ferroflow_native::release_cached_memory();
+}
