@@ -162,6 +162,51 @@ fn our_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
 
+/// CPU time of the whole machine and of this process (with its waited-for children, i.e. the
+/// peer script), in clock ticks; used to tell how much other processes ran during a phase.
+#[derive(Clone, Copy)]
+struct CpuSnap {
+    at: std::time::Instant,
+    machine_busy: u64,
+    own: u64,
+}
+
+fn cpu_snap() -> Option<CpuSnap> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let f: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy = f.first()? + f.get(1)? + f.get(2)? + f.get(5)? + f.get(6)? + f.get(7).copied().unwrap_or(0);
+    let me = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the ")" that ends the command name: utime is the 12th, then stime, cutime, cstime.
+    let rest: Vec<u64> = me
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    Some(CpuSnap {
+        at: std::time::Instant::now(),
+        machine_busy: busy,
+        own: rest.iter().sum(),
+    })
+}
+
+/// Cores' worth of CPU that other processes used between two snapshots (USER_HZ = 100).
+fn foreign_cores(a: Option<CpuSnap>, b: Option<CpuSnap>) -> Option<f64> {
+    let (a, b) = (a?, b?);
+    let secs = (b.at - a.at).as_secs_f64();
+    let other = b.machine_busy.saturating_sub(a.machine_busy) as f64 - b.own.saturating_sub(a.own) as f64;
+    (secs > 0.0).then(|| (other / 100.0 / secs).max(0.0))
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -361,6 +406,7 @@ fn run() -> Result<ExitCode> {
     };
     let threads = our_threads();
     let load_start = loadavg();
+    let snap0 = cpu_snap();
     let dev = ferroflow_native::cpu();
     eprintln!(
         "[bench] ferroflow on {} (rayon: {threads} threads), load average {load_start}",
@@ -406,6 +452,7 @@ fn run() -> Result<ExitCode> {
         reports.push(rep);
     }
 
+    let snap1 = cpu_snap();
     let peers = if opts.peer {
         peer::run(threads, opts.quick, &opts.only)
     } else {
@@ -415,6 +462,9 @@ fn run() -> Result<ExitCode> {
         }
     };
     let load_end = loadavg();
+    let snap2 = cpu_snap();
+    let (busy_ours, busy_peer) = (foreign_cores(snap0, snap1), foreign_cores(snap1, snap2));
+    let fmt_busy = |c: Option<f64>| c.map_or("unknown".to_string(), |c| format!("{c:.2}"));
     let torch = peers.status("torch");
     let numpy = peers.status("numpy");
 
@@ -423,6 +473,11 @@ fn run() -> Result<ExitCode> {
     if !opts.json {
         println!("\n# ferroflow-bench: CPU backend, {threads} threads (peers: same thread count)");
         println!("load average: {load_start} at start, {load_end} after the peers");
+        println!(
+            "other processes used {} cores during ferroflow's runs, {} during the peers' (noise indicator; 0 = quiet)",
+            fmt_busy(busy_ours),
+            fmt_busy(busy_peer)
+        );
         match &torch {
             Ok(v) => println!("PyTorch {v}"),
             Err(reason) => println!("PyTorch not available: {reason}; skipped"),
@@ -539,6 +594,7 @@ fn run() -> Result<ExitCode> {
         let out = json!({
             "threads": threads, "device": dev.description(), "quick": opts.quick,
             "load_start": load_start, "load_end": load_end,
+            "foreign_cores_ours": busy_ours, "foreign_cores_peer": busy_peer,
             "torch": torch.as_ref().map_or_else(|e| json!({"available": false, "reason": e}), |v| json!({"available": true, "version": v})),
             "numpy": numpy.as_ref().map_or_else(|e| json!({"available": false, "reason": e}), |v| json!({"available": true, "version": v})),
             "workloads": json_rows, "training": json_steps, "profiles": profiles, "targets_missed": misses,
