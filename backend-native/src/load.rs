@@ -195,25 +195,23 @@ pub(crate) fn walk(
     }
     let last = r - 1;
     let nl = shape[last];
-    let sl = sv.strides.get(last).copied().unwrap_or(0);
+    let stride = |d: usize| sv.strides.get(d).copied().unwrap_or(0);
+    let sl = stride(last);
     let (llo, lhi) = sv.ranges.get(last).copied().unwrap_or((0, nl));
+    // Offset of (idx[..last], 0), kept up to date as the outer index advances.
+    let mut base = sv.offset;
+    for d in 0..last {
+        base = base.wrapping_add((idx[d] as isize).wrapping_mul(stride(d)));
+    }
     let mut done = 0;
     while done < n {
         let i0 = idx[last];
         let run = nl.saturating_sub(i0).min(n - done).max(1);
-        let mut valid = true;
-        let mut base = sv.offset;
-        for d in 0..last {
-            let i = idx[d];
-            if sv.masked {
+        let valid = !sv.masked
+            || (0..last).all(|d| {
                 let (lo, hi) = sv.ranges.get(d).copied().unwrap_or((0, 0));
-                if i < lo || i >= hi {
-                    valid = false;
-                    break;
-                }
-            }
-            base = base.wrapping_add((i as isize).wrapping_mul(sv.strides.get(d).copied().unwrap_or(0)));
-        }
+                (lo..hi).contains(&idx[d])
+            });
         if valid {
             let i1 = i0 + run;
             let a = llo.max(i0).min(i1);
@@ -242,9 +240,11 @@ pub(crate) fn walk(
             while d > 0 {
                 d -= 1;
                 idx[d] += 1;
+                base = base.wrapping_add(stride(d));
                 if idx[d] < shape[d] {
                     break;
                 }
+                base = base.wrapping_sub(stride(d).wrapping_mul(shape[d] as isize));
                 idx[d] = 0;
             }
         }

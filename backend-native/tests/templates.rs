@@ -773,15 +773,34 @@ fn reused_allocations_are_fully_overwritten() {
     // matmul (k > 0 and k = 0)
     let (m, k, n) = (200, 64, 300);
     poison(m * n);
-    check_matmul(View::contiguous(&[1, m, k]), View::contiguous(&[1, k, n]), m * k, k * n, 31);
+    check_matmul(
+        View::contiguous(&[1, m, k]),
+        View::contiguous(&[1, k, n]),
+        m * k,
+        k * n,
+        31,
+    );
     poison(m * n);
     let kz = matmul_kernel(View::contiguous(&[1, m, 0]), View::contiguous(&[1, 0, n]));
-    assert_eq!(run(&d, &kz, &[HostData::F32(vec![]), HostData::F32(vec![])]), HostData::F32(vec![0.0; m * n]));
+    assert_eq!(
+        run(&d, &kz, &[HostData::F32(vec![]), HostData::F32(vec![])]),
+        HostData::F32(vec![0.0; m * n])
+    );
     // conv (im2col + gemm and direct)
     poison(4 * 20 * 20 * 24);
-    check_conv(params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1), [4, 20, 20, 16], [3, 3, 16, 24], 32);
+    check_conv(
+        params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1),
+        [4, 20, 20, 16],
+        [3, 3, 16, 24],
+        32,
+    );
     poison(4 * 20 * 20 * 16);
-    check_conv(params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 16), [4, 20, 20, 16], [3, 3, 1, 16], 33);
+    check_conv(
+        params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 16),
+        [4, 20, 20, 16],
+        [3, 3, 1, 16],
+        33,
+    );
     // elementwise (every output dtype), masked loads, reduce, gather, scatter
     let big = 300_000;
     for dt in [DType::F32, DType::I32, DType::Bool] {
@@ -794,21 +813,67 @@ fn reused_allocations_are_fully_overwritten() {
             DType::Bool => HostData::Bool(vec![true; big - 10]),
         };
         let got = run(&d, &k, std::slice::from_ref(&x));
-        let want: Vec<Scalar> =
-            (0..big).map(|i| if (5..big - 5).contains(&i) { x.get(i - 5).unwrap() } else { Scalar::zero(dt) }).collect();
+        let want: Vec<Scalar> = (0..big)
+            .map(|i| {
+                if (5..big - 5).contains(&i) {
+                    x.get(i - 5).unwrap()
+                } else {
+                    Scalar::zero(dt)
+                }
+            })
+            .collect();
         assert_close(&got, &want, 0.0, "poisoned elementwise");
     }
     poison(big);
-    let k = Kernel { num_inputs: 2, out_shape: vec![big], out_dtype: DType::F32, body: KernelBody::Gather { outer: 1, axis_len: 2, n_idx: big, inner: 1 } };
-    let got = run(&d, &k, &[HostData::F32(vec![4.0, 5.0]), HostData::I32((0..big as i32).map(|i| i % 3).collect())]);
+    let k = Kernel {
+        num_inputs: 2,
+        out_shape: vec![big],
+        out_dtype: DType::F32,
+        body: KernelBody::Gather {
+            outer: 1,
+            axis_len: 2,
+            n_idx: big,
+            inner: 1,
+        },
+    };
+    let got = run(
+        &d,
+        &k,
+        &[
+            HostData::F32(vec![4.0, 5.0]),
+            HostData::I32((0..big as i32).map(|i| i % 3).collect()),
+        ],
+    );
     assert_eq!(got, HostData::F32((0..big).map(|i| [4.0, 5.0, 0.0][i % 3]).collect()));
     poison(big);
-    let k = Kernel { num_inputs: 2, out_shape: vec![big], out_dtype: DType::F32, body: KernelBody::ScatterAdd { outer: 1, n_idx: 1, inner: 1, axis_len: big } };
+    let k = Kernel {
+        num_inputs: 2,
+        out_shape: vec![big],
+        out_dtype: DType::F32,
+        body: KernelBody::ScatterAdd {
+            outer: 1,
+            n_idx: 1,
+            inner: 1,
+            axis_len: big,
+        },
+    };
     let mut want = vec![0.0; big];
     want[7] = 2.0;
-    assert_eq!(run(&d, &k, &[HostData::F32(vec![2.0]), HostData::I32(vec![7])]), HostData::F32(want));
+    assert_eq!(
+        run(&d, &k, &[HostData::F32(vec![2.0]), HostData::I32(vec![7])]),
+        HostData::F32(want)
+    );
     poison(big);
-    let k = reduce_kernel(ferroflow_core::ir::ReduceOp::Sum, &[1], &[big, 2], vec![load(0, View::contiguous(&[big, 2]), DType::F32)], 1);
-    assert_eq!(run(&d, &k, &[HostData::F32(vec![1.0; big * 2])]), HostData::F32(vec![2.0; big]));
+    let k = reduce_kernel(
+        ferroflow_core::ir::ReduceOp::Sum,
+        &[1],
+        &[big, 2],
+        vec![load(0, View::contiguous(&[big, 2]), DType::F32)],
+        1,
+    );
+    assert_eq!(
+        run(&d, &k, &[HostData::F32(vec![1.0; big * 2])]),
+        HostData::F32(vec![2.0; big])
+    );
     ferroflow_native::release_cached_memory();
 }
