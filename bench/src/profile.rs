@@ -69,7 +69,12 @@ pub fn label(k: &Kernel) -> String {
             )
         }
         KernelBody::MatMul { a, b } => {
-            let t = |v: &ferroflow_core::ir::View| if v.is_contiguous() { "" } else { " strided" };
+            // "^T": the operand is read transposed (column-major); "strided": neither layout.
+            let t = |v: &ferroflow_core::ir::View| match (v.strides.get(1), v.strides.get(2)) {
+                (_, Some(1)) => "",
+                (Some(1), _) => "^T",
+                _ => " strided",
+            };
             format!("matmul {:?}{} x {:?}{}", a.shape, t(a), b.shape, t(b))
         }
         KernelBody::Conv {
