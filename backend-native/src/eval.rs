@@ -4,6 +4,7 @@
 //! scalars and anything computed only from them) are evaluated once per scratch.
 
 use ferroflow_core::ir::{BinaryOp, Expr, ExprOp, Source, UnaryOp, View};
+use std::cell::RefCell;
 use std::mem::MaybeUninit;
 
 use ferroflow_core::{DType, HostData, Result, Scalar};
@@ -35,6 +36,39 @@ pub(crate) enum Reg {
 }
 
 impl Reg {
+    fn dtype(&self) -> DType {
+        match self {
+            Reg::F32(_) => DType::F32,
+            Reg::I32(_) => DType::I32,
+            Reg::Bool(_) => DType::Bool,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Reg::F32(v) => v.len(),
+            Reg::I32(v) => v.len(),
+            Reg::Bool(v) => v.len(),
+        }
+    }
+
+    /// A register of at least `n` elements (contents unspecified), reused from this thread's
+    /// cache when possible: small kernels would otherwise spend much of their time allocating and
+    /// zeroing registers.
+    fn take(d: DType, n: usize) -> Reg {
+        let cached = REG_CACHE
+            .try_with(|c| {
+                let mut c = c.try_borrow_mut().ok()?;
+                let i = c
+                    .iter()
+                    .position(|r| r.dtype() == d && r.len() >= n && r.len() <= 2 * n.max(MIN_BLOCK))?;
+                Some(c.swap_remove(i))
+            })
+            .ok()
+            .flatten();
+        cached.unwrap_or_else(|| Reg::zeros(d, n))
+    }
+
     fn zeros(d: DType, n: usize) -> Reg {
         match d {
             DType::F32 => Reg::F32(vec![0.0; n]),
@@ -101,6 +135,29 @@ pub(crate) struct Scratch {
     regs: Vec<Reg>,
     /// Per node: the unrolled pattern of a periodic load.
     patterns: Vec<Option<Reg>>,
+}
+
+thread_local! {
+    /// Registers of finished scratches, for reuse by the next one on this thread.
+    static REG_CACHE: RefCell<Vec<Reg>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Registers kept per thread.
+const REG_CACHE_LEN: usize = 64;
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let regs = std::mem::take(&mut self.regs);
+        let _ = REG_CACHE.try_with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                for r in regs {
+                    if c.len() < REG_CACHE_LEN {
+                        c.push(r);
+                    }
+                }
+            }
+        });
+    }
 }
 
 /// Largest period worth a pattern (shorter periods mean short runs for the walker).
@@ -283,7 +340,7 @@ impl Program {
     pub(crate) fn scratch(&self, inputs: &[&HostData], block: usize) -> Result<Scratch> {
         let block = block.max(1);
         let mut s = Scratch {
-            regs: self.nodes.iter().map(|n| Reg::zeros(n.dtype, block)).collect(),
+            regs: self.nodes.iter().map(|n| Reg::take(n.dtype, block)).collect(),
             patterns: Vec::with_capacity(self.nodes.len()),
         };
         for node in &self.nodes {
