@@ -1,10 +1,14 @@
 //! Ferroflow's CPU backend.
 //!
 //! Elementwise and reduction kernels are interpreted: their SSA expression is compiled to a list
-//! of steps over typed register blocks (see [`eval`](crate::eval)), loads walk strided views run
-//! by run, and blocks are spread over threads with rayon. Matmul and convolution go through the
-//! `gemm` crate (convolution as im2col + gemm, or a direct loop for depthwise shapes). On
-//! `wasm32` (or without the `threads` feature) everything runs on the calling thread.
+//! of steps over typed register blocks (module `eval`), loads walk strided views run by run (with
+//! fast paths for contiguous, broadcast-periodic and transposed views), and blocks are spread over
+//! threads with rayon. Hot loops are compiled twice and picked at run time (AVX2 or baseline),
+//! with the same results either way; exp, ln, tanh and sigmoid use vectorizable approximations
+//! within 2 ulp. Matmul and convolution go through the `gemm` crate (convolution as im2col + gemm,
+//! or a direct loop for depthwise shapes). Freed large buffers are cached for reuse
+//! ([`release_cached_memory`] empties the cache). On `wasm32` (or without the `threads` feature)
+//! everything runs on the calling thread.
 //!
 //! ```
 //! use ferroflow_core::ir::{Expr, ExprNode, ExprOp, Kernel, KernelBody, Source, View, BinaryOp};
