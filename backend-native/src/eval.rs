@@ -83,7 +83,8 @@ enum Src {
     Input(usize),
     Const(Scalar),
     Arange,
-    Rand(u64),
+    /// Reads its seed from this input slot (int32 `[lo, hi]`).
+    Rand(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -229,7 +230,22 @@ impl Program {
                         Source::Rand { .. } if d != DType::F32 => {
                             return Err(err(format!("{what}: rand loads are float32, node says {d}")))
                         }
-                        Source::Arange | Source::Rand { .. } => {}
+                        Source::Rand { seed_input } => {
+                            let Some(s) = slots.get_mut(*seed_input) else {
+                                return Err(err(format!(
+                                    "{what}: rand seed reads input {seed_input} of a {num_inputs}-input kernel"
+                                )));
+                            };
+                            if s.dtype.is_some_and(|x| x != DType::I32) {
+                                return Err(err(format!("{what}: rand seed input {seed_input} must be int32")));
+                            }
+                            s.dtype = Some(DType::I32);
+                            s.range = match s.range {
+                                Some((a, b)) => Some((a.min(0), b.max(1))),
+                                None => Some((0, 1)),
+                            };
+                        }
+                        Source::Arange => {}
                     }
                     views.push(view.permute(&perm));
                 }
@@ -270,7 +286,7 @@ impl Program {
                         Source::Input(s) => Src::Input(*s),
                         Source::Const(c) => Src::Const(*c),
                         Source::Arange => Src::Arange,
-                        Source::Rand { seed } => Src::Rand(*seed),
+                        Source::Rand { seed_input } => Src::Rand(*seed_input),
                     };
                     let cost = if matches!(src, Src::Rand(_)) { 4 } else { 1 };
                     let invariant = sv.invariant();
@@ -481,7 +497,13 @@ impl Program {
                 fill_runs(o, runs, |st, d| fill_const(sv, shape, st, v, d))
             }
             (Src::Arange, Reg::I32(o)) => fill_runs(o, runs, |st, d| fill_arange(sv, shape, st, d)),
-            (Src::Rand(seed), Reg::F32(o)) => fill_runs(o, runs, |st, d| fill_rand(sv, shape, st, *seed, d)),
+            (Src::Rand(slot), Reg::F32(o)) => {
+                let seed = match inputs.get(*slot) {
+                    Some(HostData::I32(w)) if w.len() >= 2 => (w[0] as u32 as u64) | ((w[1] as u32 as u64) << 32),
+                    _ => return Err(err(format!("rand seed input {slot} must be an int32 [lo, hi] buffer"))),
+                };
+                fill_runs(o, runs, |st, d| fill_rand(sv, shape, st, seed, d))
+            }
             _ => return Err(err("internal: load register type")),
         }
         Ok(())

@@ -548,16 +548,14 @@ fn rand_and_arange_sources() {
             &[37, 71],
             vec![node(
                 ExprOp::Load {
-                    src: Source::Rand {
-                        seed: 0x1234_5678_9abc_def0,
-                    },
+                    src: Source::Rand { seed_input: 0 },
                     view: view.clone(),
                 },
                 DType::F32,
             )],
-            0,
+            1,
         );
-        let got = run(&d, &k, &[]);
+        let got = run(&d, &k, &[seed_words(0x1234_5678_9abc_def0)]);
         let want: Vec<Scalar> = indices(&[37, 71])
             .iter()
             .map(|i| {
@@ -574,14 +572,14 @@ fn rand_and_arange_sources() {
         &[5],
         vec![node(
             ExprOp::Load {
-                src: Source::Rand { seed: 42 },
+                src: Source::Rand { seed_input: 0 },
                 view: View::contiguous(&[5]),
             },
             DType::F32,
         )],
-        0,
+        1,
     );
-    let got = run(&d, &k, &[]);
+    let got = run(&d, &k, &[seed_words(42)]);
     let want: Vec<f32> = (0..5).map(|i| uniform_from_bits(rand_bits(42, i))).collect();
     assert_eq!(got, HostData::F32(want));
 
@@ -637,6 +635,106 @@ fn rand_and_arange_sources() {
         run(&d, &k, &[HostData::Bool(vec![true; 3])]),
         HostData::Bool(vec![false, false, true, true, true])
     );
+}
+
+/// `x + rand` with `x` in slot 0 and the rand seed in slot 1.
+fn rand_plus_input(n: usize) -> ferroflow_core::ir::Kernel {
+    elementwise(
+        &[n],
+        vec![
+            load(0, View::contiguous(&[n]), DType::F32),
+            node(
+                ExprOp::Load {
+                    src: Source::Rand { seed_input: 1 },
+                    view: View::contiguous(&[n]),
+                },
+                DType::F32,
+            ),
+            node(ExprOp::Binary(BinaryOp::Add, 0, 1), DType::F32),
+        ],
+        2,
+    )
+}
+
+#[test]
+fn rand_seed_is_a_runtime_input() {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    let hash = |k: &ferroflow_core::ir::Kernel| {
+        let mut h = DefaultHasher::new();
+        k.hash(&mut h);
+        h.finish()
+    };
+    let d = dev();
+    let n = 1000;
+    // Two separately built kernels: the seed is not part of the kernel, so they are equal
+    // (one compile-cache entry for every seed).
+    let (k1, k2) = (rand_plus_input(n), rand_plus_input(n));
+    assert_eq!(k1, k2);
+    assert_eq!(hash(&k1), hash(&k2));
+    let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+    let base = 0x1234_5678_9abc_def0_u64;
+    // Seeds differing in the low word, in the high word only, and the same seed again.
+    let seeds = [base, base ^ 1, base ^ (1 << 40), base];
+    let mut outs = Vec::new();
+    for (i, &seed) in seeds.iter().enumerate() {
+        let k = if i % 2 == 0 { &k1 } else { &k2 };
+        let got = run(&d, k, &[HostData::F32(x.clone()), seed_words(seed)]);
+        let want: Vec<f32> = (0..n)
+            .map(|j| x[j] + uniform_from_bits(rand_bits(seed, j as u32)))
+            .collect();
+        assert_eq!(got, HostData::F32(want), "seed {seed:#x}");
+        outs.push(got);
+    }
+    assert_ne!(outs[0], outs[1], "low seed word ignored");
+    assert_ne!(outs[0], outs[2], "high seed word ignored");
+    assert_ne!(outs[1], outs[2]);
+    assert_eq!(outs[0], outs[3]);
+}
+
+#[test]
+fn rand_seed_input_errors() {
+    let d = dev();
+    let n = 16;
+    let x = HostData::F32(vec![0.0; n]);
+    let k = rand_plus_input(n);
+    assert!(try_run(&d, &k, &[x.clone(), seed_words(7)]).is_ok());
+    for bad in [
+        HostData::F32(vec![7.0, 0.0]),
+        HostData::Bool(vec![true, false]),
+        HostData::I32(vec![7]),
+        HostData::I32(vec![]),
+    ] {
+        assert!(
+            try_run(&d, &k, &[x.clone(), bad.clone()]).is_err(),
+            "seed input {bad:?}"
+        );
+    }
+    // Missing seed input.
+    assert!(try_run(&d, &k, std::slice::from_ref(&x)).is_err());
+    // A seed slot outside the kernel's inputs.
+    let rand_at = |slot: usize| {
+        node(
+            ExprOp::Load {
+                src: Source::Rand { seed_input: slot },
+                view: View::contiguous(&[n]),
+            },
+            DType::F32,
+        )
+    };
+    let k = elementwise(&[n], vec![rand_at(1)], 1);
+    assert!(try_run(&d, &k, &[seed_words(7)]).is_err());
+    // The seed slot also loaded as float32 by another node.
+    let k = elementwise(
+        &[n],
+        vec![
+            rand_at(0),
+            load(0, View::contiguous(&[n]), DType::F32),
+            node(ExprOp::Binary(BinaryOp::Add, 0, 1), DType::F32),
+        ],
+        1,
+    );
+    assert!(try_run(&d, &k, &[seed_words(7)]).is_err());
 }
 
 #[test]

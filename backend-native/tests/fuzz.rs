@@ -167,11 +167,11 @@ fn gen_case(r: &mut Lcg, shape: &[usize]) -> Case {
     if below(r, 4) == 0 {
         let depth = 1 + below(r, 2);
         let (view, _) = gen_view(r, shape, depth);
+        let seed_input = inputs.len();
+        inputs.push(seed_words(r.next_u32() as u64));
         nodes.push(node(
             ExprOp::Load {
-                src: Source::Rand {
-                    seed: r.next_u32() as u64,
-                },
+                src: Source::Rand { seed_input },
                 view,
             },
             DType::F32,

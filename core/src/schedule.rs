@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::device::{Buffer, Device};
-use crate::dtype::{DType, Scalar};
+use crate::dtype::{DType, HostData, Scalar};
 use crate::ir::{BinaryOp, Expr, ExprNode, ExprOp, Kernel, KernelBody, Prim, Source, UnaryOp, View};
 use crate::shape::numel;
 use crate::tensor::Tensor;
@@ -21,6 +21,8 @@ use crate::{Error, Result};
 /// Most distinct input buffers one fused kernel may read (WebGPU guarantees 8 storage buffers per
 /// stage; one is the output).
 pub const MAX_KERNEL_INPUTS: usize = 7;
+/// Largest expression (in tree nodes) that consumers recompute instead of sharing a buffer.
+pub const MAX_RECOMPUTE_NODES: usize = 16;
 /// Most expression nodes one fused kernel may hold before operands are materialized.
 pub const MAX_EXPR_NODES: usize = 96;
 
@@ -29,7 +31,8 @@ enum LSrc {
     Buffer(Buffer),
     Const(Scalar),
     Arange,
-    Rand(u64),
+    /// The seed, uploaded as an int32 `[lo, hi]` buffer (see `Source::Rand`).
+    Rand(Buffer),
 }
 
 #[derive(Debug)]
@@ -74,7 +77,8 @@ fn buffer_key(b: &Buffer) -> usize {
 /// Distinct buffers read and tree size of an expression.
 fn footprint(e: &LExpr, bufs: &mut HashSet<usize>) -> usize {
     if let LNode::Leaf {
-        src: LSrc::Buffer(b), ..
+        src: LSrc::Buffer(b) | LSrc::Rand(b),
+        ..
     } = e.as_ref()
     {
         bufs.insert(buffer_key(b));
@@ -165,26 +169,25 @@ impl SsaBuilder {
         self.memo.insert(node, self.nodes.len() - 1);
         self.nodes.len() - 1
     }
+    /// The input slot of a buffer, assigning the next one on first use.
+    fn slot(&mut self, b: &Buffer) -> usize {
+        let key = buffer_key(b);
+        if let Some(&s) = self.slots.get(&key) {
+            return s;
+        }
+        self.inputs.push(b.clone());
+        self.slots.insert(key, self.inputs.len() - 1);
+        self.inputs.len() - 1
+    }
     fn add(&mut self, e: &LExpr) -> usize {
         let d = e.dtype();
         match e.as_ref() {
             LNode::Leaf { src, view, .. } => {
                 let src = match src {
-                    LSrc::Buffer(b) => {
-                        let key = buffer_key(b);
-                        let slot = match self.slots.get(&key) {
-                            Some(&s) => s,
-                            None => {
-                                self.inputs.push(b.clone());
-                                self.slots.insert(key, self.inputs.len() - 1);
-                                self.inputs.len() - 1
-                            }
-                        };
-                        Source::Input(slot)
-                    }
+                    LSrc::Buffer(b) => Source::Input(self.slot(b)),
                     LSrc::Const(s) => Source::Const(*s),
                     LSrc::Arange => Source::Arange,
-                    LSrc::Rand(seed) => Source::Rand { seed: *seed },
+                    LSrc::Rand(seed) => Source::Rand { seed_input: self.slot(seed) },
                 };
                 self.push(
                     ExprOp::Load {
@@ -222,6 +225,11 @@ impl SsaBuilder {
             self.inputs,
         )
     }
+}
+
+/// A u64 seed as the int32 `[lo, hi]` buffer contents `Source::Rand` reads.
+fn seed_words(seed: u64) -> HostData {
+    HostData::I32(vec![seed as u32 as i32, (seed >> 32) as u32 as i32])
 }
 
 fn leaf(buf: Buffer, shape: &[usize]) -> LExpr {
@@ -356,7 +364,7 @@ impl Scheduler {
                 dtype: DType::I32,
             }),
             Prim::Rand { seed, shape } => lazy(LNode::Leaf {
-                src: LSrc::Rand(seed),
+                src: LSrc::Rand(self.dev.upload(&seed_words(seed))?),
                 view: View::contiguous(&shape),
                 dtype: DType::F32,
             }),
@@ -541,7 +549,10 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
         let compute = matches!(t.prim(), Prim::Unary(_) | Prim::Binary(_) | Prim::Where | Prim::Cast(_));
         let shared = compute && consumers.get(&t.id()).copied().unwrap_or(0) > 1;
         if let Lowered::Lazy(e) = &low {
-            if shared || target_ids.contains(&t.id()) {
+            // A shared expression is recomputed by each consumer when small (and shared within
+            // one kernel through CSE), stored once when large.
+            let large = shared && footprint(e, &mut HashSet::new()) > MAX_RECOMPUTE_NODES;
+            if large || target_ids.contains(&t.id()) {
                 low = Lowered::Buf(materialize(&s.dev, e, t.shape())?);
             }
         }

@@ -252,6 +252,19 @@ fn get(h: &HostData, i: isize) -> Scalar {
         .expect("offset out of range")
 }
 
+/// A u64 seed as the int32 `[low 32 bits, high 32 bits]` buffer `Source::Rand` reads.
+pub fn seed_words(seed: u64) -> HostData {
+    HostData::I32(vec![seed as u32 as i32, (seed >> 32) as u32 as i32])
+}
+
+/// The u64 seed held by a `seed_words` buffer.
+pub fn seed_of(h: &HostData) -> u64 {
+    match h {
+        HostData::I32(w) if w.len() == 2 => u64::from(w[0] as u32) | (u64::from(w[1] as u32) << 32),
+        _ => panic!("a rand seed input must be int32 [lo, hi], got {h:?}"),
+    }
+}
+
 /// Evaluates an expression element by element through `View::index`.
 pub fn ref_eval(expr: &Expr, inputs: &[HostData]) -> Vec<Scalar> {
     let mut out = Vec::new();
@@ -265,7 +278,9 @@ pub fn ref_eval(expr: &Expr, inputs: &[HostData]) -> Vec<Scalar> {
                         Source::Input(i) => get(&inputs[*i], off),
                         Source::Const(s) => s.cast(n.dtype),
                         Source::Arange => Scalar::I32(off as i32),
-                        Source::Rand { seed } => Scalar::F32(uniform_from_bits(rand_bits(*seed, off as u32))),
+                        Source::Rand { seed_input } => {
+                            Scalar::F32(uniform_from_bits(rand_bits(seed_of(&inputs[*seed_input]), off as u32)))
+                        }
                     },
                 },
                 ExprOp::Const(s) => s.cast(n.dtype),

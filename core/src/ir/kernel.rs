@@ -21,8 +21,10 @@ pub enum Source {
     Const(Scalar),
     /// The source offset itself as i32 (from `Prim::Arange`).
     Arange,
-    /// `uniform_from_bits(rand_bits(seed, offset))` (from `Prim::Rand`).
-    Rand { seed: u64 },
+    /// `uniform_from_bits(rand_bits(seed, offset))` (from `Prim::Rand`). The u64 seed is read at
+    /// run time from input slot `seed_input`, an int32 buffer `[low 32 bits, high 32 bits]`, so
+    /// kernels that differ only in their seed (dropout every step) share one compiled kernel.
+    Rand { seed_input: usize },
 }
 
 /// One SSA instruction; operands are indices of earlier nodes.
