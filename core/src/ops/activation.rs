@@ -21,10 +21,11 @@ fn float(op: &str, x: &Tensor) -> Result<Tensor> {
 }
 
 impl Tensor {
-    /// `max(x, 0)` with zero gradient at 0.
+    /// `max(x, 0)` with zero gradient at 0 (written `maximum(0, x)`: on ties the maximum's
+    /// gradient goes to its first operand, here the constant).
     pub fn relu(&self) -> Result<Tensor> {
         let x = float("relu", self)?;
-        where_(&x.greater(0.0f32)?, &x, &x.mul(0.0f32)?)
+        x.zeros_like()?.maximum(&x)
     }
     /// `min(max(x, 0), 6)`.
     pub fn relu6(&self) -> Result<Tensor> {
