@@ -341,7 +341,6 @@ fn sequential_rejects_duplicate_names() -> Result<()> {
 /// every dropout call with a fresh seed compiles new kernels and the device's kernel cache grows
 /// without bound during training.
 #[test]
-#[ignore = "core issue: random seeds are kernel constants, dropout recompiles every step"]
 fn dropout_training_reuses_compiled_kernels() -> Result<()> {
     let dev = dev();
     let d = Dropout::new(DropoutConfig::new(0.5).seed(1))?;
