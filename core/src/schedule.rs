@@ -187,7 +187,9 @@ impl SsaBuilder {
                     LSrc::Buffer(b) => Source::Input(self.slot(b)),
                     LSrc::Const(s) => Source::Const(*s),
                     LSrc::Arange => Source::Arange,
-                    LSrc::Rand(seed) => Source::Rand { seed_input: self.slot(seed) },
+                    LSrc::Rand(seed) => Source::Rand {
+                        seed_input: self.slot(seed),
+                    },
                 };
                 self.push(
                     ExprOp::Load {
