@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every op's forward and gradient check on every present backend and enforces the bar:
+# >= 80 ops, every forward "pass", every gradient "pass" or "n/a" (absent backends "skip").
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+mkdir -p target
+cargo run --release -q -p ferroflow-tests --bin op-matrix -- --json > target/op-matrix.jsonl
+python3 - target/op-matrix.jsonl <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+bad = []
+counts = {}
+for r in rows:
+    for backend, res in r["backends"].items():
+        c = counts.setdefault(backend, {"forward_pass": 0, "grad_pass": 0, "grad_na": 0, "skip": 0})
+        if res["forward"] == "skip":
+            c["skip"] += 1
+            continue
+        if res["forward"] == "pass":
+            c["forward_pass"] += 1
+        else:
+            bad.append((r["op"], backend, "forward", res["forward"]))
+        if res["grad"] == "pass":
+            c["grad_pass"] += 1
+        elif res["grad"] == "n/a":
+            c["grad_na"] += 1
+        else:
+            bad.append((r["op"], backend, "grad", res["grad"]))
+print(f"op-matrix: {len(rows)} ops; per backend: {counts}")
+assert len(rows) >= 80, f"only {len(rows)} ops"
+assert counts.get("cpu", {}).get("forward_pass", 0) == len(rows), "cpu must pass every op"
+assert not bad, f"failures: {bad}"
+PY
