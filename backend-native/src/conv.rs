@@ -9,7 +9,7 @@
 use ferroflow_core::ir::ConvParams;
 use ferroflow_core::{DType, HostData, Result};
 
-use crate::matmul::{sgemm, Mat};
+use crate::matmul::{sgemm, sgemm_into, Mat};
 use crate::par;
 use crate::pool;
 use crate::util::{alloc, alloc_dirty, err, mul_all};
@@ -144,6 +144,10 @@ impl ConvPlan {
             let mut out = alloc(self.out_len, 0f32)?;
             self.direct(x, w, &mut out)?;
             Ok(HostData::F32(out))
+        } else if self.per_position_ok() {
+            let mut out = alloc_dirty(self.out_len)?;
+            self.per_position(x, w, &mut out)?;
+            Ok(HostData::F32(out))
         } else {
             // Every output element is written by exactly one gemm (k > 0 here).
             let mut out = alloc_dirty(self.out_len)?;
@@ -185,6 +189,79 @@ impl ConvPlan {
             }
             Ok(())
         })
+    }
+
+    /// Few output positions and a large filter (the filter-gradient convolution): one gemm per
+    /// output position straight from the input, with no column matrix.
+    fn per_position_ok(&self) -> bool {
+        self.groups == 1
+            && self.lhs_d == [1, 1]
+            && self.rhs_d[1] == 1
+            && self.oh * self.ow <= 64
+            && self.kh * self.kw >= 16
+            && self.c >= 8
+            && self.out_len / (self.oh * self.ow * self.o).max(1) >= 16
+    }
+
+    /// `out[b, p, :] = sum over valid filter rows of x[b, row segment] * w[row segment, :]`, where
+    /// a filter row's valid taps read one contiguous run of input pixels (unit rhs dilation).
+    fn per_position(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
+        let (n, c, o) = (self.out_len / (self.oh * self.ow * self.o).max(1), self.c, self.o);
+        let positions = self.oh * self.ow;
+        let t = par::threads();
+        let img = self.h * self.w * c;
+        let parts = par::try_map(positions, |pos| {
+            let (ohi, owi) = (pos / self.ow, pos % self.ow);
+            let mut tmp = alloc(n * o, 0f32)?;
+            // Valid kw range: the input column must lie in 0..w.
+            let iw0 = owi as isize * self.stride[1] - self.pad_lo[1];
+            let k0 = (-iw0).max(0).min(self.kw as isize) as usize;
+            let k1 = (self.w as isize - iw0).max(k0 as isize).min(self.kw as isize) as usize;
+            let mut first = true;
+            if k1 > k0 {
+                for khi in 0..self.kh {
+                    let Some(ih) = self.in_coord(0, ohi, khi) else { continue };
+                    let iw = (iw0 + k0 as isize) as usize;
+                    sgemm_into(
+                        (n, o, (k1 - k0) * c),
+                        &mut tmp,
+                        Mat {
+                            off: 0,
+                            rs: o as isize,
+                            cs: 1,
+                        },
+                        x,
+                        Mat {
+                            off: ((ih * self.w + iw) * c) as isize,
+                            rs: img as isize,
+                            cs: 1,
+                        },
+                        w,
+                        Mat {
+                            off: ((khi * self.kw + k0) * c * o) as isize,
+                            rs: o as isize,
+                            cs: 1,
+                        },
+                        if positions >= t { 1 } else { t },
+                        !first,
+                    )?;
+                    first = false;
+                }
+            }
+            if first {
+                tmp.fill(0.0);
+            }
+            Ok(tmp)
+        })?;
+        for (pos, tmp) in parts.iter().enumerate() {
+            for (b, row) in tmp.chunks_exact(o).enumerate() {
+                let at = (b * positions + pos) * o;
+                out.get_mut(at..at + o)
+                    .ok_or_else(|| err("conv: internal index out of range"))?
+                    .copy_from_slice(row);
+            }
+        }
+        Ok(())
     }
 
     /// Writes row `p` of group `gi`'s column matrix: taps (kh, kw) x channels of the group.

@@ -39,6 +39,21 @@ fn inside(r: Option<(isize, isize)>, len: usize) -> bool {
 /// every element written is checked to lie inside its slice before the unsafe call, and dst rows
 /// may not overlap, so this is safe for any arguments.
 pub(crate) fn sgemm(
+    mnk: (usize, usize, usize),
+    dst: &mut [f32],
+    d: Mat,
+    a: &[f32],
+    am: Mat,
+    b: &[f32],
+    bm: Mat,
+    threads: usize,
+) -> Result<()> {
+    sgemm_into(mnk, dst, d, a, am, b, bm, threads, false)
+}
+
+/// [`sgemm`], or with `acc` `dst += a * b`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sgemm_into(
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],
     d: Mat,
@@ -47,6 +62,7 @@ pub(crate) fn sgemm(
     b: &[f32],
     bm: Mat,
     threads: usize,
+    acc: bool,
 ) -> Result<()> {
     if m == 0 || n == 0 {
         return Ok(());
@@ -58,6 +74,9 @@ pub(crate) fn sgemm(
         return Err(err("matmul: output out of range"));
     }
     if k == 0 {
+        if acc {
+            return Ok(());
+        }
         for i in 0..m {
             let o = (d.off + i as isize * d.rs) as usize;
             if let Some(row) = dst.get_mut(o..o + n) {
@@ -83,14 +102,14 @@ pub(crate) fn sgemm(
             dst.as_mut_ptr().offset(d.off),
             d.cs,
             d.rs,
-            false,
+            acc,
             a.as_ptr().offset(am.off),
             am.cs,
             am.rs,
             b.as_ptr().offset(bm.off),
             bm.cs,
             bm.rs,
-            0.0,
+            if acc { 1.0 } else { 0.0 },
             1.0,
             false,
             false,

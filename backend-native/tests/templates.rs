@@ -877,3 +877,33 @@ fn reused_allocations_are_fully_overwritten() {
     );
     ferroflow_native::release_cached_memory();
 }
+
+#[test]
+fn conv_filter_gradient_shapes() {
+    // Few output positions, large filter, batch >= 16, channels >= 8: the per-position gemm path.
+    check_conv(
+        params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1),
+        [16, 7, 6, 8],
+        [7, 6, 8, 5],
+        31,
+    );
+    check_conv(
+        params([2, 1], [(1, 2), (0, 1)], [1, 1], [2, 1], 1),
+        [17, 9, 8, 9],
+        [4, 6, 9, 3],
+        32,
+    );
+    check_conv(
+        params([1, 2], [(-1, 1), (2, -1)], [1, 1], [1, 1], 1),
+        [16, 8, 9, 8],
+        [5, 4, 8, 6],
+        33,
+    );
+    // Padding so large that some positions see no input at all.
+    check_conv(
+        params([1, 1], [(5, 0), (1, 1)], [1, 1], [1, 1], 1),
+        [16, 2, 2, 8],
+        [4, 4, 8, 2],
+        34,
+    );
+}
