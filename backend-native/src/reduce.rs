@@ -124,7 +124,9 @@ impl ReducePlan {
     fn go_outer_first<R: Reducer>(&self, out: &mut [R::T], inputs: &[&HostData]) -> Result<()> {
         let (o, r) = (self.outer, self.red);
         let t = par::threads();
-        let width = o.min(self.prog.block());
+        // Short tiles keep each tile's registers (and the rows of input they gather) in L1, which
+        // pays off because every tile is evaluated once per reduced row (pooling windows).
+        let width = o.min(self.prog.block()).min(OUTER_TILE);
         let tiles = o.div_ceil(width);
         let want_tasks = if t > 1 { 4 * t } else { 1 };
         let min_rows = (1usize << 15).div_ceil(width * self.prog.cost()).max(1);
@@ -290,6 +292,9 @@ fn innermost_is_kept(expr: &Expr, axes: &[usize]) -> bool {
     }
     votes > 0
 }
+
+/// Most outputs per tile of the reduced-axes-outermost order.
+const OUTER_TILE: usize = 1024;
 
 const LANES: usize = 8;
 
