@@ -210,9 +210,15 @@ impl ConvPlan {
         let positions = self.oh * self.ow;
         let t = par::threads();
         let img = self.h * self.w * c;
-        let parts = par::try_map(positions, |pos| {
+        // Split the batch too when the positions do not spread evenly over the threads.
+        let split = if positions % t != 0 && n >= 32 { t } else { 1 };
+        let per = n.div_ceil(split);
+        let parts = par::try_map(positions * split, |task| {
+            let (pos, part) = (task / split, task % split);
             let (ohi, owi) = (pos / self.ow, pos % self.ow);
-            let mut tmp = alloc(n * o, 0f32)?;
+            let b0 = (part * per).min(n);
+            let rows = per.min(n - b0);
+            let mut tmp = alloc(rows * o, 0f32)?;
             // Valid kw range: the input column must lie in 0..w.
             let iw0 = owi as isize * self.stride[1] - self.pad_lo[1];
             let k0 = (-iw0).max(0).min(self.kw as isize) as usize;
@@ -223,7 +229,7 @@ impl ConvPlan {
                     let Some(ih) = self.in_coord(0, ohi, khi) else { continue };
                     let iw = (iw0 + k0 as isize) as usize;
                     sgemm_into(
-                        (n, o, (k1 - k0) * c),
+                        (rows, o, (k1 - k0) * c),
                         &mut tmp,
                         Mat {
                             off: 0,
@@ -232,7 +238,7 @@ impl ConvPlan {
                         },
                         x,
                         Mat {
-                            off: ((ih * self.w + iw) * c) as isize,
+                            off: (b0 * img + (ih * self.w + iw) * c) as isize,
                             rs: img as isize,
                             cs: 1,
                         },
@@ -242,7 +248,7 @@ impl ConvPlan {
                             rs: o as isize,
                             cs: 1,
                         },
-                        if positions >= t { 1 } else { t },
+                        if positions * split >= t { 1 } else { t },
                         !first,
                     )?;
                     first = false;
@@ -253,9 +259,10 @@ impl ConvPlan {
             }
             Ok(tmp)
         })?;
-        for (pos, tmp) in parts.iter().enumerate() {
+        for (task, tmp) in parts.iter().enumerate() {
+            let (pos, b0) = (task / split, (task % split) * per);
             for (b, row) in tmp.chunks_exact(o).enumerate() {
-                let at = (b * positions + pos) * o;
+                let at = ((b0 + b) * positions + pos) * o;
                 out.get_mut(at..at + o)
                     .ok_or_else(|| err("conv: internal index out of range"))?
                     .copy_from_slice(row);

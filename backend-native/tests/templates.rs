@@ -899,6 +899,13 @@ fn conv_filter_gradient_shapes() {
         [5, 4, 8, 6],
         33,
     );
+    // Batch large enough to be split across threads (odd size: uneven parts).
+    check_conv(
+        params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1),
+        [33, 6, 5, 8],
+        [6, 5, 8, 3],
+        35,
+    );
     // Padding so large that some positions see no input at all.
     check_conv(
         params([1, 1], [(5, 0), (1, 1)], [1, 1], [1, 1], 1),
