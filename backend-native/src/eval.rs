@@ -9,7 +9,7 @@ use std::mem::MaybeUninit;
 
 use ferroflow_core::{DType, HostData, Result, Scalar};
 
-use crate::load::{coalesce, fill_arange, fill_const, fill_input, fill_rand, fill_tile, Strided};
+use crate::load::{coalesce, fill_arange, fill_const, fill_input, fill_rand, fill_tile, walk, Strided};
 use crate::ops::{self, binary_result, head_mut, unary_accepts};
 use crate::par;
 use crate::util::{alloc_empty, check_range, check_view, err, numel, offset_range, Elem};
@@ -35,7 +35,73 @@ pub(crate) enum Reg {
     Bool(Vec<bool>),
 }
 
+/// A read-only operand block: a register's values or a slice read in place from an input buffer
+/// or a periodic pattern.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Opnd<'a> {
+    F32(&'a [f32]),
+    I32(&'a [i32]),
+    Bool(&'a [bool]),
+}
+
+/// Where a load's values for the current block already lie contiguously, so operations read them
+/// in place instead of from a copy in the load's register.
+#[derive(Debug, Clone, Copy)]
+enum Direct {
+    /// `inputs[slot][base..base + n]`.
+    Input(usize, usize),
+    /// The node's pattern from this index on.
+    Pattern(usize),
+}
+
+/// The first `n` values of `h` from `at` on, if all in range.
+fn host_opnd(h: &HostData, at: usize, n: usize) -> Option<Opnd<'_>> {
+    let end = at.checked_add(n)?;
+    match h {
+        HostData::F32(v) => v.get(at..end).map(Opnd::F32),
+        HostData::I32(v) => v.get(at..end).map(Opnd::I32),
+        HostData::Bool(v) => v.get(at..end).map(Opnd::Bool),
+    }
+}
+
+/// The first `n` values of `r` from `at` on, if all in range.
+fn reg_opnd(r: &Reg, at: usize, n: usize) -> Option<Opnd<'_>> {
+    let end = at.checked_add(n)?;
+    match r {
+        Reg::F32(v) => v.get(at..end).map(Opnd::F32),
+        Reg::I32(v) => v.get(at..end).map(Opnd::I32),
+        Reg::Bool(v) => v.get(at..end).map(Opnd::Bool),
+    }
+}
+
+/// Node `j`'s values for the current block: its register, or where they are read in place.
+fn operand<'a>(
+    j: usize,
+    regs: &'a [Reg],
+    patterns: &'a [Option<Reg>],
+    direct: &[Option<Direct>],
+    inputs: &[&'a HostData],
+    n: usize,
+) -> Option<Opnd<'a>> {
+    match direct.get(j).copied().flatten() {
+        None => regs.get(j).map(Reg::view),
+        Some(Direct::Input(slot, base)) => inputs.get(slot).and_then(|h| host_opnd(h, base, n)),
+        Some(Direct::Pattern(at)) => patterns
+            .get(j)
+            .and_then(|p| p.as_ref())
+            .and_then(|p| reg_opnd(p, at, n)),
+    }
+}
+
 impl Reg {
+    fn view(&self) -> Opnd<'_> {
+        match self {
+            Reg::F32(v) => Opnd::F32(v),
+            Reg::I32(v) => Opnd::I32(v),
+            Reg::Bool(v) => Opnd::Bool(v),
+        }
+    }
+
     fn dtype(&self) -> DType {
         match self {
             Reg::F32(_) => DType::F32,
@@ -136,6 +202,8 @@ pub(crate) struct Scratch {
     regs: Vec<Reg>,
     /// Per node: the unrolled pattern of a periodic load.
     patterns: Vec<Option<Reg>>,
+    /// Per node, for the current block: where a load's values are read in place.
+    direct: Vec<Option<Direct>>,
 }
 
 thread_local! {
@@ -358,6 +426,7 @@ impl Program {
         let mut s = Scratch {
             regs: self.nodes.iter().map(|n| Reg::take(n.dtype, block)).collect(),
             patterns: Vec::with_capacity(self.nodes.len()),
+            direct: vec![None; self.nodes.len()],
         };
         for node in &self.nodes {
             let pattern = match &node.step {
@@ -378,7 +447,7 @@ impl Program {
         }
         for i in 0..self.nodes.len() {
             if self.nodes[i].invariant {
-                self.exec(i, &mut s.regs, &s.patterns, inputs, &[(0, block)], block, None)?;
+                self.exec(i, &mut s.regs, &s.patterns, &[], inputs, &[(0, block)], block, None)?;
             }
         }
         Ok(s)
@@ -389,10 +458,10 @@ impl Program {
     pub(crate) fn eval_block<'s>(
         &self,
         s: &'s mut Scratch,
-        inputs: &[&HostData],
+        inputs: &[&'s HostData],
         start: usize,
         n: usize,
-    ) -> Result<&'s Reg> {
+    ) -> Result<Opnd<'s>> {
         self.eval_runs(s, inputs, &[(start, n)])
     }
 
@@ -401,9 +470,9 @@ impl Program {
     pub(crate) fn eval_runs<'s>(
         &self,
         s: &'s mut Scratch,
-        inputs: &[&HostData],
+        inputs: &[&'s HostData],
         runs: &[(usize, usize)],
-    ) -> Result<&'s Reg> {
+    ) -> Result<Opnd<'s>> {
         self.eval_with(s, inputs, runs, None)
     }
 
@@ -412,27 +481,40 @@ impl Program {
     fn eval_tile<'s>(
         &self,
         s: &'s mut Scratch,
-        inputs: &[&HostData],
+        inputs: &[&'s HostData],
         runs: &[(usize, usize)],
         hw: (usize, usize),
-    ) -> Result<&'s Reg> {
+    ) -> Result<Opnd<'s>> {
         self.eval_with(s, inputs, runs, Some(hw))
     }
 
     fn eval_with<'s>(
         &self,
         s: &'s mut Scratch,
-        inputs: &[&HostData],
+        inputs: &[&'s HostData],
         runs: &[(usize, usize)],
         tile: Option<(usize, usize)>,
-    ) -> Result<&'s Reg> {
+    ) -> Result<Opnd<'s>> {
         let n = runs.iter().map(|r| r.1).sum();
-        for i in 0..self.nodes.len() {
-            if !self.nodes[i].invariant {
-                self.exec(i, &mut s.regs, &s.patterns, inputs, runs, n, tile)?;
+        let last = self.nodes.len().saturating_sub(1);
+        for (i, node) in self.nodes.iter().enumerate() {
+            let d = match (&node.step, runs) {
+                (Step::Load { src, sv, period }, &[(start, _)]) if !node.invariant && tile.is_none() => {
+                    self.direct_of(src, sv, *period, s.patterns.get(i), inputs, start, n)
+                }
+                _ => None,
+            };
+            if let Some(slot) = s.direct.get_mut(i) {
+                *slot = d;
             }
         }
-        s.regs.last().ok_or_else(|| err("empty program"))
+        for i in 0..self.nodes.len() {
+            if !self.nodes[i].invariant && s.direct.get(i).copied().flatten().is_none() {
+                self.exec(i, &mut s.regs, &s.patterns, &s.direct, inputs, runs, n, tile)?;
+            }
+        }
+        let s: &'s Scratch = s;
+        operand(last, &s.regs, &s.patterns, &s.direct, inputs, n).ok_or_else(|| err("empty program"))
     }
 
     /// Columns per tile when the iteration should go in 2-D tiles: some load walks the last dim
@@ -449,6 +531,47 @@ impl Program {
             _ => false,
         });
         strided.then_some(TILE_COLS)
+    }
+
+    /// Where the `n` values of a load from position `start` on lie contiguously, if they do.
+    #[allow(clippy::too_many_arguments)]
+    fn direct_of(
+        &self,
+        src: &Src,
+        sv: &Strided,
+        period: Option<usize>,
+        pattern: Option<&Option<Reg>>,
+        inputs: &[&HostData],
+        start: usize,
+        n: usize,
+    ) -> Option<Direct> {
+        if let (Some(p), Some(Some(pat))) = (period, pattern) {
+            let at = start % p.max(1);
+            return reg_opnd(pat, at, n).map(|_| Direct::Pattern(at));
+        }
+        let Src::Input(slot) = src else { return None };
+        if sv.empty || sv.strides.last() != Some(&1) {
+            return None;
+        }
+        let base = if sv.linear {
+            Some(sv.offset_at(&self.shape, start))
+        } else {
+            // One valid contiguous run covering the whole block? Only possible within one row.
+            let nl = self.shape.last().copied().unwrap_or(0);
+            if nl == 0 || start % nl + n > nl {
+                return None;
+            }
+            let mut one: Option<Option<isize>> = None;
+            walk(sv, &self.shape, start, n, |at, len, s| {
+                one = match (one, s) {
+                    (None, Some((b, 1))) if at == 0 && len == n => Some(Some(b)),
+                    _ => Some(None),
+                };
+            });
+            one.flatten()
+        };
+        let base = usize::try_from(base?).ok()?;
+        host_opnd(inputs.get(*slot)?, base, n).map(|_| Direct::Input(*slot, base))
     }
 
     /// Reads a load's values at the positions of `runs` into `out`, packed in order.
@@ -516,6 +639,7 @@ impl Program {
         i: usize,
         regs: &mut [Reg],
         patterns: &[Option<Reg>],
+        direct: &[Option<Direct>],
         inputs: &[&HostData],
         runs: &[(usize, usize)],
         n: usize,
@@ -525,9 +649,8 @@ impl Program {
         let (Some(out), Some(node)) = (rest.first_mut(), self.nodes.get(i)) else {
             return Err(err("internal: register index out of range"));
         };
-        let get = |j: usize| {
-            before
-                .get(j)
+        let get = |j: usize| -> Result<Opnd<'_>> {
+            operand(j, before, patterns, direct, inputs, n)
                 .ok_or_else(|| err("internal: operand register out of range"))
         };
         match &node.step {

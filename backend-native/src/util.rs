@@ -3,7 +3,7 @@
 use ferroflow_core::ir::View;
 use ferroflow_core::{DType, Error, HostData, Result, Scalar};
 
-use crate::eval::Reg;
+use crate::eval::Opnd;
 use crate::pool::{self, Pooled};
 
 /// A backend error naming this backend.
@@ -60,16 +60,16 @@ pub(crate) fn alloc_empty<T: Pooled>(n: usize) -> Result<Vec<T>> {
 
 /// Element types a kernel computes with.
 pub(crate) trait Elem: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + Pooled + 'static {
-    fn reg(r: &Reg) -> Option<&[Self]>;
+    fn reg(r: Opnd<'_>) -> Option<&[Self]>;
     fn into_host(v: Vec<Self>) -> HostData;
     /// The scalar after casting it to this type.
     fn from_scalar(s: Scalar) -> Self;
 }
 
 impl Elem for f32 {
-    fn reg(r: &Reg) -> Option<&[f32]> {
+    fn reg(r: Opnd<'_>) -> Option<&[f32]> {
         match r {
-            Reg::F32(v) => Some(v),
+            Opnd::F32(v) => Some(v),
             _ => None,
         }
     }
@@ -85,9 +85,9 @@ impl Elem for f32 {
 }
 
 impl Elem for i32 {
-    fn reg(r: &Reg) -> Option<&[i32]> {
+    fn reg(r: Opnd<'_>) -> Option<&[i32]> {
         match r {
-            Reg::I32(v) => Some(v),
+            Opnd::I32(v) => Some(v),
             _ => None,
         }
     }
@@ -103,9 +103,9 @@ impl Elem for i32 {
 }
 
 impl Elem for bool {
-    fn reg(r: &Reg) -> Option<&[bool]> {
+    fn reg(r: Opnd<'_>) -> Option<&[bool]> {
         match r {
-            Reg::Bool(v) => Some(v),
+            Opnd::Bool(v) => Some(v),
             _ => None,
         }
     }
