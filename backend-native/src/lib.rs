@@ -14,16 +14,19 @@
 //! use ferroflow_core::ir::{Expr, ExprNode, ExprOp, Kernel, KernelBody, Source, View, BinaryOp};
 //! use ferroflow_core::{DType, HostData};
 //!
+//! # fn main() -> ferroflow_core::Result<()> {
 //! let dev = ferroflow_native::cpu();
-//! let a = dev.upload(&HostData::F32(vec![1.0, 2.0, 3.0])).unwrap();
+//! let a = dev.upload(&HostData::F32(vec![1.0, 2.0, 3.0]))?;
 //! let load = |i| ExprNode { op: ExprOp::Load { src: Source::Input(i), view: View::contiguous(&[3]) }, dtype: DType::F32 };
 //! let expr = Expr {
 //!     shape: vec![3],
 //!     nodes: vec![load(0), load(0), ExprNode { op: ExprOp::Binary(BinaryOp::Mul, 0, 1), dtype: DType::F32 }],
 //! };
 //! let k = Kernel { num_inputs: 1, out_shape: vec![3], out_dtype: DType::F32, body: KernelBody::Elementwise(expr) };
-//! let out = dev.execute(&k, &[&a]).unwrap();
-//! assert_eq!(dev.download(&out).unwrap(), HostData::F32(vec![1.0, 4.0, 9.0]));
+//! let out = dev.execute(&k, &[&a])?;
+//! assert_eq!(dev.download(&out)?, HostData::F32(vec![1.0, 4.0, 9.0]));
+//! # Ok(())
+//! # }
 //! ```
 
 mod buffer;

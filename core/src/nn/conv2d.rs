@@ -2,12 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::init::{checked_numel, glorot_uniform, positive, resolve_seed, unique_name, variable};
+use super::init::{checked_numel, positive, resolve_seed, unique_name, KernelBias};
 use super::{Activation, LayerConfig, Module, PaddingConfig, VarSpec};
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::ops::conv::Conv2dOptions;
-use crate::ops::creation;
 use crate::tensor::Tensor;
 use crate::variable::Variable;
 use crate::{Error, Result};
@@ -102,19 +101,14 @@ impl Conv2dConfig {
         Ok(())
     }
     pub(crate) fn variable_specs(&self) -> Vec<VarSpec> {
-        let mut v = vec![VarSpec::f32(&self.name, "kernel", self.kernel_shape(), true)];
-        if self.use_bias {
-            v.push(VarSpec::f32(&self.name, "bias", vec![self.filters], true));
-        }
-        v
+        KernelBias::specs(&self.name, self.kernel_shape(), self.use_bias)
     }
 }
 
 /// A 2-D convolution over `[N, H, W, C]` inputs.
 pub struct Conv2d {
     config: Conv2dConfig,
-    kernel: Variable,
-    bias: Option<Variable>,
+    weights: KernelBias,
 }
 
 impl Conv2d {
@@ -129,18 +123,15 @@ impl Conv2d {
         let [kh, kw] = config.kernel_size;
         let area = kh * kw;
         let (fan_in, fan_out) = (area * config.in_channels, area * config.filters);
-        let init = glorot_uniform(dev, &config.kernel_shape(), fan_in, fan_out, seed)?;
-        let kernel = variable(&config.name, "kernel", &init, true)?;
-        let bias = match config.use_bias {
-            true => Some(variable(
-                &config.name,
-                "bias",
-                &creation::zeros(dev, &[config.filters], DType::F32)?,
-                true,
-            )?),
-            false => None,
-        };
-        Ok(Conv2d { config, kernel, bias })
+        let weights = KernelBias::new(
+            dev,
+            &config.name,
+            &config.kernel_shape(),
+            (fan_in, fan_out),
+            seed,
+            config.use_bias,
+        )?;
+        Ok(Conv2d { config, weights })
     }
 }
 
@@ -167,16 +158,11 @@ impl Module for Conv2d {
             dilations: c.dilations,
             groups: 1,
         };
-        let mut y = x.cast(DType::F32)?.conv2d(&self.kernel.value(), opts)?;
-        if let Some(b) = &self.bias {
-            y = y.add(b.value())?;
-        }
-        c.activation.apply(&y)
+        let y = x.cast(DType::F32)?.conv2d(&self.weights.kernel.value(), opts)?;
+        c.activation.apply(&self.weights.add_bias(y)?)
     }
     fn variables(&self) -> Vec<Variable> {
-        let mut v = vec![self.kernel.clone()];
-        v.extend(self.bias.clone());
-        v
+        self.weights.variables()
     }
     fn config(&self) -> LayerConfig {
         LayerConfig::Conv2d(self.config.clone())

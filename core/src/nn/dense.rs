@@ -2,11 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::init::{checked_numel, glorot_uniform, positive, resolve_seed, unique_name, variable};
+use super::init::{checked_numel, positive, resolve_seed, unique_name, KernelBias};
 use super::{Activation, LayerConfig, Module, VarSpec};
 use crate::device::Device;
 use crate::dtype::DType;
-use crate::ops::creation;
 use crate::tensor::Tensor;
 use crate::variable::Variable;
 use crate::{Error, Result};
@@ -65,24 +64,14 @@ impl DenseConfig {
         Ok(())
     }
     pub(crate) fn variable_specs(&self) -> Vec<VarSpec> {
-        let mut v = vec![VarSpec::f32(
-            &self.name,
-            "kernel",
-            vec![self.input_dim, self.units],
-            true,
-        )];
-        if self.use_bias {
-            v.push(VarSpec::f32(&self.name, "bias", vec![self.units], true));
-        }
-        v
+        KernelBias::specs(&self.name, vec![self.input_dim, self.units], self.use_bias)
     }
 }
 
 /// A densely connected layer over the last axis.
 pub struct Dense {
     config: DenseConfig,
-    kernel: Variable,
-    bias: Option<Variable>,
+    weights: KernelBias,
 }
 
 impl Dense {
@@ -95,17 +84,8 @@ impl Dense {
         config.seed = Some(seed);
         LayerConfig::Dense(config.clone()).validate()?;
         let (i, u) = (config.input_dim, config.units);
-        let kernel = variable(&config.name, "kernel", &glorot_uniform(dev, &[i, u], i, u, seed)?, true)?;
-        let bias = match config.use_bias {
-            true => Some(variable(
-                &config.name,
-                "bias",
-                &creation::zeros(dev, &[u], DType::F32)?,
-                true,
-            )?),
-            false => None,
-        };
-        Ok(Dense { config, kernel, bias })
+        let weights = KernelBias::new(dev, &config.name, &[i, u], (i, u), seed, config.use_bias)?;
+        Ok(Dense { config, weights })
     }
 }
 
@@ -125,16 +105,11 @@ impl Module for Dense {
                 ),
             ));
         }
-        let mut y = x.cast(DType::F32)?.matmul(&self.kernel.value(), false, false)?;
-        if let Some(b) = &self.bias {
-            y = y.add(b.value())?;
-        }
-        self.config.activation.apply(&y)
+        let y = x.cast(DType::F32)?.matmul(&self.weights.kernel.value(), false, false)?;
+        self.config.activation.apply(&self.weights.add_bias(y)?)
     }
     fn variables(&self) -> Vec<Variable> {
-        let mut v = vec![self.kernel.clone()];
-        v.extend(self.bias.clone());
-        v
+        self.weights.variables()
     }
     fn config(&self) -> LayerConfig {
         LayerConfig::Dense(self.config.clone())

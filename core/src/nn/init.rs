@@ -53,3 +53,63 @@ pub(crate) fn positive(layer: &str, what: &str, v: usize) -> Result<()> {
 pub(crate) fn checked_numel(layer: &str, shape: &[usize]) -> Result<usize> {
     crate::shape::numel_checked(layer, shape)
 }
+
+/// The weights Dense and Conv2d share: a Glorot-uniform `kernel` and an optional zero `bias`
+/// over the last (output) axis.
+pub(crate) struct KernelBias {
+    pub(crate) kernel: Variable,
+    pub(crate) bias: Option<Variable>,
+}
+
+impl KernelBias {
+    pub(crate) fn new(
+        dev: &Device,
+        layer: &str,
+        kernel_shape: &[usize],
+        fans: (usize, usize),
+        seed: u64,
+        use_bias: bool,
+    ) -> Result<KernelBias> {
+        let kernel = variable(
+            layer,
+            "kernel",
+            &glorot_uniform(dev, kernel_shape, fans.0, fans.1, seed)?,
+            true,
+        )?;
+        let units = kernel_shape.last().copied().unwrap_or(0);
+        let bias = match use_bias {
+            true => Some(variable(
+                layer,
+                "bias",
+                &creation::zeros(dev, &[units], crate::DType::F32)?,
+                true,
+            )?),
+            false => None,
+        };
+        Ok(KernelBias { kernel, bias })
+    }
+
+    /// `y + bias` (broadcast over the last axis) when there is a bias.
+    pub(crate) fn add_bias(&self, y: Tensor) -> Result<Tensor> {
+        match &self.bias {
+            Some(b) => y.add(b.value()),
+            None => Ok(y),
+        }
+    }
+
+    pub(crate) fn variables(&self) -> Vec<Variable> {
+        let mut v = vec![self.kernel.clone()];
+        v.extend(self.bias.clone());
+        v
+    }
+
+    /// The variables' specs as the topology lists them (kernel, then bias).
+    pub(crate) fn specs(layer: &str, kernel_shape: Vec<usize>, use_bias: bool) -> Vec<super::config::VarSpec> {
+        let units = kernel_shape.last().copied().unwrap_or(0);
+        let mut v = vec![super::config::VarSpec::f32(layer, "kernel", kernel_shape, true)];
+        if use_bias {
+            v.push(super::config::VarSpec::f32(layer, "bias", vec![units], true));
+        }
+        v
+    }
+}

@@ -1,30 +1,27 @@
 //! Adagrad (TF.js `tf.train.adagrad`, initial accumulator 0.1):
 //! `acc += g^2`; `p -= lr * g / sqrt(acc + eps)`.
 
-use super::momentum::slot_array;
 use super::slots::Slots;
-use super::{check_grads, check_lr, commit, Optimizer, DEFAULT_EPSILON};
+use super::{check_grads, check_lr, common_accessors, Common, Optimizer, DEFAULT_EPSILON};
 use crate::tensor::Tensor;
 use crate::variable::Variable;
 use crate::{Error, Result};
 
 /// Adagrad; slot `"accumulator"`.
 pub struct Adagrad {
-    lr: f32,
+    common: Common,
     initial_accumulator: f32,
     epsilon: f32,
     slots: Slots,
-    iterations: u64,
 }
 
 impl Adagrad {
     pub fn new(lr: f32) -> Adagrad {
         Adagrad {
-            lr,
+            common: Common::new("adagrad", lr),
             initial_accumulator: 0.1,
             epsilon: DEFAULT_EPSILON,
             slots: Slots::new(&["accumulator"]),
-            iterations: 0,
         }
     }
     pub fn initial_accumulator(mut self, v: f32) -> Adagrad {
@@ -39,7 +36,7 @@ impl Adagrad {
 
 impl Optimizer for Adagrad {
     fn step(&mut self, grads: &[(Variable, Tensor)]) -> Result<()> {
-        check_lr("adagrad", self.lr)?;
+        check_lr("adagrad", self.common.lr)?;
         if !(self.initial_accumulator.is_finite() && self.initial_accumulator >= 0.0) {
             return Err(Error::invalid(
                 "adagrad",
@@ -49,27 +46,15 @@ impl Optimizer for Adagrad {
         check_grads("adagrad", grads)?;
         let mut updates = vec![];
         for (var, g) in grads {
-            let [acc]: [Variable; 1] = slot_array(self.slots.get("adagrad", var, &[self.initial_accumulator])?)?;
+            let [acc] = self.slots.get_array("adagrad", var, &[self.initial_accumulator])?;
             let acc_new = acc.value().add(&g.square()?)?;
-            let step = g.mul(self.lr)?.div(&acc_new.add(self.epsilon)?.sqrt()?)?;
+            let step = g.mul(self.common.lr)?.div(&acc_new.add(self.epsilon)?.sqrt()?)?;
             updates.push((var.clone(), var.value().sub(&step)?));
             updates.push((acc, acc_new));
         }
-        commit(&updates)?;
-        self.iterations += 1;
-        Ok(())
+        self.common.commit(&updates)
     }
-    fn learning_rate(&self) -> f32 {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
-        check_lr("adagrad", lr)?;
-        self.lr = lr;
-        Ok(())
-    }
-    fn iterations(&self) -> u64 {
-        self.iterations
-    }
+    common_accessors!();
     fn variables(&self) -> Vec<Variable> {
         self.slots.all()
     }

@@ -7,9 +7,8 @@
 //! `b1^t` and `b2^t` are kept in scalar variables (as TF.js's `accBeta1`/`accBeta2`) and advanced in
 //! the same `assign_all` as the parameters, so no step-dependent constant enters a kernel.
 
-use super::momentum::slot_array;
 use super::slots::Slots;
-use super::{check_grads, check_lr, commit, Optimizer, DEFAULT_EPSILON};
+use super::{check_grads, check_lr, common_accessors, Common, Optimizer, DEFAULT_EPSILON};
 use crate::device::Device;
 use crate::dtype::HostData;
 use crate::tensor::Tensor;
@@ -18,7 +17,8 @@ use crate::{Error, Result};
 
 /// Adam with TF.js defaults (beta1 0.9, beta2 0.999, epsilon 1e-7).
 pub struct Adam {
-    lr: f32,
+    /// `op` is "adam", or "adamw" when `weight_decay` is nonzero.
+    common: Common,
     beta1: f32,
     beta2: f32,
     epsilon: f32,
@@ -26,20 +26,18 @@ pub struct Adam {
     /// `[beta1^t, beta2^t]` for the next step t (start at `[beta1, beta2]`).
     acc: Option<[Variable; 2]>,
     slots: Slots,
-    iterations: u64,
 }
 
 impl Adam {
     pub fn new(lr: f32) -> Adam {
         Adam {
-            lr,
+            common: Common::new("adam", lr),
             beta1: 0.9,
             beta2: 0.999,
             epsilon: DEFAULT_EPSILON,
             weight_decay: 0.0,
             acc: None,
             slots: Slots::new(&["m", "v"]),
-            iterations: 0,
         }
     }
     pub fn betas(mut self, beta1: f32, beta2: f32) -> Adam {
@@ -52,17 +50,9 @@ impl Adam {
         self
     }
 
-    fn name(&self) -> &'static str {
-        if self.weight_decay != 0.0 {
-            "adamw"
-        } else {
-            "adam"
-        }
-    }
-
     fn check(&self) -> Result<()> {
-        let op = self.name();
-        check_lr(op, self.lr)?;
+        let op = self.common.op;
+        check_lr(op, self.common.lr)?;
         for (what, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
             if !(0.0..1.0).contains(&b) {
                 return Err(Error::invalid(op, format!("{what} must be in [0, 1), got {b}")));
@@ -99,20 +89,19 @@ impl Adam {
 impl Optimizer for Adam {
     fn step(&mut self, grads: &[(Variable, Tensor)]) -> Result<()> {
         self.check()?;
-        let op = self.name();
+        let op = self.common.op;
         check_grads(op, grads)?;
         let Some((first, _)) = grads.first() else {
-            self.iterations += 1;
-            return Ok(());
+            return self.common.commit(&[]);
         };
         let [acc1, acc2] = self.accumulators(&first.value().device())?;
         let (a1, a2) = (acc1.value(), acc2.value());
         let corr1 = a1.neg()?.add(1.0f32)?;
         let corr2 = a2.neg()?.add(1.0f32)?;
-        let (b1, b2, lr) = (self.beta1, self.beta2, self.lr);
+        let (b1, b2, lr) = (self.beta1, self.beta2, self.common.lr);
         let mut updates = vec![];
         for (var, g) in grads {
-            let [m, v]: [Variable; 2] = slot_array(self.slots.get(op, var, &[0.0, 0.0])?)?;
+            let [m, v] = self.slots.get_array(op, var, &[0.0, 0.0])?;
             let m_new = m.value().mul(b1)?.add(&g.mul(1.0 - b1)?)?;
             let v_new = v.value().mul(b2)?.add(&g.square()?.mul(1.0 - b2)?)?;
             let m_hat = m_new.div(&corr1)?;
@@ -129,21 +118,9 @@ impl Optimizer for Adam {
         }
         updates.push((acc1, a1.mul(b1)?));
         updates.push((acc2, a2.mul(b2)?));
-        commit(&updates)?;
-        self.iterations += 1;
-        Ok(())
+        self.common.commit(&updates)
     }
-    fn learning_rate(&self) -> f32 {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
-        check_lr(self.name(), lr)?;
-        self.lr = lr;
-        Ok(())
-    }
-    fn iterations(&self) -> u64 {
-        self.iterations
-    }
+    common_accessors!();
     fn variables(&self) -> Vec<Variable> {
         let mut v: Vec<Variable> = self.acc.iter().flatten().cloned().collect();
         v.extend(self.slots.all());
@@ -159,6 +136,9 @@ impl AdamW {
     pub fn new(lr: f32, weight_decay: f32) -> AdamW {
         let mut a = Adam::new(lr);
         a.weight_decay = weight_decay;
+        if weight_decay != 0.0 {
+            a.common.op = "adamw";
+        }
         AdamW(a)
     }
     pub fn betas(self, beta1: f32, beta2: f32) -> AdamW {

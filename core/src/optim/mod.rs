@@ -114,6 +114,52 @@ pub(crate) fn check_grads(op: &str, grads: &[(Variable, Tensor)]) -> Result<()> 
     Ok(())
 }
 
+/// What every optimizer keeps besides its hyper-parameters: its name (for errors), the learning
+/// rate and the step count. `common_accessors!` implements the trait's accessors over it.
+pub(crate) struct Common {
+    pub(crate) op: &'static str,
+    pub(crate) lr: f32,
+    pub(crate) iterations: u64,
+}
+
+impl Common {
+    pub(crate) fn new(op: &'static str, lr: f32) -> Common {
+        Common { op, lr, iterations: 0 }
+    }
+    /// Validates the learning rate and a step's gradients.
+    pub(crate) fn check_step(&self, grads: &[(Variable, Tensor)]) -> Result<()> {
+        check_lr(self.op, self.lr)?;
+        check_grads(self.op, grads)
+    }
+    pub(crate) fn set_lr(&mut self, lr: f32) -> Result<()> {
+        check_lr(self.op, lr)?;
+        self.lr = lr;
+        Ok(())
+    }
+    /// Realizes a step's updates together (one schedule), assigns them and counts the step.
+    pub(crate) fn commit(&mut self, updates: &[(Variable, Tensor)]) -> Result<()> {
+        assign_all(updates)?;
+        self.iterations += 1;
+        Ok(())
+    }
+}
+
+/// The `Optimizer` accessors for a type with a `common: Common` field.
+macro_rules! common_accessors {
+    () => {
+        fn learning_rate(&self) -> f32 {
+            self.common.lr
+        }
+        fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+            self.common.set_lr(lr)
+        }
+        fn iterations(&self) -> u64 {
+            self.common.iterations
+        }
+    };
+}
+pub(crate) use common_accessors;
+
 pub(crate) fn check_lr(op: &str, lr: f32) -> Result<()> {
     if !(lr.is_finite() && lr >= 0.0) {
         return Err(Error::invalid(
@@ -122,9 +168,4 @@ pub(crate) fn check_lr(op: &str, lr: f32) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Realizes a step's updates together and assigns them.
-pub(crate) fn commit(updates: &[(Variable, Tensor)]) -> Result<()> {
-    assign_all(updates)
 }

@@ -8,7 +8,7 @@
 //! ```
 
 use super::slots::Slots;
-use super::{check_grads, check_lr, commit, Optimizer, DEFAULT_EPSILON};
+use super::{check_grads, check_lr, common_accessors, Common, Optimizer, DEFAULT_EPSILON};
 use crate::tensor::Tensor;
 use crate::variable::Variable;
 use crate::{Error, Result};
@@ -18,25 +18,23 @@ const CENTERED: &[&str] = &["rms", "momentum", "mg"];
 
 /// RMSProp; slots `"rms"`, `"momentum"` and (centered) `"mg"` start at zero.
 pub struct RmsProp {
-    lr: f32,
+    common: Common,
     decay: f32,
     momentum: f32,
     epsilon: f32,
     centered: bool,
     slots: Slots,
-    iterations: u64,
 }
 
 impl RmsProp {
     pub fn new(lr: f32) -> RmsProp {
         RmsProp {
-            lr,
+            common: Common::new("rmsprop", lr),
             decay: 0.9,
             momentum: 0.0,
             epsilon: DEFAULT_EPSILON,
             centered: false,
             slots: Slots::new(PLAIN),
-            iterations: 0,
         }
     }
     pub fn decay(mut self, d: f32) -> RmsProp {
@@ -60,7 +58,7 @@ impl RmsProp {
 
 impl Optimizer for RmsProp {
     fn step(&mut self, grads: &[(Variable, Tensor)]) -> Result<()> {
-        check_lr("rmsprop", self.lr)?;
+        check_lr("rmsprop", self.common.lr)?;
         let ok = (0.0..=1.0).contains(&self.decay)
             && self.momentum.is_finite()
             && self.epsilon.is_finite()
@@ -75,7 +73,7 @@ impl Optimizer for RmsProp {
             ));
         }
         check_grads("rmsprop", grads)?;
-        let (d, lr) = (self.decay, self.lr);
+        let (d, lr) = (self.decay, self.common.lr);
         let mut updates = vec![];
         for (var, g) in grads {
             let slots = self.slots.get("rmsprop", var, &[0.0, 0.0, 0.0])?;
@@ -100,21 +98,9 @@ impl Optimizer for RmsProp {
             updates.push((ms, ms_new));
             updates.push((mom, mom_new));
         }
-        commit(&updates)?;
-        self.iterations += 1;
-        Ok(())
+        self.common.commit(&updates)
     }
-    fn learning_rate(&self) -> f32 {
-        self.lr
-    }
-    fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
-        check_lr("rmsprop", lr)?;
-        self.lr = lr;
-        Ok(())
-    }
-    fn iterations(&self) -> u64 {
-        self.iterations
-    }
+    common_accessors!();
     fn variables(&self) -> Vec<Variable> {
         self.slots.all()
     }

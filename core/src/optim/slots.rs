@@ -52,6 +52,19 @@ impl Slots {
         Ok(made)
     }
 
+    /// [`Slots::get`] for optimizers with a fixed slot count `N`.
+    pub(crate) fn get_array<const N: usize>(
+        &mut self,
+        op: &str,
+        var: &Variable,
+        init: &[f32],
+    ) -> Result<[Variable; N]> {
+        let v = self.get(op, var, init)?;
+        let n = v.len();
+        v.try_into()
+            .map_err(|_| Error::invalid(op, format!("expected {N} slots, found {n}")))
+    }
+
     /// All slot variables in creation order.
     pub(crate) fn all(&self) -> Vec<Variable> {
         self.order
