@@ -154,15 +154,12 @@ impl Tensor {
         less_equal => "lessEqual", B::Le;
         /// `self == other`.
         equal => "equal", B::Eq;
+        /// `self / other`; integer operands floor-divide (as TF.js `div` on int32).
+        div => "div", B::Div;
+        /// `self ^ other`.
+        pow => "pow", B::Pow;
     }
 
-    /// `self / other`; integer operands floor-divide (as TF.js `div` on int32).
-    pub fn div(&self, other: impl IntoOperand) -> Result<Tensor> {
-        let other = other.into_operand(self);
-        let (a, b) = align("div", self, &other)?;
-        require_numeric("div", &a)?;
-        prim::binary(&a, &b, B::Div)
-    }
     /// Floor division (float result floored; int floor division).
     pub fn floor_div(&self, other: impl IntoOperand) -> Result<Tensor> {
         let q = self.div(other)?;
@@ -171,13 +168,6 @@ impl Tensor {
         } else {
             Ok(q)
         }
-    }
-    /// `self ^ other`.
-    pub fn pow(&self, other: impl IntoOperand) -> Result<Tensor> {
-        let other = other.into_operand(self);
-        let (a, b) = align("pow", self, &other)?;
-        require_numeric("pow", &a)?;
-        prim::binary(&a, &b, B::Pow)
     }
     /// `(self - other)^2`.
     pub fn squared_difference(&self, other: impl IntoOperand) -> Result<Tensor> {
