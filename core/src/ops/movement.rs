@@ -263,11 +263,6 @@ impl Tensor {
                 step[d] = s.unsigned_abs();
             }
         }
-        for d in 0..r {
-            if len[d] <= 1 {
-                step[d] = 1;
-            }
-        }
         x = prim::flip(&x, &flips)?;
         x = prim::slice(&x, &start, &len, &step)?;
         let keep: Vec<usize> = (0..r)

@@ -7,6 +7,14 @@ use crate::shape::{normalize_axes, normalize_axis};
 use crate::tensor::Tensor;
 use crate::{Error, Result};
 
+/// `shape` with the (normalized) reduced `axes` removed.
+fn without_axes(shape: &[usize], axes: &[usize]) -> Vec<usize> {
+    (0..shape.len())
+        .filter(|d| !axes.contains(d))
+        .map(|d| shape[d])
+        .collect()
+}
+
 impl Tensor {
     fn reduce_with(&self, op: ReduceOp, name: &str, axes: &[isize], keep_dims: bool) -> Result<Tensor> {
         let ax = normalize_axes(name, axes, self.rank())?;
@@ -14,11 +22,7 @@ impl Tensor {
         if keep_dims {
             return Ok(r);
         }
-        let shape: Vec<usize> = (0..self.rank())
-            .filter(|d| !ax.contains(d))
-            .map(|d| self.shape()[d])
-            .collect();
-        prim::reshape(&r, &shape)
+        prim::reshape(&r, &without_axes(self.shape(), &ax))
     }
     fn numeric(&self, name: &str) -> Result<Tensor> {
         if self.dtype() == DType::Bool {
@@ -80,11 +84,7 @@ impl Tensor {
             return Ok(s);
         }
         let ax = normalize_axes("logSumExp", axes, self.rank())?;
-        let shape: Vec<usize> = (0..self.rank())
-            .filter(|d| !ax.contains(d))
-            .map(|d| self.shape()[d])
-            .collect();
-        s.reshape(&shape.iter().map(|&v| v as isize).collect::<Vec<_>>())
+        prim::reshape(&s, &without_axes(self.shape(), &ax))
     }
     /// Index of the maximum along `axis` (first one on ties), int32.
     pub fn arg_max(&self, axis: isize) -> Result<Tensor> {
