@@ -5,6 +5,8 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use crate::dtype::{DType, HostData};
@@ -61,6 +63,9 @@ pub struct MemoryInfo {
     pub num_bytes: usize,
 }
 
+/// A download in flight (not `Send`: browser futures live on the page's thread).
+pub type DownloadFuture<'a> = Pin<Box<dyn Future<Output = Result<HostData>> + 'a>>;
+
 /// What a backend implements.
 pub trait Backend: Send + Sync {
     /// Short name: "cpu", "wgpu", "cuda", "pjrt".
@@ -70,10 +75,21 @@ pub trait Backend: Send + Sync {
         self.name().to_string()
     }
     fn upload(&self, data: &HostData) -> Result<Buffer>;
+    /// Blocking readback. Backends that cannot block (WebGPU on a browser's main thread) return
+    /// an error that points to [`Backend::download_async`].
     fn download(&self, buf: &Buffer) -> Result<HostData>;
+    /// Readback that waits without blocking; the default is the blocking one, already resolved.
+    fn download_async<'a>(&'a self, buf: &'a Buffer) -> DownloadFuture<'a> {
+        Box::pin(std::future::ready(self.download(buf)))
+    }
     fn compile(&self, kernel: &Kernel) -> Result<Arc<dyn Executable>>;
     fn memory(&self) -> MemoryInfo {
         MemoryInfo::default()
+    }
+    /// Native programs really built (GPU pipelines; kernels that render to the same program
+    /// share one). Zero for backends whose compile step builds nothing costly.
+    fn programs_built(&self) -> usize {
+        0
     }
 }
 
@@ -128,6 +144,10 @@ impl Device {
     pub fn memory(&self) -> MemoryInfo {
         self.0.backend.memory()
     }
+    /// See [`Backend::programs_built`].
+    pub fn programs_built(&self) -> usize {
+        self.0.backend.programs_built()
+    }
     pub fn stats(&self) -> DeviceStats {
         self.0.stats.lock().map(|s| *s).unwrap_or_default()
     }
@@ -140,6 +160,9 @@ impl Device {
     }
     pub fn download(&self, buf: &Buffer) -> Result<HostData> {
         self.0.backend.download(buf)
+    }
+    pub async fn download_async(&self, buf: &Buffer) -> Result<HostData> {
+        self.0.backend.download_async(buf).await
     }
 
     /// Compiles (or fetches from the cache) and runs one kernel.

@@ -21,6 +21,12 @@ pub enum Error {
     Invalid { op: String, msg: String },
     #[error("backend {backend}: {msg}")]
     Backend { backend: String, msg: String },
+    /// A device could not allocate (GPU memory exhausted, or a buffer above its limits).
+    #[error("backend {backend}: out of memory: {msg}")]
+    OutOfMemory { backend: String, msg: String },
+    /// The device is gone (driver reset, GPU removed, browser tab lost it); tensors on it are lost.
+    #[error("backend {backend}: device lost: {msg}")]
+    DeviceLost { backend: String, msg: String },
     #[error("io error: {0}")]
     Io(String),
     #[error("model format error: {0}")]

@@ -263,6 +263,21 @@ impl Tensor {
         self.0.device.download(&buf)
     }
 
+    /// [`Tensor::to_host`] without blocking: the only readback WebGPU in a browser allows.
+    /// Kernels are still submitted synchronously; only the copy back is awaited.
+    pub async fn to_host_async(&self) -> Result<HostData> {
+        self.realize()?;
+        let buf = self
+            .buffer()
+            .ok_or_else(|| Error::backend(self.0.device.name(), "realize produced no buffer"))?;
+        self.0.device.download_async(&buf).await
+    }
+
+    /// [`Tensor::to_vec_f32`] without blocking.
+    pub async fn to_vec_f32_async(&self) -> Result<Vec<f32>> {
+        Ok(self.to_host_async().await?.to_f32_vec())
+    }
+
     /// Values as f32 (ints and bools converted).
     pub fn to_vec_f32(&self) -> Result<Vec<f32>> {
         Ok(self.to_host()?.to_f32_vec())

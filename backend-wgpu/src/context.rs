@@ -1,0 +1,187 @@
+//! The device context: adapter, device and queue, the limits kernels must respect, errors that
+//! wgpu reports out of band, and the command batch that kernels are recorded into.
+//!
+//! Kernels are recorded into one pending command encoder and submitted in batches (every
+//! [`MAX_BATCH`] dispatches, before an upload, and before a readback), which keeps per-kernel CPU
+//! cost low. Uploads flush first: `Queue::write_buffer` runs at the start of the next submission,
+//! so a recycled buffer must not still be read by commands recorded before it.
+
+use std::sync::{Arc, Mutex};
+
+use ferroflow_core::{Error, Result};
+
+use crate::pool::BufferPool;
+use crate::render::RenderLimits;
+
+/// Dispatches recorded before a submission is forced.
+const MAX_BATCH: usize = 64;
+
+/// Errors wgpu reports through callbacks; surfaced on the next call as typed errors.
+#[derive(Default)]
+struct Faults {
+    lost: Option<String>,
+    error: Option<Error>,
+}
+
+#[derive(Default)]
+struct Pending {
+    encoder: Option<wgpu::CommandEncoder>,
+    dispatches: usize,
+}
+
+pub(crate) struct Gpu {
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
+    pub(crate) info: wgpu::AdapterInfo,
+    pub(crate) limits: wgpu::Limits,
+    pub(crate) render: RenderLimits,
+    pub(crate) pool: BufferPool,
+    faults: Arc<Mutex<Faults>>,
+    pending: Mutex<Pending>,
+}
+
+pub(crate) fn backend_error(msg: impl Into<String>) -> Error {
+    Error::backend("wgpu", msg)
+}
+
+impl Gpu {
+    /// Opens the first adapter wgpu offers (high-performance preference) with its full limits.
+    pub(crate) async fn request() -> Result<Gpu> {
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+        if desc.backends.is_empty() {
+            desc.backends = wgpu::Backends::all();
+        }
+        let instance = wgpu::Instance::new(desc);
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+                apply_limit_buckets: false,
+            })
+            .await
+            .map_err(|e| backend_error(format!("no GPU adapter available: {e}")))?;
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("ferroflow"),
+                required_features: wgpu::Features::empty(),
+                required_limits: limits.clone(),
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            })
+            .await
+            .map_err(|e| backend_error(format!("adapter {:?} refused a device: {e}", info.name)))?;
+        let faults = Arc::new(Mutex::new(Faults::default()));
+        let f = faults.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut f) = f.lock() {
+                f.error.get_or_insert(match e {
+                    wgpu::Error::OutOfMemory { .. } => Error::OutOfMemory {
+                        backend: "wgpu".into(),
+                        msg: e.to_string(),
+                    },
+                    other => backend_error(other.to_string()),
+                });
+            }
+        }));
+        let f = faults.clone();
+        device.set_device_lost_callback(move |reason, msg| {
+            if let Ok(mut f) = f.lock() {
+                f.lost = Some(format!("{reason:?}: {msg}"));
+            }
+        });
+        let render = RenderLimits {
+            workgroup_size: largest_pow2_at_most(
+                limits
+                    .max_compute_invocations_per_workgroup
+                    .min(limits.max_compute_workgroup_size_x)
+                    .min(256),
+            ),
+            max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
+        };
+        Ok(Gpu {
+            device,
+            queue,
+            info,
+            limits,
+            render,
+            pool: BufferPool::default(),
+            faults,
+            pending: Mutex::new(Pending::default()),
+        })
+    }
+
+    /// Fails with the first out-of-band error since the last call, or if the device is lost.
+    pub(crate) fn check(&self) -> Result<()> {
+        let mut f = self.faults.lock().map_err(|_| backend_error("fault lock poisoned"))?;
+        if let Some(why) = &f.lost {
+            return Err(Error::DeviceLost {
+                backend: "wgpu".into(),
+                msg: why.clone(),
+            });
+        }
+        match f.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Records commands into the pending batch.
+    pub(crate) fn record(&self, f: impl FnOnce(&mut wgpu::CommandEncoder)) -> Result<()> {
+        let mut p = self
+            .pending
+            .lock()
+            .map_err(|_| backend_error("command lock poisoned"))?;
+        let enc = p.encoder.get_or_insert_with(|| {
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("ferroflow"),
+            })
+        });
+        f(enc);
+        p.dispatches += 1;
+        if p.dispatches >= MAX_BATCH {
+            self.submit_locked(&mut p);
+        }
+        Ok(())
+    }
+
+    /// Submits whatever is recorded.
+    pub(crate) fn flush(&self) -> Result<()> {
+        let mut p = self
+            .pending
+            .lock()
+            .map_err(|_| backend_error("command lock poisoned"))?;
+        self.submit_locked(&mut p);
+        Ok(())
+    }
+
+    fn submit_locked(&self, p: &mut Pending) {
+        if let Some(enc) = p.encoder.take() {
+            self.queue.submit([enc.finish()]);
+        }
+        p.dispatches = 0;
+    }
+
+    /// Largest storage buffer a kernel can bind, in bytes.
+    pub(crate) fn max_binding(&self) -> u64 {
+        self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "wgpu {:?} adapter {:?} ({:?}, driver {:?} {:?})",
+            self.info.backend, self.info.name, self.info.device_type, self.info.driver, self.info.driver_info
+        )
+    }
+}
+
+fn largest_pow2_at_most(n: u32) -> u32 {
+    if n == 0 {
+        1
+    } else {
+        1 << (31 - n.leading_zeros())
+    }
+}

@@ -1,0 +1,156 @@
+//! A compiled kernel: its pipeline, grid and output, and how one run is recorded.
+
+use std::sync::Arc;
+
+use ferroflow_core::ir::Kernel;
+use ferroflow_core::{Buffer, DType, Error, Executable, Result};
+
+use crate::buffer::{GpuBuffer, MemCounter};
+use crate::context::{backend_error, Gpu};
+use crate::pipelines::{Layout, PipelineCache};
+use crate::render::{render, Shader};
+
+pub(crate) struct GpuKernel {
+    gpu: Arc<Gpu>,
+    mem: Arc<MemCounter>,
+    layout: Arc<Layout>,
+    pipeline: Arc<wgpu::ComputePipeline>,
+    grid: [u32; 3],
+    /// Declared dtype of each input binding (`None` for bindings the shader does not read).
+    inputs: Vec<Option<DType>>,
+    out_len: usize,
+    out_dtype: DType,
+}
+
+impl GpuKernel {
+    pub(crate) fn compile(
+        gpu: &Arc<Gpu>,
+        mem: &Arc<MemCounter>,
+        cache: &PipelineCache,
+        kernel: &Kernel,
+    ) -> Result<GpuKernel> {
+        gpu.check()?;
+        let shader = render(kernel, &gpu.render)?;
+        validate(&shader.source)?;
+        let layout = cache.layout(gpu, kernel.num_inputs)?;
+        let pipeline = build_pipeline(gpu, cache, &layout, &shader)?;
+        let out_len = kernel.out_shape.iter().product();
+        Ok(GpuKernel {
+            gpu: gpu.clone(),
+            mem: mem.clone(),
+            layout,
+            pipeline,
+            grid: shader.grid,
+            inputs: declared_inputs(kernel, &shader),
+            out_len,
+            out_dtype: kernel.out_dtype,
+        })
+    }
+}
+
+/// Inputs whose declared dtype is a real constraint (placeholders for unread slots are not).
+fn declared_inputs(kernel: &Kernel, shader: &Shader) -> Vec<Option<DType>> {
+    use ferroflow_core::ir::{ExprOp, KernelBody, Source};
+    let read: Vec<bool> = match &kernel.body {
+        KernelBody::Elementwise(e) | KernelBody::Reduce { expr: e, .. } => (0..kernel.num_inputs)
+            .map(|i| {
+                e.nodes.iter().any(|n| {
+                    matches!(&n.op, ExprOp::Load { src: Source::Input(j), .. } | ExprOp::Load { src: Source::Rand { seed_input: j }, .. } if *j == i)
+                })
+            })
+            .collect(),
+        _ => vec![true; kernel.num_inputs],
+    };
+    shader.inputs.iter().zip(read).map(|(&d, r)| r.then_some(d)).collect()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn build_pipeline(
+    gpu: &Gpu,
+    cache: &PipelineCache,
+    layout: &Layout,
+    shader: &Shader,
+) -> Result<Arc<wgpu::ComputePipeline>> {
+    // Natively the driver's verdict is available at once: catch it instead of letting it reach
+    // the uncaptured-error handler.
+    let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let p = cache.pipeline(gpu, layout, &shader.source);
+    if let Some(e) = pollster::block_on(scope.pop()) {
+        return Err(backend_error(format!("pipeline creation failed: {e}")));
+    }
+    p
+}
+
+#[cfg(target_arch = "wasm32")]
+fn build_pipeline(
+    gpu: &Gpu,
+    cache: &PipelineCache,
+    layout: &Layout,
+    shader: &Shader,
+) -> Result<Arc<wgpu::ComputePipeline>> {
+    cache.pipeline(gpu, layout, &shader.source)
+}
+
+/// Checks rendered WGSL with naga, so a renderer bug is a clear error naming the line, not a
+/// device-level validation failure.
+pub fn validate(source: &str) -> Result<()> {
+    let module = naga::front::wgsl::parse_str(source)
+        .map_err(|e| backend_error(format!("generated WGSL does not parse: {}", e.emit_to_string(source))))?;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
+        .validate(&module)
+        .map_err(|e| backend_error(format!("generated WGSL is invalid: {}", e.emit_to_string(source))))?;
+    Ok(())
+}
+
+impl Executable for GpuKernel {
+    fn run(&self, inputs: &[&Buffer]) -> Result<Buffer> {
+        self.gpu.check()?;
+        if inputs.len() != self.inputs.len() {
+            return Err(backend_error(format!(
+                "kernel expects {} inputs, got {}",
+                self.inputs.len(),
+                inputs.len()
+            )));
+        }
+        let mut bufs = Vec::with_capacity(inputs.len());
+        for (i, (b, want)) in inputs.iter().zip(&self.inputs).enumerate() {
+            let g = b.downcast::<GpuBuffer>("wgpu")?;
+            if let Some(d) = want {
+                if g.dtype_of() != *d {
+                    return Err(Error::dtype(
+                        "wgpu",
+                        format!("kernel input {i} is {}, expected {d}", g.dtype_of()),
+                    ));
+                }
+            }
+            bufs.push(g);
+        }
+        let out = GpuBuffer::alloc(&self.gpu, &self.mem, self.out_len, self.out_dtype)?;
+        if self.out_len > 0 {
+            let mut entries = Vec::with_capacity(bufs.len() + 1);
+            for (i, b) in bufs.iter().enumerate() {
+                entries.push(wgpu::BindGroupEntry {
+                    binding: i as u32,
+                    resource: b.raw()?.as_entire_binding(),
+                });
+            }
+            entries.push(wgpu::BindGroupEntry {
+                binding: bufs.len() as u32,
+                resource: out.raw()?.as_entire_binding(),
+            });
+            let group = self.gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &self.layout.bind_group,
+                entries: &entries,
+            });
+            let [x, y, z] = self.grid;
+            self.gpu.record(|enc| {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+                pass.set_pipeline(&self.pipeline);
+                pass.set_bind_group(0, &group, &[]);
+                pass.dispatch_workgroups(x, y, z);
+            })?;
+        }
+        Ok(Buffer::new(out))
+    }
+}

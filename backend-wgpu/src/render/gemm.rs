@@ -1,0 +1,219 @@
+//! One tiled GEMM template for matmul and convolution (implicit GEMM: the filter is the B
+//! matrix, input patches are gathered into A tiles on the fly, never materialized).
+//!
+//! Each workgroup computes a `TILE x TILE` block of C for one batch (matmul) or group (conv):
+//! `T x T` invocations each own `R x R` outputs (register blocking), and the K loop stages
+//! `TILE x K_TILE` slices of A and B through workgroup memory. Templates differ only in the
+//! `load_a`, `load_b` and `store` functions.
+
+use std::fmt::Write;
+
+use ferroflow_core::ir::{ConvParams, Kernel, View};
+use ferroflow_core::{DType, Result};
+
+use super::expr::view_offset;
+use super::wgsl::{bindings, PRELUDE};
+use super::{checked_i32, checked_u32, size_error, unsupported, RenderLimits, Shader};
+
+/// Outputs per invocation along each of M and N.
+const R: u32 = 4;
+/// K slice staged per step.
+const K_TILE: u32 = 16;
+
+/// GEMM problem: `batches` independent `[m, k] x [k, n]` products.
+struct Problem {
+    batches: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+}
+
+pub(crate) fn render_matmul(kernel: &Kernel, a: &View, b: &View, limits: &RenderLimits) -> Result<Shader> {
+    let [bt, m, k] = dims3(a)?;
+    let [bt2, k2, n] = dims3(b)?;
+    if bt != bt2 || k != k2 || kernel.out_shape != [bt, m, n] || kernel.out_dtype != DType::F32 {
+        return Err(unsupported(format!(
+            "matmul {:?} x {:?} -> {:?} {}",
+            a.shape, b.shape, kernel.out_shape, kernel.out_dtype
+        )));
+    }
+    if a.mask.is_some() || b.mask.is_some() || kernel.num_inputs != 2 {
+        return Err(unsupported("matmul operands must be unmasked views of two inputs"));
+    }
+    // view_offset names the multi-index i0 (batch), i1, i2.
+    let (a_off, _) = view_offset(a)?;
+    let (b_off, _) = view_offset(b)?;
+    let (mu, nu, ku) = (checked_u32(m)?, checked_u32(n)?, checked_u32(k)?);
+    let loads = format!(
+        "fn load_a(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {mu}u || i2 >= {ku}u) {{ return 0.0; }}\n    return in0[u32({a_off})];\n}}\n\
+         fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {ku}u || i2 >= {nu}u) {{ return 0.0; }}\n    return in1[u32({b_off})];\n}}\n\
+         fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[(batch * {mu}u + m) * {nu}u + n] = v;\n}}\n"
+    );
+    checked_u32(bt.saturating_mul(m).saturating_mul(n))?;
+    render_gemm(&Problem { batches: bt, m, n, k }, &loads, limits)
+}
+
+pub(crate) fn render_conv(
+    kernel: &Kernel,
+    p: &ConvParams,
+    x: &[usize; 4],
+    w: &[usize; 4],
+    limits: &RenderLimits,
+) -> Result<Shader> {
+    let [nb, h, wd, c] = *x;
+    let [kh, kw, cg, oc] = *w;
+    let g = p.groups;
+    if g == 0 || cg.checked_mul(g) != Some(c) || oc % g != 0 || kernel.num_inputs != 2 || kernel.out_dtype != DType::F32
+    {
+        return Err(unsupported(format!("conv x {x:?} w {w:?} groups {g}")));
+    }
+    let [oh, ow] = p.out_spatial("conv", [h, wd], [kh, kw])?;
+    if kernel.out_shape != [nb, oh, ow, oc] {
+        return Err(unsupported(format!(
+            "conv output {:?}, expected {:?}",
+            kernel.out_shape,
+            [nb, oh, ow, oc]
+        )));
+    }
+    for n in [x.iter().product::<usize>(), w.iter().product(), nb * oh * ow * oc] {
+        checked_u32(n)?;
+    }
+    let og = oc / g;
+    let (m, k) = (nb * oh * ow, kh * kw * cg);
+    let u = checked_u32;
+    let i = |v: isize| checked_i32(v);
+    let mut loads = String::new();
+    let _ = write!(
+        loads,
+        "fn load_a(grp: u32, m: u32, k: u32) -> f32 {{\n    if (m >= {m}u || k >= {k}u) {{ return 0.0; }}\n\
+         \x20   let b = m / {ohw}u; let pix = m % {ohw}u; let oh = pix / {ow}u; let ow = pix % {ow}u;\n\
+         \x20   let ch = k % {cg}u; let tap = k / {cg}u; let ky = tap / {kw}u; let kx = tap % {kw}u;\n\
+         \x20   let yd = i32(oh * {sh}u + ky * {dh}u) - {ph}i; let xd = i32(ow * {sw}u + kx * {dw}u) - {pw}i;\n\
+         \x20   if (yd < 0i || xd < 0i) {{ return 0.0; }}\n",
+        m = u(m)?,
+        k = u(k)?,
+        ohw = u(oh * ow)?,
+        ow = u(ow)?,
+        cg = u(cg)?,
+        kw = u(kw)?,
+        sh = u(p.stride[0])?,
+        sw = u(p.stride[1])?,
+        dh = u(p.rhs_dilation[0])?,
+        dw = u(p.rhs_dilation[1])?,
+        ph = i(p.padding[0].0)?,
+        pw = i(p.padding[1].0)?,
+    );
+    // lhs dilation (transposed convolution): only every ld-th dilated position is a real pixel.
+    let (lh, lw) = (u(p.lhs_dilation[0])?, u(p.lhs_dilation[1])?);
+    if lh > 1 || lw > 1 {
+        let _ = writeln!(
+            loads,
+            "    if (u32(yd) % {lh}u != 0u || u32(xd) % {lw}u != 0u) {{ return 0.0; }}"
+        );
+    }
+    let _ = write!(
+        loads,
+        "    let y = u32(yd) / {lh}u; let xx = u32(xd) / {lw}u;\n\
+         \x20   if (y >= {h}u || xx >= {w}u) {{ return 0.0; }}\n\
+         \x20   return in0[((b * {h}u + y) * {w}u + xx) * {c}u + grp * {cg}u + ch];\n}}\n\
+         fn load_b(grp: u32, k: u32, n: u32) -> f32 {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0; }}\n\
+         \x20   return in1[k * {oc}u + grp * {og}u + n];\n}}\n\
+         fn store(grp: u32, m: u32, n: u32, v: f32) {{\n    out[m * {oc}u + grp * {og}u + n] = v;\n}}\n",
+        h = u(h)?,
+        w = u(wd)?,
+        c = u(c)?,
+        cg = u(cg)?,
+        k = u(k)?,
+        og = u(og)?,
+        oc = u(oc)?,
+    );
+    render_gemm(
+        &Problem {
+            batches: g,
+            m,
+            n: og,
+            k,
+        },
+        &loads,
+        limits,
+    )
+}
+
+fn dims3(v: &View) -> Result<[usize; 3]> {
+    match v.shape[..] {
+        [a, b, c] => Ok([a, b, c]),
+        _ => Err(unsupported(format!("matmul operand of rank {}", v.shape.len()))),
+    }
+}
+
+fn render_gemm(p: &Problem, loads: &str, limits: &RenderLimits) -> Result<Shader> {
+    // 16 x 16 invocations when the device allows 256 per workgroup, else 8 x 8.
+    let t: u32 = if limits.workgroup_size >= 256 { 16 } else { 8 };
+    let tile = t * R;
+    let max = limits.max_workgroups_per_dim as usize;
+    let grid = [
+        p.n.div_ceil(tile as usize).max(1),
+        p.m.div_ceil(tile as usize).max(1),
+        p.batches.max(1),
+    ];
+    if grid.iter().any(|&g| g > max) {
+        return Err(size_error(format!(
+            "GEMM of {} x [{}, {}] x [{}, {}] needs a {grid:?} grid, beyond the device's {max} per dimension",
+            p.batches, p.m, p.k, p.k, p.n
+        )));
+    }
+    let k = checked_u32(p.k)?;
+    let mut s = String::from(PRELUDE);
+    s += &bindings(&[DType::F32, DType::F32], DType::F32);
+    s += loads;
+    let _ = write!(
+        s,
+        "var<workgroup> tile_a: array<f32, {ka}>;\nvar<workgroup> tile_b: array<f32, {ka}>;\n\
+         @compute @workgroup_size({t}, {t})\n\
+         fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
+         \x20   let batch = wid.z;\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
+         \x20   let tid = lid.y * {t}u + lid.x;\n\
+         \x20   var acc: array<f32, {rr}>;\n\
+         \x20   for (var k0: u32 = 0u; k0 < {k}u; k0 = k0 + {kt}u) {{\n\
+         \x20       for (var e: u32 = tid; e < {ka}u; e = e + {tt}u) {{\n\
+         \x20           let row = e / {kt}u; let kk = e % {kt}u;\n\
+         \x20           tile_a[kk * {tile}u + row] = load_a(batch, m0 + row, k0 + kk);\n\
+         \x20           let kb = e / {tile}u; let col = e % {tile}u;\n\
+         \x20           tile_b[kb * {tile}u + col] = load_b(batch, k0 + kb, n0 + col);\n\
+         \x20       }}\n\
+         \x20       workgroupBarrier();\n\
+         \x20       for (var kk: u32 = 0u; kk < {kt}u; kk = kk + 1u) {{\n\
+         \x20           var a: array<f32, {r}>;\n            var b: array<f32, {r}>;\n\
+         \x20           for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
+         \x20               a[i] = tile_a[kk * {tile}u + lid.y + i * {t}u];\n\
+         \x20               b[i] = tile_b[kk * {tile}u + lid.x + i * {t}u];\n\
+         \x20           }}\n\
+         \x20           for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
+         \x20               for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
+         \x20                   acc[i * {r}u + j] = fma(a[i], b[j], acc[i * {r}u + j]);\n\
+         \x20               }}\n\
+         \x20           }}\n\
+         \x20       }}\n\
+         \x20       workgroupBarrier();\n\
+         \x20   }}\n\
+         \x20   for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
+         \x20       for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
+         \x20           let m = m0 + lid.y + i * {t}u; let n = n0 + lid.x + j * {t}u;\n\
+         \x20           if (m < {m}u && n < {n}u) {{ store(batch, m, n, acc[i * {r}u + j]); }}\n\
+         \x20       }}\n\
+         \x20   }}\n}}\n",
+        ka = tile * K_TILE,
+        kt = K_TILE,
+        tt = t * t,
+        rr = R * R,
+        r = R,
+        m = checked_u32(p.m)?,
+        n = checked_u32(p.n)?,
+    );
+    Ok(Shader {
+        source: s,
+        grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
+        inputs: vec![DType::F32, DType::F32],
+        output: DType::F32,
+    })
+}

@@ -1,0 +1,1 @@
+//! Rendered shaders must pass naga's validator (no GPU needed).

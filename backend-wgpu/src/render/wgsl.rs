@@ -1,0 +1,305 @@
+//! WGSL vocabulary shared by every template: storage types, exact literals, binding
+//! declarations, the compute grid, and the math prelude.
+//!
+//! Storage layout: f32 and i32 as themselves; bool as one u32 (0/1) per element, because WGSL has
+//! no bool in storage. The math prelude ports the CPU backend's approximations (same polynomials,
+//! same special cases) so both backends agree to an ulp or two instead of to a vendor's builtin.
+
+use std::fmt::Write;
+
+use ferroflow_core::{DType, Scalar};
+
+/// The WGSL type of a value of `dtype` in registers.
+pub(crate) fn reg_ty(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "f32",
+        DType::I32 => "i32",
+        DType::Bool => "bool",
+    }
+}
+
+/// The WGSL element type of a buffer holding `dtype`.
+pub(crate) fn storage_ty(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "f32",
+        DType::I32 => "i32",
+        DType::Bool => "u32",
+    }
+}
+
+/// `expr` (a storage element of `dtype`) as a register value.
+pub(crate) fn from_storage(dtype: DType, expr: &str) -> String {
+    match dtype {
+        DType::Bool => format!("({expr} != 0u)"),
+        _ => expr.to_string(),
+    }
+}
+
+/// `expr` (a register value of `dtype`) as a storage element.
+pub(crate) fn to_storage(dtype: DType, expr: &str) -> String {
+    match dtype {
+        DType::Bool => format!("select(0u, 1u, {expr})"),
+        _ => expr.to_string(),
+    }
+}
+
+/// An exact literal. Floats go through their bit pattern: decimal round trips are exact only
+/// when the parser rounds once, and WGSL rejects non-finite constant expressions, so infinities
+/// and NaNs come from a (non-constant) prelude function instead.
+pub(crate) fn literal(s: Scalar) -> String {
+    match s {
+        Scalar::F32(v) if v.is_finite() => format!("bitcast<f32>({:#010x}u)", v.to_bits()),
+        Scalar::F32(v) => format!("ff_bits({:#010x}u)", v.to_bits()),
+        Scalar::I32(v) if v == i32::MIN => "i32(-2147483648)".into(),
+        Scalar::I32(v) => format!("i32({v})"),
+        Scalar::Bool(b) => b.to_string(),
+    }
+}
+
+/// The zero of a register type (what masked loads read).
+pub(crate) fn zero(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "0.0",
+        DType::I32 => "0i",
+        DType::Bool => "false",
+    }
+}
+
+/// Declares `in0..in{n-1}` (read-only) and `out` (binding `n`) with the given element dtypes.
+pub(crate) fn bindings(inputs: &[DType], output: DType) -> String {
+    let mut s = String::new();
+    for (i, &d) in inputs.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "@group(0) @binding({i}) var<storage, read> in{i}: array<{}>;",
+            storage_ty(d)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "@group(0) @binding({}) var<storage, read_write> out: array<{}>;",
+        inputs.len(),
+        storage_ty(output)
+    );
+    s
+}
+
+/// The flat index of an invocation in a 1-D problem laid out over a 2-D grid of workgroups
+/// (`grid` in [`super::Grid`] spreads more than 65,535 workgroups over y).
+pub(crate) fn flat_invocation(wg_size: u32) -> String {
+    format!("let g = gid.x + gid.y * (nwg.x * {wg_size}u);\n", wg_size = wg_size)
+}
+
+/// Entry-point signature for a 1-D kernel with `wg_size` invocations per workgroup.
+pub(crate) fn entry_1d(wg_size: u32) -> String {
+    format!(
+        "@compute @workgroup_size({wg_size})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, \
+         @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, \
+         @builtin(workgroup_id) wid: vec3<u32>) {{\n"
+    )
+}
+
+/// Helpers every shader may call. Unused functions cost nothing after compilation.
+pub(crate) const PRELUDE: &str = r#"
+fn ff_bits(b: u32) -> f32 { return bitcast<f32>(b); }
+fn ff_is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn ff_inf() -> f32 { return ff_bits(0x7f800000u); }
+fn ff_nan() -> f32 { return ff_bits(0x7fc00000u); }
+
+// Cephes expf after reduction by ln 2 (the CPU backend's polynomial). k comes from round(), not
+// the CPU's add-and-subtract-2^23 trick: shader compilers may reassociate that away. 2^k is
+// applied in two steps so subnormal results survive.
+fn ff_exp(x0: f32) -> f32 {
+    if (ff_is_nan(x0)) { return x0; }
+    let x = clamp(x0, -104.0, 89.0);
+    let kf = round(x * 1.442695);
+    let r = (x - kf * 0.6933594) - kf * -2.1219444e-4;
+    var p = 1.9875691e-4;
+    p = p * r + 1.3981999e-3;
+    p = p * r + 8.333452e-3;
+    p = p * r + 4.1665796e-2;
+    p = p * r + 1.6666665e-1;
+    p = p * r + 5e-1;
+    let e = p * (r * r) + r + 1.0;
+    let k = i32(kf);
+    let k1 = k >> 1u;
+    let k2 = k - k1;
+    let s1 = bitcast<f32>(u32(k1 + 127i) << 23u);
+    let s2 = bitcast<f32>(u32(k2 + 127i) << 23u);
+    return e * s1 * s2;
+}
+
+// Cephes logf with IEEE special cases: ln(0) = -inf, ln(x<0) = NaN, ln(inf) = inf.
+fn ff_log(x: f32) -> f32 {
+    if (ff_is_nan(x)) { return x; }
+    if (x == 0.0) { return -ff_inf(); }
+    if (x < 0.0) { return ff_nan(); }
+    if (x == ff_inf()) { return x; }
+    let sub = x < 1.17549435e-38;
+    let xs = select(x, x * 8388608.0, sub);
+    let bits = bitcast<i32>(xs);
+    var e = ((bits >> 23u) & 0xff) - 126i - select(0i, 23i, sub);
+    let m = bitcast<f32>((bits & 0x007fffff) | 0x3f000000);
+    let lo = m < 0.70710677;
+    e = e - select(0i, 1i, lo);
+    let z = select(m - 1.0, m + m - 1.0, lo);
+    let ef = f32(e);
+    var y = 7.0376836e-2;
+    y = y * z - 1.1514611e-1;
+    y = y * z + 1.1676999e-1;
+    y = y * z - 1.2420141e-1;
+    y = y * z + 1.4249323e-1;
+    y = y * z - 1.6668058e-1;
+    y = y * z + 2.0000715e-1;
+    y = y * z - 2.4999994e-1;
+    y = y * z + 3.333333e-1;
+    let z2 = z * z;
+    y = y * z * z2;
+    y = y + -2.1219444e-4 * ef;
+    y = y + -0.5 * z2;
+    return z + y + 0.6933594 * ef;
+}
+
+fn ff_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + ff_exp(-x)); }
+
+fn ff_tanh(x: f32) -> f32 {
+    if (ff_is_nan(x)) { return x; }
+    let a = abs(x);
+    if (a < 0.625) {
+        let z = x * x;
+        var p = -5.7049887e-3;
+        p = p * z + 2.063909e-2;
+        p = p * z - 5.3739716e-2;
+        p = p * z + 1.3331442e-1;
+        p = p * z - 3.333328e-1;
+        return p * z * x + x;
+    }
+    let big = 1.0 - 2.0 / (ff_exp(2.0 * a) + 1.0);
+    return select(big, -big, x < 0.0);
+}
+
+// Taylor series near zero (relative error < 1e-7), Abramowitz-Stegun 7.1.26 elsewhere
+// (absolute error < 1.5e-7, the bound the core documents for backends without erf).
+fn ff_erf(x: f32) -> f32 {
+    if (ff_is_nan(x)) { return x; }
+    let a = abs(x);
+    if (a < 0.5) {
+        let z = x * x;
+        return x * (1.1283792 + z * (-0.37612638 + z * (0.11283792 + z * (-0.026866171
+            + z * (0.0052239776 + z * (-0.00085483271 + z * 0.00012055332))))));
+    }
+    let t = 1.0 / (1.0 + 0.3275911 * a);
+    let poly = ((((1.0614054 * t - 1.4531521) * t + 1.4214138) * t - 0.28449672) * t + 0.2548296) * t;
+    let y = 1.0 - poly * ff_exp(-a * a);
+    return select(y, -y, x < 0.0);
+}
+
+fn ff_sqrt(x: f32) -> f32 { return select(sqrt(x), ff_nan(), x < 0.0); }
+
+// NaN-propagating max/min exactly as the CPU backend: a NaN first operand wins, else the
+// comparison picks (so a NaN second operand also wins).
+fn ff_max(a: f32, b: f32) -> f32 { return select(select(b, a, a > b), a, ff_is_nan(a)); }
+fn ff_min(a: f32, b: f32) -> f32 { return select(select(b, a, a < b), a, ff_is_nan(a)); }
+
+// Reduction steps: NaN-sticky, the accumulator first (as the CPU backend's max_step/min_step).
+fn ff_max_step(m: f32, x: f32) -> f32 { return select(m, x, x > m || ff_is_nan(x)); }
+fn ff_min_step(m: f32, x: f32) -> f32 { return select(m, x, x < m || ff_is_nan(x)); }
+
+fn ff_mod(a: f32, b: f32) -> f32 { return a - floor(a / b) * b; }
+
+// IEEE pow (as C's powf) built on ff_exp/ff_log.
+fn ff_pow(x: f32, y: f32) -> f32 {
+    if (y == 0.0 || x == 1.0) { return 1.0; }
+    if (ff_is_nan(x) || ff_is_nan(y)) { return ff_nan(); }
+    let y_int = floor(y) == y;
+    let y_odd = y_int && abs(y) < 16777216.0 && floor(y * 0.5) != y * 0.5;
+    let ax = abs(x);
+    if (x < 0.0 && !y_int && abs(y) != ff_inf()) { return ff_nan(); }
+    if (ax == 1.0) { return 1.0; }  // (-1)^(+-inf)
+    var r: f32;
+    if (ax == 0.0) {
+        r = select(0.0, ff_inf(), y < 0.0);
+    } else if (ax == ff_inf()) {
+        r = select(ff_inf(), 0.0, y < 0.0);
+    } else {
+        r = ff_exp(y * ff_log(ax));
+    }
+    let neg = (x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u)) && y_odd;
+    return select(r, -r, neg);
+}
+
+fn ff_f32_to_i32(x: f32) -> i32 {
+    if (ff_is_nan(x)) { return 0i; }
+    if (x >= 2147483648.0) { return 2147483647i; }
+    if (x <= -2147483648.0) { return i32(-2147483648); }
+    return i32(x);
+}
+
+// Floor division and modulo with x/0 = 0 and x%0 = 0, wrapping on i32::MIN / -1.
+fn ff_div_i32(a: i32, b: i32) -> i32 {
+    if (b == 0i) { return 0i; }
+    if (b == -1i) { return 0i - a; }
+    let q = a / b;
+    let r = a % b;
+    return select(q, q - 1i, r != 0i && ((a < 0i) != (b < 0i)));
+}
+fn ff_mod_i32(a: i32, b: i32) -> i32 {
+    if (b == 0i || b == -1i) { return 0i; }
+    let r = a % b;
+    return select(r, r + b, r != 0i && ((r < 0i) != (b < 0i)));
+}
+fn ff_pow_i32(base: i32, e: i32) -> i32 {
+    if (e < 0i) {
+        if (base == 1i) { return 1i; }
+        if (base == -1i) { return select(-1i, 1i, (e & 1i) == 0i); }
+        return 0i;
+    }
+    var result = 1i;
+    var b = base;
+    var n = u32(e);
+    loop {
+        if (n == 0u) { break; }
+        if ((n & 1u) == 1u) { result = result * b; }
+        b = b * b;
+        n = n >> 1u;
+    }
+    return result;
+}
+
+// Counter-based random bits keyed by a u64 seed (core's rand_bits, u32 arithmetic only).
+fn ff_mix(x0: u32) -> u32 {
+    var x = x0;
+    x = x ^ (x >> 16u);
+    x = x * 0x7feb352du;
+    x = x ^ (x >> 15u);
+    x = x * 0x846ca68bu;
+    x = x ^ (x >> 16u);
+    return x;
+}
+fn ff_rand_bits(k0: u32, k1: u32, index: u32) -> u32 {
+    return ff_mix((ff_mix(ff_mix(index ^ k0) ^ k1)) + 0x9e3779b9u);
+}
+fn ff_uniform(bits: u32) -> f32 { return f32(bits >> 8u) * (1.0 / 16777216.0); }
+"#;
+
+/// Statements that split the flat index `flat` (a u32 expression) into `let {prefix}{d}` for
+/// each dim of `shape`, row-major; `names[d]` overrides the variable name of dim `d`.
+pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String {
+    let mut s = format!("    var rem_{} = {flat};\n", names.first().map_or("x", |n| n.as_str()));
+    let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
+    for d in (0..shape.len()).rev() {
+        let name = &names[d];
+        if shape[d] == 1 {
+            let _ = writeln!(s, "    let {name} = 0u;");
+        } else if d == 0 || shape[..d].iter().all(|&n| n == 1) {
+            let _ = writeln!(s, "    let {name} = {rem};");
+        } else {
+            let _ = writeln!(
+                s,
+                "    let {name} = {rem} % {}u;\n    {rem} = {rem} / {}u;",
+                shape[d], shape[d]
+            );
+        }
+    }
+    s
+}
