@@ -167,7 +167,9 @@ impl Gpu {
 
     /// Largest storage buffer a kernel can bind, in bytes.
     pub(crate) fn max_binding(&self) -> u64 {
-        self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
+        self.limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
     }
 
     pub(crate) fn describe(&self) -> String {

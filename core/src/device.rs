@@ -197,3 +197,54 @@ impl Device {
         Ok(out)
     }
 }
+
+/// A device picked by preference, with the reason each better-ranked candidate was passed over
+/// (what an app shows as "running on CPU because: no WebGPU adapter").
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub device: Device,
+    /// `(candidate name, why it did not open)`, in preference order.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Selection {
+    /// One line: the chosen backend and, when it was not the first choice, why.
+    pub fn report(&self) -> String {
+        let mut s = format!("using {} ({})", self.device.name(), self.device.description());
+        for (name, why) in &self.skipped {
+            s.push_str(&format!("; {name} unavailable: {why}"));
+        }
+        s
+    }
+}
+
+/// A candidate for [`select`]: a name and how to open it.
+pub type Candidate<'a> = (&'a str, Box<dyn FnOnce() -> Result<Device> + 'a>);
+
+/// Opens `candidates` in order and returns the first that opens (e.g. wgpu, then cpu), with the
+/// reasons the earlier ones failed; an error listing every reason when none opens.
+///
+/// ```
+/// use ferroflow_core::device::{select, Candidate};
+/// use ferroflow_core::Error;
+/// let candidates: Vec<Candidate> = vec![
+///     ("gpu", Box::new(|| Err(Error::backend("gpu", "no adapter")))),
+///     ("none", Box::new(|| Err(Error::backend("none", "not built")))),
+/// ];
+/// let err = select(candidates).unwrap_err().to_string();
+/// assert!(err.contains("no adapter") && err.contains("not built"));
+/// ```
+pub fn select<'a>(candidates: impl IntoIterator<Item = Candidate<'a>>) -> Result<Selection> {
+    let mut skipped = Vec::new();
+    for (name, open) in candidates {
+        match open() {
+            Ok(device) => return Ok(Selection { device, skipped }),
+            Err(e) => skipped.push((name.to_string(), e.to_string())),
+        }
+    }
+    let why: Vec<String> = skipped.iter().map(|(n, w)| format!("{n}: {w}")).collect();
+    Err(Error::backend(
+        "device",
+        format!("no backend could be opened ({})", why.join("; ")),
+    ))
+}

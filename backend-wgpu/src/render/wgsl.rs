@@ -194,6 +194,16 @@ fn ff_erf(x: f32) -> f32 {
     return select(y, -y, x < 0.0);
 }
 
+// IEEE division by zero spelled out: Vulkan drivers may assume no Inf/NaN unless asked (lavapipe
+// folds x / 0.0 to garbage), and mean over an empty axis must be NaN as on the CPU.
+fn ff_div(a: f32, b: f32) -> f32 {
+    if (b == 0.0) {
+        if (a == 0.0 || ff_is_nan(a)) { return ff_nan(); }
+        return bitcast<f32>(0x7f800000u | ((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u));
+    }
+    return a / b;
+}
+
 fn ff_sqrt(x: f32) -> f32 { return select(sqrt(x), ff_nan(), x < 0.0); }
 
 // NaN-propagating max/min exactly as the CPU backend: a NaN first operand wins, else the
@@ -287,6 +297,13 @@ fn ff_uniform(bits: u32) -> f32 { return f32(bits >> 8u) * (1.0 / 16777216.0); }
 pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String {
     let mut s = format!("    var rem_{} = {flat};\n", names.first().map_or("x", |n| n.as_str()));
     let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
+    if shape.contains(&0) {
+        // An empty space has no indices; the code that would use them never runs.
+        for name in names {
+            let _ = writeln!(s, "    let {name} = 0u;");
+        }
+        return s;
+    }
     for d in (0..shape.len()).rev() {
         let name = &names[d];
         if shape[d] == 1 {

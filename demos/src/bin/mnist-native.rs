@@ -22,11 +22,12 @@ use ferroflow_demos::mnist::{self, Rng};
 use ferroflow_demos::progress::{bar, fmt_secs, Progress};
 use ferroflow_demos::{backend, train};
 
-const USAGE: &str = "usage: mnist-native [--backend cpu] [--epochs N] [--batch-size N] [--lr F] [--lr-decay F]
+const USAGE: &str =
+    "usage: mnist-native [--backend auto|wgpu|cpu] [--epochs N] [--batch-size N] [--lr F] [--lr-decay F]
                     [--filters A,B] [--hidden N] [--seed N] [--limit N] [--test-size N]
                     [--data-dir DIR] [--model-dir DIR] [--json] [--quiet]
 
-  --backend NAME    device to train on (available: cpu)                          [cpu]
+  --backend NAME    auto (wgpu if an adapter exists, else cpu), wgpu or cpu      [cpu]
   --epochs N        passes over the training set                                 [5]
   --batch-size N    examples per optimizer step                                  [32]
   --lr F            Adam learning rate of the first epoch                        [0.002]
@@ -143,7 +144,12 @@ fn main() -> ExitCode {
         }
     };
     let dev = match backend::device(&args.backend) {
-        Ok(d) => d,
+        Ok((d, report)) => {
+            if !args.quiet {
+                eprintln!("mnist-native: {report}");
+            }
+            d
+        }
         Err(e) => {
             eprintln!("mnist-native: {e}");
             return ExitCode::from(2);
