@@ -158,6 +158,16 @@ impl Gpu {
         Ok(())
     }
 
+    /// Submits and waits for the GPU to finish (natively; in a browser only submits).
+    pub(crate) fn wait(&self) -> Result<()> {
+        self.flush()?;
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| backend_error(format!("waiting for the GPU failed: {e}")))?;
+        self.check()
+    }
+
     fn submit_locked(&self, p: &mut Pending) {
         if let Some(enc) = p.encoder.take() {
             self.queue.submit([enc.finish()]);

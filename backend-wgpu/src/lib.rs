@@ -110,6 +110,9 @@ impl Backend for WgpuBackend {
     fn memory(&self) -> MemoryInfo {
         self.mem.info()
     }
+    fn synchronize(&self) -> Result<()> {
+        self.gpu.wait()
+    }
     fn programs_built(&self) -> usize {
         self.pipelines.built()
     }

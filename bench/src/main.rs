@@ -11,6 +11,7 @@
 //! inside the timed region. Progress goes to stderr; the table (or, with `--json`, one JSON
 //! object) goes to stdout.
 
+mod gpu;
 mod peer;
 mod profile;
 mod timing;
@@ -73,6 +74,8 @@ struct Opts {
     quick: bool,
     profile: bool,
     peer: bool,
+    /// The wgpu-vs-cpu report instead of the peer comparison.
+    gpu: bool,
     /// Workload keys to run (all when empty).
     only: Vec<String>,
 }
@@ -98,6 +101,7 @@ fn parse_args() -> std::result::Result<Opts, String> {
         quick: false,
         profile: false,
         peer: true,
+        gpu: false,
         only: vec![],
     };
     let mut args = std::env::args().skip(1);
@@ -116,13 +120,15 @@ fn parse_args() -> std::result::Result<Opts, String> {
             "--quick" => o.quick = true,
             "--profile" => o.profile = true,
             "--no-peer" => o.peer = false,
+            "--gpu" => o.gpu = true,
             "-h" | "--help" => {
                 return Err(
-                    "usage: ferroflow-bench [--json] [--quick] [--profile] [--no-peer] [--only KEYS]\n  \
+                    "usage: ferroflow-bench [--json] [--quick] [--profile] [--no-peer] [--only KEYS] [--gpu]\n  \
                      --json     one JSON object on stdout instead of the table\n  \
                      --quick    fewer runs (smoke test; noisy)\n  \
                      --profile  per-kernel times of the training steps (separate device)\n  \
                      --no-peer  skip PyTorch/numpy\n  \
+                     --gpu      wgpu next to cpu: matmul 256/1024/2048 GFLOP/s and the MNIST CNN step\n  \
                      --only     comma-separated workloads: matmul_256, matmul_1024, elementwise_4m,\n  \
                                 conv2d, mlp_sgd_step, cnn_adam_step (default: all)\n\
                      env: FERROFLOW_BENCH_PYTHON (interpreter for the peer script, default python3)"
@@ -404,6 +410,9 @@ fn run() -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if opts.gpu {
+        return gpu::run(opts.quick, opts.json);
+    }
     let threads = our_threads();
     let load_start = loadavg();
     let snap0 = cpu_snap();

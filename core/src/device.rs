@@ -86,6 +86,11 @@ pub trait Backend: Send + Sync {
     fn memory(&self) -> MemoryInfo {
         MemoryInfo::default()
     }
+    /// Waits until every submitted kernel has finished (queued GPU work); a no-op for backends
+    /// that run kernels synchronously. For timing, not for correctness: readback already waits.
+    fn synchronize(&self) -> Result<()> {
+        Ok(())
+    }
     /// Native programs really built (GPU pipelines; kernels that render to the same program
     /// share one). Zero for backends whose compile step builds nothing costly.
     fn programs_built(&self) -> usize {
@@ -143,6 +148,10 @@ impl Device {
     }
     pub fn memory(&self) -> MemoryInfo {
         self.0.backend.memory()
+    }
+    /// See [`Backend::synchronize`].
+    pub fn synchronize(&self) -> Result<()> {
+        self.0.backend.synchronize()
     }
     /// See [`Backend::programs_built`].
     pub fn programs_built(&self) -> usize {

@@ -1,1 +1,249 @@
-//! Rendered shaders must pass naga's validator (no GPU needed).
+//! Every template, over every op and dtype it accepts, renders WGSL that naga validates (no GPU
+//! needed, so this runs everywhere, including machines without an adapter).
+
+use ferroflow_core::ir::{
+    BinaryOp, ConvParams, Expr, ExprNode, ExprOp, Kernel, KernelBody, ReduceOp, Source, UnaryOp, View,
+};
+use ferroflow_core::{DType, Scalar};
+
+use super::{render, RenderLimits};
+use crate::kernel::validate;
+
+fn node(op: ExprOp, dtype: DType) -> ExprNode {
+    ExprNode { op, dtype }
+}
+
+fn load(slot: usize, shape: &[usize], dtype: DType) -> ExprNode {
+    node(
+        ExprOp::Load {
+            src: Source::Input(slot),
+            view: View::contiguous(shape),
+        },
+        dtype,
+    )
+}
+
+fn check(k: &Kernel) {
+    for limits in [
+        RenderLimits::default(),
+        RenderLimits {
+            workgroup_size: 64,
+            max_workgroups_per_dim: 1000,
+        },
+    ] {
+        let s = render(k, &limits).unwrap_or_else(|e| panic!("{k:?}: {e}"));
+        if let Err(e) = validate(&s.source) {
+            panic!("{e}\n--- kernel {k:?}\n--- source\n{}", s.source);
+        }
+    }
+}
+
+fn elementwise(nodes: Vec<ExprNode>, shape: &[usize], num_inputs: usize) -> Kernel {
+    let dtype = nodes.last().map_or(DType::F32, |n| n.dtype);
+    Kernel {
+        num_inputs,
+        out_shape: shape.to_vec(),
+        out_dtype: dtype,
+        body: KernelBody::Elementwise(Expr {
+            shape: shape.to_vec(),
+            nodes,
+        }),
+    }
+}
+
+const DTYPES: [DType; 3] = [DType::F32, DType::I32, DType::Bool];
+
+#[test]
+fn unary_binary_where_cast_render_valid_wgsl() {
+    let sh = [3, 1, 5];
+    use UnaryOp::*;
+    for op in [
+        Neg, Exp, Log, Sqrt, Recip, Sin, Cos, Tanh, Sigmoid, Erf, Floor, Ceil, Round, Not,
+    ] {
+        for d in DTYPES {
+            let ok = match op {
+                Not => d == DType::Bool,
+                Neg => d != DType::Bool,
+                _ => d == DType::F32,
+            };
+            if ok {
+                check(&elementwise(
+                    vec![load(0, &sh, d), node(ExprOp::Unary(op, 0), d)],
+                    &sh,
+                    1,
+                ));
+            }
+        }
+    }
+    use BinaryOp::*;
+    for op in [Add, Sub, Mul, Div, Pow, Max, Min, Mod, Lt, Le, Eq, And, Or] {
+        for d in DTYPES {
+            let out = match (op, d) {
+                (And | Or, DType::Bool) | (Eq, _) => DType::Bool,
+                (And | Or, _) | (_, DType::Bool) => continue,
+                (Lt | Le, _) => DType::Bool,
+                _ => d,
+            };
+            let nodes = vec![load(0, &sh, d), load(1, &sh, d), node(ExprOp::Binary(op, 0, 1), out)];
+            check(&elementwise(nodes, &sh, 2));
+        }
+    }
+    for from in DTYPES {
+        for to in DTYPES {
+            check(&elementwise(
+                vec![load(0, &sh, from), node(ExprOp::Cast(0), to)],
+                &sh,
+                1,
+            ));
+        }
+        let nodes = vec![
+            load(0, &sh, DType::Bool),
+            load(1, &sh, from),
+            load(2, &sh, from),
+            node(ExprOp::Where(0, 1, 2), from),
+        ];
+        check(&elementwise(nodes, &sh, 3));
+        check(&elementwise(
+            vec![node(ExprOp::Const(Scalar::zero(from)), from)],
+            &sh,
+            0,
+        ));
+    }
+}
+
+#[test]
+fn special_loads_render_valid_wgsl() {
+    let sh = [4, 6];
+    let mut padded = View::contiguous(&[2, 3]).pad(&[(1, 1), (2, 1)]);
+    padded = padded.flip(&[1]);
+    let nodes = vec![
+        node(
+            ExprOp::Load {
+                src: Source::Input(0),
+                view: padded.clone(),
+            },
+            DType::F32,
+        ),
+        node(
+            ExprOp::Load {
+                src: Source::Const(Scalar::F32(f32::NEG_INFINITY)),
+                view: padded.clone(),
+            },
+            DType::F32,
+        ),
+        node(
+            ExprOp::Load {
+                src: Source::Rand { seed_input: 1 },
+                view: View::contiguous(&sh),
+            },
+            DType::F32,
+        ),
+        node(
+            ExprOp::Load {
+                src: Source::Arange,
+                view: View::contiguous(&sh),
+            },
+            DType::I32,
+        ),
+        node(ExprOp::Cast(3), DType::F32),
+        node(ExprOp::Binary(BinaryOp::Add, 0, 1), DType::F32),
+        node(ExprOp::Binary(BinaryOp::Add, 5, 2), DType::F32),
+        node(ExprOp::Binary(BinaryOp::Add, 6, 4), DType::F32),
+    ];
+    check(&elementwise(nodes, &sh, 2));
+    // Empty iteration space.
+    check(&elementwise(vec![load(0, &[0, 3], DType::F32)], &[0, 3], 1));
+}
+
+#[test]
+fn reductions_render_valid_wgsl_on_both_paths() {
+    for (shape, axes) in [
+        (vec![7, 300], vec![1usize]),
+        (vec![300, 7], vec![0]),
+        (vec![5, 2, 3], vec![0, 2]),
+        (vec![2, 3], vec![0, 1]),
+        (vec![0, 4], vec![0]),
+        (vec![3, 0], vec![1]),
+    ] {
+        for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min] {
+            for d in DTYPES {
+                if d == DType::Bool && matches!(op, ReduceOp::Sum | ReduceOp::Prod) {
+                    continue;
+                }
+                let mut out = shape.clone();
+                for &a in &axes {
+                    out[a] = 1;
+                }
+                check(&Kernel {
+                    num_inputs: 1,
+                    out_shape: out,
+                    out_dtype: d,
+                    body: KernelBody::Reduce {
+                        op,
+                        axes: axes.clone(),
+                        expr: Expr {
+                            shape: shape.clone(),
+                            nodes: vec![load(0, &shape, d)],
+                        },
+                    },
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn templates_render_valid_wgsl() {
+    let a = View::contiguous(&[2, 5, 7]).permute(&[0, 2, 1]).permute(&[0, 2, 1]);
+    check(&Kernel {
+        num_inputs: 2,
+        out_shape: vec![2, 5, 3],
+        out_dtype: DType::F32,
+        body: KernelBody::MatMul {
+            a,
+            b: View::contiguous(&[1, 7, 3]).expand(&[2, 7, 3]),
+        },
+    });
+    let params = ConvParams {
+        stride: [2, 1],
+        padding: [(1, -1), (0, 2)],
+        lhs_dilation: [2, 1],
+        rhs_dilation: [1, 2],
+        groups: 2,
+    };
+    let out = params.out_spatial("conv", [6, 7], [3, 2]).unwrap();
+    check(&Kernel {
+        num_inputs: 2,
+        out_shape: vec![2, out[0], out[1], 6],
+        out_dtype: DType::F32,
+        body: KernelBody::Conv {
+            params,
+            x_shape: [2, 6, 7, 4],
+            w_shape: [3, 2, 2, 6],
+        },
+    });
+    for d in DTYPES {
+        check(&Kernel {
+            num_inputs: 2,
+            out_shape: vec![2, 3, 4],
+            out_dtype: d,
+            body: KernelBody::Gather {
+                outer: 2,
+                axis_len: 5,
+                n_idx: 3,
+                inner: 4,
+            },
+        });
+        check(&Kernel {
+            num_inputs: 2,
+            out_shape: vec![2, 5, 4],
+            out_dtype: d,
+            body: KernelBody::ScatterAdd {
+                outer: 2,
+                n_idx: 3,
+                inner: 4,
+                axis_len: 5,
+            },
+        });
+    }
+}
