@@ -15,7 +15,64 @@ stage() {
 ensure_rust_tools() {
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-  rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+  ensure_rust_target wasm32-unknown-unknown
+}
+
+ensure_rust_target() {
+  rustup target list --installed | grep -qx "$1" || rustup target add "$1"
+}
+
+# Installs the Debian packages among "$@" that are not installed yet (one apt-get call).
+ensure_apt() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "apt: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The wasm-bindgen crate version in Cargo.lock (wasm-bindgen-cli must match it exactly).
+wasm_bindgen_lock_version() {
+  awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+# wasm-bindgen and wasm-bindgen-test-runner at exactly the locked version (~8 CPU-minutes the first
+# time). Not --locked: with it, cargo wants a dependency version the registry no longer has.
+ensure_wasm_bindgen_cli() {
+  local want have
+  want="$(wasm_bindgen_lock_version)"
+  if [ -z "$want" ]; then
+    echo "wasm-bindgen is not in Cargo.lock" >&2
+    return 1
+  fi
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" = "$want" ] && command -v wasm-bindgen-test-runner >/dev/null; then
+    return 0
+  fi
+  echo "installing wasm-bindgen-cli $want (found: ${have:-none})"
+  cargo install wasm-bindgen-cli --version "$want" --force
+}
+
+# Headless Chromium and its WebDriver (/usr/bin/chromium, /usr/bin/chromedriver).
+ensure_chromium() {
+  ensure_apt chromium chromium-driver
+}
+
+# A private XDG_RUNTIME_DIR (Mesa and Chromium complain without one).
+ensure_xdg_runtime_dir() {
+  if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "$XDG_RUNTIME_DIR" ] || [ ! -w "$XDG_RUNTIME_DIR" ]; then
+    XDG_RUNTIME_DIR="$(mktemp -d /tmp/ferroflow-xdg.XXXXXX)"
+    export XDG_RUNTIME_DIR
+  fi
+}
+
+# Software Vulkan (lavapipe) for native wgpu without a GPU; wgpu finds it with no other env vars.
+ensure_lavapipe() {
+  ensure_apt mesa-vulkan-drivers libvulkan1
+  ensure_xdg_runtime_dir
 }
 
 ensure_node() {

@@ -2,7 +2,10 @@
 //! negative), indices, reshape targets, slice parameters, conv/pool parameters (zero and huge
 //! strides, windows bigger than the input) and mismatched matmul shapes. Every call must return
 //! `Ok` or `Err` and never panic; `Ok` results are read back so backend kernels run too.
+//!
+//! Native only: proptest is a native dev-dependency (the browser suite is `tests/browser.rs`).
 
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::OnceLock;

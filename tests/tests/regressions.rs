@@ -1,7 +1,10 @@
 //! Minimal reproductions of bugs the conformance and property suites found, one test each, so a
 //! fix can be verified in isolation. Each doc comment names the file and the cause. Cases that
 //! abort the process (stack overflow) run in a child process, so they fail only their own test.
+//!
+//! Native only: some cases run in a child process.
 
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;

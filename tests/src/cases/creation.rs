@@ -22,8 +22,9 @@ fn stats(v: &[f32]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
-fn values(t: ferroflow_core::Result<Tensor>) -> Result<Vec<f32>, String> {
-    t.and_then(|t| t.to_vec_f32()).map_err(|e| e.to_string())
+/// The values of a read-back property tensor (f32 data converted to f64 and back exactly).
+fn values(a: &Arr) -> Vec<f32> {
+    a.data.iter().map(|&x| x as f32).collect()
 }
 
 fn within(what: &str, got: f64, want: f64, tol: f64) -> Result<(), String> {
@@ -34,9 +35,30 @@ fn within(what: &str, got: f64, want: f64, tol: f64) -> Result<(), String> {
     }
 }
 
-/// Same seed -> identical values; another seed -> different values.
-fn determinism(f: &dyn Fn(u64) -> ferroflow_core::Result<Tensor>) -> Result<(), String> {
-    let (a, b, c) = (values(f(42))?, values(f(42))?, values(f(43))?);
+/// The tensors a property case reads: the big sample, then `f(42)`, `f(42)`, `f(43)` for
+/// [`determinism`].
+fn sample_and_seeds(
+    sample: ferroflow_core::Result<Tensor>,
+    f: impl Fn(u64) -> ferroflow_core::Result<Tensor>,
+) -> ferroflow_core::Result<Vec<Tensor>> {
+    Ok(vec![sample?, f(42)?, f(42)?, f(43)?])
+}
+
+/// The big sample of [`sample_and_seeds`] (`Err` if the tensors are missing).
+fn sample(v: &[Arr]) -> Result<Vec<f32>, String> {
+    match v {
+        [s, _, _, _] => Ok(values(s)),
+        _ => Err(format!("{} tensors read back, expected 4", v.len())),
+    }
+}
+
+/// Same seed -> identical values; another seed -> different values (the last three tensors of
+/// [`sample_and_seeds`]).
+fn determinism(v: &[Arr]) -> Result<(), String> {
+    let [_, a, b, c] = v else {
+        return Err(format!("{} tensors read back, expected 4", v.len()));
+    };
+    let (a, b, c) = (values(a), values(b), values(c));
     if a != b {
         return Err("same seed gave different values".into());
     }
@@ -48,10 +70,20 @@ fn determinism(f: &dyn Fn(u64) -> ferroflow_core::Result<Tensor>) -> Result<(), 
 
 const N: usize = 4096;
 const SHAPE: [usize; 2] = [64, 64];
+const UNIFORM: (f32, f32) = (-2.0, 3.0);
+const NORMAL: (f32, f32) = (1.5, 2.0);
+const TRUNCATED: (f32, f32) = (0.5, 1.5);
 
-fn uniform_props(d: &Device) -> Result<(), String> {
-    let (lo, hi) = (-2.0f32, 3.0f32);
-    let v = values(creation::random_uniform(d, &SHAPE, lo, hi, 7))?;
+fn uniform_tensors(d: &Device) -> ferroflow_core::Result<Vec<Tensor>> {
+    let (lo, hi) = UNIFORM;
+    sample_and_seeds(creation::random_uniform(d, &SHAPE, lo, hi, 7), |seed| {
+        creation::random_uniform(d, &[100], 0.0, 1.0, seed)
+    })
+}
+
+fn uniform_props(t: &[Arr]) -> Result<(), String> {
+    let (lo, hi) = UNIFORM;
+    let v = sample(t)?;
     if v.len() != N {
         return Err(format!("{} values, expected {N}", v.len()));
     }
@@ -72,12 +104,19 @@ fn uniform_props(d: &Device) -> Result<(), String> {
             1e-5,
         )?;
     }
-    determinism(&|seed| creation::random_uniform(d, &[100], 0.0, 1.0, seed))
+    determinism(t)
 }
 
-fn normal_props(d: &Device) -> Result<(), String> {
-    let (mean, std) = (1.5f32, 2.0f32);
-    let v = values(creation::random_normal(d, &SHAPE, mean, std, 11))?;
+fn normal_tensors(d: &Device) -> ferroflow_core::Result<Vec<Tensor>> {
+    let (mean, std) = NORMAL;
+    sample_and_seeds(creation::random_normal(d, &SHAPE, mean, std, 11), |seed| {
+        creation::random_normal(d, &[100], 0.0, 1.0, seed)
+    })
+}
+
+fn normal_props(t: &[Arr]) -> Result<(), String> {
+    let (mean, std) = NORMAL;
+    let v = sample(t)?;
     if let Some(x) = v.iter().find(|x| !x.is_finite()) {
         return Err(format!("non-finite sample {x}"));
     }
@@ -86,12 +125,19 @@ fn normal_props(d: &Device) -> Result<(), String> {
     within("std", s, std as f64, 0.06 * std as f64)?;
     let inside = v.iter().filter(|&&x| (x - mean).abs() < std).count() as f64 / N as f64;
     within("fraction within 1 std", inside, 0.6827, 0.03)?;
-    determinism(&|seed| creation::random_normal(d, &[100], 0.0, 1.0, seed))
+    determinism(t)
 }
 
-fn truncated_props(d: &Device) -> Result<(), String> {
-    let (mean, std) = (0.5f32, 1.5f32);
-    let v = values(creation::truncated_normal(d, &SHAPE, mean, std, 13))?;
+fn truncated_tensors(d: &Device) -> ferroflow_core::Result<Vec<Tensor>> {
+    let (mean, std) = TRUNCATED;
+    sample_and_seeds(creation::truncated_normal(d, &SHAPE, mean, std, 13), |seed| {
+        creation::truncated_normal(d, &[100], 0.0, 1.0, seed)
+    })
+}
+
+fn truncated_props(t: &[Arr]) -> Result<(), String> {
+    let (mean, std) = TRUNCATED;
+    let v = sample(t)?;
     let bound = 2.0 * std + 1e-4;
     // NaN must fail too, hence a negated `le` rather than `>`.
     if let Some(x) = v.iter().find(|&&x| !(x - mean).abs().le(&bound)) {
@@ -111,7 +157,7 @@ fn truncated_props(d: &Device) -> Result<(), String> {
         2.0 * (0.066_807_201 - 0.022_750_132) / 0.954_5,
         0.02,
     )?;
-    determinism(&|seed| creation::truncated_normal(d, &[100], 0.0, 1.0, seed))
+    determinism(t)
 }
 
 pub fn cases() -> Vec<Case> {
@@ -246,8 +292,8 @@ pub fn cases() -> Vec<Case> {
             .reference(|a| constant(&a[0].shape, a[0].dtype, 1.0))
             .tol(Tol::EXACT),
     );
-    v.push(Case::property("randomUniform", uniform_props));
-    v.push(Case::property("randomNormal", normal_props));
-    v.push(Case::property("truncatedNormal", truncated_props));
+    v.push(Case::property("randomUniform", uniform_tensors, uniform_props));
+    v.push(Case::property("randomNormal", normal_tensors, normal_props));
+    v.push(Case::property("truncatedNormal", truncated_tensors, truncated_props));
     v
 }

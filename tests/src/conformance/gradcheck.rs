@@ -1,12 +1,13 @@
 //! Finite-difference gradient check. For `loss = sum_k sum(out_k * w_k)` with fixed random
 //! weights `w_k`, the analytic gradient (`autograd::grad` on the backend) is compared with central
 //! differences `(loss(x + eps e_j) - loss(x - eps e_j)) / (2 eps)`, where each loss is a forward
-//! pass on the same backend, read back and summed on the host in f64.
+//! pass on the same backend, read back and summed on the host in f64. Reads are async
+//! ([`check_async`]); [`check`] blocks on it.
 
 use ferroflow_core::autograd::grad;
 use ferroflow_core::{DType, Device, Tensor};
 
-use super::{eval, upload, Arr, Case, GradSpec, Rng, Status};
+use super::{eval_async, upload, Arr, Case, GradSpec, Rng, Status};
 
 /// Fixed random weights for each output, uniform in [-1, 1) (f32-rounded).
 fn weights(case: &Case, shapes: &[Vec<usize>]) -> Vec<Arr> {
@@ -25,7 +26,7 @@ fn weighted_sum(outs: &[Arr], ws: &[Arr]) -> f64 {
 }
 
 /// Analytic gradients of `sum(out * w)` with respect to the inputs in `wrt`.
-fn analytic(case: &Case, dev: &Device, wrt: &[usize]) -> Result<(Vec<Arr>, Vec<Vec<f64>>), String> {
+async fn analytic(case: &Case, dev: &Device, wrt: &[usize]) -> Result<(Vec<Arr>, Vec<Vec<f64>>), String> {
     let xs = upload(dev, &case.inputs).map_err(|e| format!("upload: {e}"))?;
     let outs = (case.forward)(dev, &xs).map_err(|e| format!("forward returned an error: {e}"))?;
     if let Some(o) = outs.iter().find(|o| o.dtype() != DType::F32) {
@@ -60,7 +61,8 @@ fn analytic(case: &Case, dev: &Device, wrt: &[usize]) -> Result<(Vec<Arr>, Vec<V
             ));
         }
         vals.push(
-            g.to_vec_f32()
+            g.to_vec_f32_async()
+                .await
                 .map_err(|e| format!("reading gradient {i}: {e}"))?
                 .into_iter()
                 .map(f64::from)
@@ -70,8 +72,21 @@ fn analytic(case: &Case, dev: &Device, wrt: &[usize]) -> Result<(Vec<Arr>, Vec<V
     Ok((ws, vals))
 }
 
-/// Runs the check; `Pass` or `Fail` with the worst element.
+/// The loss `sum_k sum(out_k * w_k)` of a forward pass at `inputs`, summed on the host.
+async fn loss_at(case: &Case, dev: &Device, inputs: &[Arr], ws: &[Arr]) -> Result<f64, String> {
+    let outs = eval_async(case, dev, inputs)
+        .await
+        .map_err(|e| format!("forward during finite differences: {e}"))?;
+    Ok(weighted_sum(&outs, ws))
+}
+
+/// [`check_async`], blocking.
 pub fn check(case: &Case, dev: &Device, spec: &GradSpec) -> Status {
+    pollster::block_on(check_async(case, dev, spec))
+}
+
+/// Runs the check; `Pass` or `Fail` with the worst element.
+pub async fn check_async(case: &Case, dev: &Device, spec: &GradSpec) -> Status {
     let wrt: Vec<usize> = match &spec.wrt {
         Some(w) => w.clone(),
         None => (0..case.inputs.len())
@@ -81,13 +96,9 @@ pub fn check(case: &Case, dev: &Device, spec: &GradSpec) -> Status {
     if wrt.is_empty() {
         return Status::NotApplicable;
     }
-    let (ws, grads) = match analytic(case, dev, &wrt) {
+    let (ws, grads) = match analytic(case, dev, &wrt).await {
         Ok(v) => v,
         Err(e) => return Status::Fail(e),
-    };
-    let loss_at = |inputs: &[Arr]| -> Result<f64, String> {
-        let outs = eval(case, dev, inputs).map_err(|e| format!("forward during finite differences: {e}"))?;
-        Ok(weighted_sum(&outs, &ws))
     };
     let mut worst: Option<(f64, String)> = None;
     let mut checked = 0usize;
@@ -98,7 +109,10 @@ pub fn check(case: &Case, dev: &Device, spec: &GradSpec) -> Status {
             plus[i].data[j] = (x + spec.eps) as f32 as f64;
             minus[i].data[j] = (x - spec.eps) as f32 as f64;
             let step = plus[i].data[j] - minus[i].data[j];
-            let (lp, lm) = match (loss_at(&plus), loss_at(&minus)) {
+            let (lp, lm) = match (
+                loss_at(case, dev, &plus, &ws).await,
+                loss_at(case, dev, &minus, &ws).await,
+            ) {
                 (Ok(a), Ok(b)) => (a, b),
                 (Err(e), _) | (_, Err(e)) => return Status::Fail(e),
             };

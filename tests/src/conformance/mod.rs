@@ -5,6 +5,11 @@
 //! random ops, by statistical properties ([`Check::Property`]). Differentiable cases also carry a
 //! gradient tolerance: the analytic gradient from `autograd::grad` of `sum(op(x) * w)` (fixed
 //! random `w`) is compared with central finite differences of the same backend's forward pass.
+//!
+//! Results are read back with [`Tensor::to_host_async`] (WebGPU in a browser cannot block), so
+//! the runner is async: [`run_case_async`] / [`run_all_async`] are the implementation, and the
+//! sync [`run_case`] / [`run_all`] drive them with `pollster::block_on` (native only in practice:
+//! blocking in a browser works only while every download is ready at once, as on the CPU backend).
 
 pub mod backends;
 pub mod gradcheck;
@@ -12,9 +17,7 @@ pub mod nnref;
 pub mod reference;
 pub mod rng;
 
-use std::cell::{Cell, RefCell};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Once;
+use std::future::Future;
 
 use ferroflow_core::{Device, Result as FfResult, Tensor};
 
@@ -25,8 +28,13 @@ pub use rng::Rng;
 pub type Forward = Box<dyn Fn(&Device, &[Tensor]) -> FfResult<Vec<Tensor>> + Send + Sync>;
 /// Computes the expected outputs from the inputs, in plain `f64` loops.
 pub type Reference = Box<dyn Fn(&[Arr]) -> Vec<Arr> + Send + Sync>;
-/// Checks properties of an op that has no exact reference (random tensors).
-pub type Property = Box<dyn Fn(&Device) -> Result<(), String> + Send + Sync>;
+/// Checks properties of an op that has no exact reference (random tensors): `build` makes the
+/// tensors on the device, the runner reads them back, and `judge` checks the host values (so the
+/// readback can be async and the judging stays plain code).
+pub struct Property {
+    pub build: Box<dyn Fn(&Device) -> FfResult<Vec<Tensor>> + Send + Sync>,
+    pub judge: Box<dyn Fn(&[Arr]) -> Result<(), String> + Send + Sync>,
+}
 
 /// `|got - want| <= atol + rtol * |want|` (for gradients, `rtol` scales the larger magnitude).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,10 +110,18 @@ impl Case {
     pub fn on_device(op: &'static str, f: impl Fn(&Device) -> FfResult<Tensor> + Send + Sync + 'static) -> Case {
         Case::with_forward(op, vec![], Box::new(move |d, _| Ok(vec![f(d)?])))
     }
-    /// A case judged by properties only (random ops); never differentiable.
-    pub fn property(op: &'static str, f: impl Fn(&Device) -> Result<(), String> + Send + Sync + 'static) -> Case {
+    /// A case judged by properties only (random ops); never differentiable. `build` makes the
+    /// tensors, `judge` gets their values (in order) and says what is wrong with them.
+    pub fn property(
+        op: &'static str,
+        build: impl Fn(&Device) -> FfResult<Vec<Tensor>> + Send + Sync + 'static,
+        judge: impl Fn(&[Arr]) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Case {
         let mut c = Case::with_forward(op, vec![], Box::new(|_, _| Ok(vec![])));
-        c.check = Some(Check::Property(Box::new(f)));
+        c.check = Some(Check::Property(Property {
+            build: Box::new(build),
+            judge: Box::new(judge),
+        }));
         c
     }
     fn with_forward(op: &'static str, inputs: Vec<Arr>, forward: Forward) -> Case {
@@ -243,13 +259,25 @@ pub fn upload(dev: &Device, inputs: &[Arr]) -> FfResult<Vec<Tensor>> {
         .collect()
 }
 
+/// Reads tensors back (one after the other, each realized on its own), waiting without blocking.
+pub async fn read_back(tensors: &[Tensor]) -> FfResult<Vec<Arr>> {
+    let mut out = Vec::with_capacity(tensors.len());
+    for t in tensors {
+        out.push(Arr::from_host(&t.to_host_async().await?, t.shape()));
+    }
+    Ok(out)
+}
+
 /// Runs the forward pass and reads every output back.
-pub fn eval(case: &Case, dev: &Device, inputs: &[Arr]) -> FfResult<Vec<Arr>> {
+pub async fn eval_async(case: &Case, dev: &Device, inputs: &[Arr]) -> FfResult<Vec<Arr>> {
     let xs = upload(dev, inputs)?;
     let outs = (case.forward)(dev, &xs)?;
-    outs.iter()
-        .map(|t| Ok(Arr::from_host(&t.to_host()?, t.shape())))
-        .collect()
+    read_back(&outs).await
+}
+
+/// [`eval_async`], blocking.
+pub fn eval(case: &Case, dev: &Device, inputs: &[Arr]) -> FfResult<Vec<Arr>> {
+    pollster::block_on(eval_async(case, dev, inputs))
 }
 
 /// Compares outputs with the expected ones: same count, shapes and dtypes, values within `tol`
@@ -301,14 +329,20 @@ fn same(a: f64, e: f64, tol: Tol) -> bool {
     }
 }
 
-fn forward_status(case: &Case, dev: &Device) -> Status {
+async fn forward_status(case: &Case, dev: &Device) -> Status {
     match &case.check {
         None => Status::Fail("case has no reference or property check".into()),
-        Some(Check::Property(p)) => match p(dev) {
-            Ok(()) => Status::Pass,
-            Err(e) => Status::Fail(e),
-        },
-        Some(Check::Reference(r)) => match eval(case, dev, &case.inputs) {
+        Some(Check::Property(p)) => {
+            let values = match (p.build)(dev) {
+                Ok(ts) => read_back(&ts).await,
+                Err(e) => Err(e),
+            };
+            match values.map_err(|e| e.to_string()).and_then(|v| (p.judge)(&v)) {
+                Ok(()) => Status::Pass,
+                Err(e) => Status::Fail(e),
+            }
+        }
+        Some(Check::Reference(r)) => match eval_async(case, dev, &case.inputs).await {
             Err(e) => Status::Fail(format!("op returned an error: {e}")),
             Ok(got) => match compare(&got, &r(&case.inputs), case.tol) {
                 Ok(()) => Status::Pass,
@@ -318,55 +352,94 @@ fn forward_status(case: &Case, dev: &Device) -> Status {
     }
 }
 
-thread_local! {
-    /// Set while a guarded check runs: its panics are reported in the outcome, not printed.
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Installs (once) a panic hook that, inside [`guarded`] sections of the current thread, records
-/// the panic's message and location instead of printing it; elsewhere it defers to the previous hook.
-fn install_quiet_hook() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if QUIET.with(|q| q.get()) {
-                let at = info
-                    .location()
-                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
-                    .unwrap_or_default();
-                let msg = info
-                    .payload()
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
-            } else {
-                previous(info);
-            }
-        }));
-    });
-}
-
 /// Runs `f`, turning a panic into a failure that says where it happened.
 pub fn guarded(what: &str, f: impl FnOnce() -> Status) -> Status {
-    install_quiet_hook();
-    QUIET.with(|q| q.set(true));
-    let r = catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
-    match r {
-        Ok(s) => s,
-        Err(_) => {
-            let msg = LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
-            Status::Fail(format!("{what} PANICKED: {msg}"))
+    pollster::block_on(guarded_async(what, async move { f() }))
+}
+
+/// Awaits `f`, turning a panic into a failure that says where it happened. Where panics abort
+/// (wasm32), there is nothing to catch: the panic ends the run with its own message.
+pub async fn guarded_async(what: &str, f: impl Future<Output = Status>) -> Status {
+    #[cfg(panic = "unwind")]
+    {
+        match (unwind::CatchUnwind { inner: Box::pin(f) }).await {
+            Ok(s) => s,
+            Err(msg) => Status::Fail(format!("{what} PANICKED: {msg}")),
+        }
+    }
+    #[cfg(not(panic = "unwind"))]
+    {
+        let _ = what;
+        f.await
+    }
+}
+
+/// Catching panics inside checks (only where panics unwind).
+#[cfg(panic = "unwind")]
+mod unwind {
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Once;
+    use std::task::{Context, Poll};
+
+    thread_local! {
+        /// Set while a guarded check runs: its panics are reported in the outcome, not printed.
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+        static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// Installs (once) a panic hook that, inside guarded sections of the current thread, records the
+    /// panic's message and location instead of printing it; elsewhere it defers to the previous hook.
+    fn install_quiet_hook() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if QUIET.with(|q| q.get()) {
+                    let at = info
+                        .location()
+                        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                        .unwrap_or_default();
+                    let msg = info
+                        .payload()
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+                } else {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Polls `inner` inside `catch_unwind` with the quiet hook on; a panic becomes `Err(message)`.
+    pub(super) struct CatchUnwind<F> {
+        pub(super) inner: Pin<Box<F>>,
+    }
+
+    impl<F: Future> Future for CatchUnwind<F> {
+        type Output = Result<F::Output, String>;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            install_quiet_hook();
+            let was_quiet = QUIET.with(|q| q.replace(true));
+            let inner = &mut self.inner;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.as_mut().poll(cx)));
+            QUIET.with(|q| q.set(was_quiet));
+            match r {
+                Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(_) => Poll::Ready(Err(LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default())),
+            }
         }
     }
 }
 
 /// Runs one case on one backend (`dev` is `Err(reason)` for a backend that is not present).
-pub fn run_case(case: &Case, backend: &str, dev: &Result<Device, String>) -> Outcome {
+pub async fn run_case_async(case: &Case, backend: &str, dev: &Result<Device, String>) -> Outcome {
     let (forward, grad) = match dev {
         Err(reason) => {
             let g = if case.grad.is_some() {
@@ -377,10 +450,10 @@ pub fn run_case(case: &Case, backend: &str, dev: &Result<Device, String>) -> Out
             (Status::Skip(reason.clone()), g)
         }
         Ok(dev) => {
-            let f = guarded("forward", || forward_status(case, dev));
+            let f = guarded_async("forward", forward_status(case, dev)).await;
             let g = match &case.grad {
                 None => Status::NotApplicable,
-                Some(spec) => guarded("gradient", || gradcheck::check(case, dev, spec)),
+                Some(spec) => guarded_async("gradient", gradcheck::check_async(case, dev, spec)).await,
             };
             (f, g)
         }
@@ -394,13 +467,23 @@ pub fn run_case(case: &Case, backend: &str, dev: &Result<Device, String>) -> Out
     }
 }
 
+/// [`run_case_async`], blocking.
+pub fn run_case(case: &Case, backend: &str, dev: &Result<Device, String>) -> Outcome {
+    pollster::block_on(run_case_async(case, backend, dev))
+}
+
 /// Runs cases on every backend entry; returns all outcomes (in case order, then backend order).
-pub fn run_all(cases: &[Case], backends: &[backends::BackendEntry]) -> Vec<Outcome> {
+pub async fn run_all_async(cases: &[Case], backends: &[backends::BackendEntry]) -> Vec<Outcome> {
     let mut out = vec![];
     for case in cases {
         for b in backends {
-            out.push(run_case(case, b.name, &b.device));
+            out.push(run_case_async(case, b.name, &b.device).await);
         }
     }
     out
+}
+
+/// [`run_all_async`], blocking.
+pub fn run_all(cases: &[Case], backends: &[backends::BackendEntry]) -> Vec<Outcome> {
+    pollster::block_on(run_all_async(cases, backends))
 }
