@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every op's forward and gradient check on every present backend and enforces the bar:
 # >= 80 ops, every forward "pass", every gradient "pass" or "n/a" (absent backends "skip").
+# FF_REQUIRED_BACKENDS (default "cpu") names backends that must be present and pass every op;
+# test-all.sh requires "cpu wgpu" because it installs lavapipe.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 mkdir -p target
 cargo run --release -q -p ferroflow-tests --bin op-matrix -- --json > target/op-matrix.jsonl
-python3 - target/op-matrix.jsonl <<'PY'
-import json, sys
+FF_REQUIRED_BACKENDS="${FF_REQUIRED_BACKENDS:-cpu}" python3 - target/op-matrix.jsonl <<'PY'
+import json, os, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 bad = []
 counts = {}
@@ -28,6 +30,8 @@ for r in rows:
             bad.append((r["op"], backend, "grad", res["grad"]))
 print(f"op-matrix: {len(rows)} ops; per backend: {counts}")
 assert len(rows) >= 80, f"only {len(rows)} ops"
-assert counts.get("cpu", {}).get("forward_pass", 0) == len(rows), "cpu must pass every op"
+for required in os.environ["FF_REQUIRED_BACKENDS"].split():
+    got = counts.get(required, {}).get("forward_pass", 0)
+    assert got == len(rows), f"{required} must be present and pass every op ({got} of {len(rows)})"
 assert not bad, f"failures: {bad}"
 PY

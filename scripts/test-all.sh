@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Sets up what the tests need and runs every test: formatting, lints, unit + conformance +
-# property tests, the op matrix on every present backend, the wasm32 build of the CPU backend,
-# the conformance suite in headless Chromium (wasm32), and the native MNIST training run with its
-# accuracy bar.
+# property tests (cpu, and wgpu on Mesa's lavapipe), the op matrix on both, type checks for
+# macOS/Windows/wasm32, the conformance suite and a training step in headless Chromium (CPU-wasm
+# and WebGPU), and the native MNIST runs (CPU with its accuracy bar; a short one on wgpu).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 stage setup ensure_rust_tools
 stage setup-node ensure_node
+stage setup-lavapipe ensure_lavapipe
 stage fmt cargo fmt --all --check
 stage clippy cargo clippy --workspace --all-targets --release -- -D warnings
 stage unit-and-conformance-tests cargo test --workspace --release
-stage op-matrix bash scripts/check-op-matrix.sh
-stage wasm32-check cargo check -p ferroflow-native --target wasm32-unknown-unknown --no-default-features
+stage op-matrix env FF_REQUIRED_BACKENDS="cpu wgpu" bash scripts/check-op-matrix.sh
+stage other-targets bash scripts/check-targets.sh
 stage browser-tests bash scripts/test-browser.sh
 stage mnist-native bash scripts/check-mnist.sh
+stage mnist-wgpu bash scripts/check-mnist-wgpu.sh
 echo "all stages passed"

@@ -298,6 +298,11 @@ impl Program {
                         Source::Rand { .. } if d != DType::F32 => {
                             return Err(err(format!("{what}: rand loads are float32, node says {d}")))
                         }
+                        Source::Accumulator => {
+                            return Err(err(format!(
+                                "{what}: accumulator load outside an epilogue (the plan rewrites it)"
+                            )))
+                        }
                         Source::Rand { seed_input } => {
                             let Some(s) = slots.get_mut(*seed_input) else {
                                 return Err(err(format!(
@@ -355,6 +360,7 @@ impl Program {
                         Source::Const(c) => Src::Const(*c),
                         Source::Arange => Src::Arange,
                         Source::Rand { seed_input } => Src::Rand(*seed_input),
+                        Source::Accumulator => return Err(err("internal: accumulator load in a program")),
                     };
                     let cost = if matches!(src, Src::Rand(_)) { 4 } else { 1 };
                     let invariant = sv.invariant();

@@ -43,8 +43,8 @@ mod util;
 
 use std::sync::Arc;
 
-use ferroflow_core::ir::{Kernel, KernelBody};
-use ferroflow_core::{Backend, Buffer, Device, Executable, HostData, MemoryInfo, Result};
+use ferroflow_core::ir::{ExprOp, Kernel, KernelBody, Source};
+use ferroflow_core::{Backend, Buffer, DType, Device, Executable, HostData, MemoryInfo, Result};
 
 pub use buffer::CpuBuffer;
 pub use pool::release_cached_memory;
@@ -206,6 +206,9 @@ enum Plan {
     Conv(ConvPlan),
     Gather(GatherPlan),
     ScatterAdd(ScatterAddPlan),
+    /// The template runs into a temporary that the epilogue program reads as one extra input
+    /// (the slot after the kernel's own inputs).
+    WithEpilogue(Box<Plan>, Program),
 }
 
 impl Plan {
@@ -270,6 +273,37 @@ impl Plan {
                     k.out_dtype,
                 )?)
             }
+            KernelBody::WithEpilogue { template, epilogue } => {
+                if epilogue.shape != k.out_shape || epilogue.dtype() != k.out_dtype || k.num_inputs < 2 {
+                    return Err(err("epilogue kernel: expression and declared output differ"));
+                }
+                let shape = template.template_shape()?;
+                if util::numel("epilogue", &shape)? != util::numel("epilogue", &epilogue.shape)? {
+                    return Err(err(format!(
+                        "epilogue over {:?} does not match the template's output {shape:?}",
+                        epilogue.shape
+                    )));
+                }
+                let inner = Kernel {
+                    num_inputs: 2,
+                    out_shape: shape,
+                    out_dtype: DType::F32,
+                    body: (**template).clone(),
+                };
+                let acc = k.num_inputs;
+                let mut expr = epilogue.clone();
+                for n in &mut expr.nodes {
+                    if let ExprOp::Load { src, view } = &mut n.op {
+                        if *src == Source::Accumulator {
+                            if !view.is_contiguous() {
+                                return Err(err("epilogue reads the accumulator through a non-identity view"));
+                            }
+                            *src = Source::Input(acc);
+                        }
+                    }
+                }
+                Plan::WithEpilogue(Box::new(Plan::build(&inner)?), Program::build(&expr, None, acc + 1)?)
+            }
             KernelBody::ScatterAdd {
                 outer,
                 n_idx,
@@ -297,6 +331,15 @@ impl Plan {
             Plan::Conv(p) => p.run(inputs),
             Plan::Gather(p) => p.run(inputs),
             Plan::ScatterAdd(p) => p.run(inputs),
+            Plan::WithEpilogue(template, epilogue) => {
+                let pair = inputs
+                    .get(..2)
+                    .ok_or_else(|| err("epilogue kernel: missing template inputs"))?;
+                let acc = template.run(pair)?;
+                let mut all = inputs.to_vec();
+                all.push(&acc);
+                eval::run_elementwise(epilogue, &all)
+            }
         }
     }
 }

@@ -183,9 +183,20 @@ impl Gpu {
     }
 
     pub(crate) fn describe(&self) -> String {
+        let i = &self.info;
+        if i.name.is_empty() {
+            // Browsers hide adapter names unless the page asks for them.
+            return format!(
+                "wgpu {:?} adapter (name not exposed by the browser; type {:?}), {} invocations per workgroup, {} MiB per storage binding",
+                i.backend,
+                i.device_type,
+                self.limits.max_compute_invocations_per_workgroup,
+                self.max_binding() >> 20
+            );
+        }
         format!(
             "wgpu {:?} adapter {:?} ({:?}, driver {:?} {:?})",
-            self.info.backend, self.info.name, self.info.device_type, self.info.driver, self.info.driver_info
+            i.backend, i.name, i.device_type, i.driver, i.driver_info
         )
     }
 }

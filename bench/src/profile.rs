@@ -87,6 +87,15 @@ pub fn label(k: &Kernel) -> String {
         ),
         KernelBody::Gather { .. } => format!("gather -> {:?}", k.out_shape),
         KernelBody::ScatterAdd { .. } => format!("scatterAdd -> {:?}", k.out_shape),
+        KernelBody::WithEpilogue { template, epilogue } => {
+            let inner = Kernel {
+                num_inputs: 2,
+                out_shape: template.template_shape().unwrap_or_default(),
+                out_dtype: k.out_dtype,
+                body: (**template).clone(),
+            };
+            format!("{} + epilogue ({} nodes)", label(&inner), epilogue.nodes.len())
+        }
     }
 }
 

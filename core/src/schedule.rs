@@ -6,10 +6,14 @@
 //! is materialized (becomes one elementwise kernel) only when it must be: it is a target, it feeds
 //! more than one consumer, a template kernel (reduce, matmul, conv, gather, scatter) needs it, a
 //! movement cannot be expressed as a view, or the fused expression grows past the kernel limits.
-//! Reductions fuse their elementwise prologue. Kernels are cached by structure in [`Device`].
+//! Reductions fuse their elementwise prologue. A matmul or conv with a single consumer waits as a
+//! [`Template`] leaf: when the elementwise expression that consumes it is materialized, the two
+//! become one kernel (`KernelBody::WithEpilogue`: bias, activation, casts applied before the
+//! store); any other use runs the template on its own, once. Kernels are cached by structure in
+//! [`Device`].
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::device::{Buffer, Device};
 use crate::dtype::{DType, HostData, Scalar};
@@ -33,6 +37,43 @@ enum LSrc {
     Arange,
     /// The seed, uploaded as an int32 `[lo, hi]` buffer (see `Source::Rand`).
     Rand(Buffer),
+    /// A matmul/conv not run yet (see [`Template`]).
+    Template(Arc<Template>),
+}
+
+/// A matmul or conv whose only consumer has not been lowered yet. If that consumer's expression
+/// reads it element for element, the template runs with the expression as its epilogue;
+/// otherwise it runs alone (at most once) and is read like any buffer.
+#[derive(Debug)]
+struct Template {
+    body: KernelBody,
+    shape: Vec<usize>,
+    inputs: Vec<Buffer>,
+    done: Mutex<Option<Buffer>>,
+}
+
+impl Template {
+    fn run(&self, dev: &Device) -> Result<Buffer> {
+        let mut done = self
+            .done
+            .lock()
+            .map_err(|_| Error::backend("scheduler", "template lock poisoned"))?;
+        if let Some(b) = done.as_ref() {
+            return Ok(b.clone());
+        }
+        let k = Kernel {
+            num_inputs: self.inputs.len(),
+            out_shape: self.shape.clone(),
+            out_dtype: DType::F32,
+            body: self.body.clone(),
+        };
+        let b = run(dev, k, self.inputs.clone())?;
+        *done = Some(b.clone());
+        Ok(b)
+    }
+    fn key(self: &Arc<Self>) -> usize {
+        Arc::as_ptr(self) as *const () as usize
+    }
 }
 
 #[derive(Debug)]
@@ -83,6 +124,12 @@ fn footprint(e: &LExpr, bufs: &mut HashSet<usize>) -> usize {
     {
         bufs.insert(buffer_key(b));
     }
+    if let LNode::Leaf {
+        src: LSrc::Template(t), ..
+    } = e.as_ref()
+    {
+        bufs.extend(t.inputs.iter().map(buffer_key));
+    }
     1 + e.children().iter().map(|c| footprint(c, bufs)).sum::<usize>()
 }
 
@@ -100,6 +147,93 @@ fn map_views(e: &LExpr, f: &dyn Fn(&View) -> Option<View>) -> Option<LExpr> {
         LNode::Where(c, a, b, d) => LNode::Where(map_views(c, f)?, map_views(a, f)?, map_views(b, f)?, *d),
         LNode::Cast(d, a) => LNode::Cast(*d, map_views(a, f)?),
     }))
+}
+
+/// The distinct templates an expression reads.
+fn templates_in(e: &LExpr, out: &mut Vec<Arc<Template>>) {
+    if let LNode::Leaf {
+        src: LSrc::Template(t), ..
+    } = e.as_ref()
+    {
+        if !out.iter().any(|o| Arc::ptr_eq(o, t)) {
+            out.push(t.clone());
+        }
+    }
+    for c in e.children() {
+        templates_in(c, out);
+    }
+}
+
+/// True when every load of template `t` in `e` reads element i at position i.
+fn reads_elementwise(e: &LExpr, t: &Arc<Template>) -> bool {
+    match e.as_ref() {
+        LNode::Leaf {
+            src: LSrc::Template(u),
+            view,
+            ..
+        } if Arc::ptr_eq(u, t) => view.is_contiguous(),
+        _ => e.children().iter().all(|c| reads_elementwise(c, t)),
+    }
+}
+
+/// Runs the templates an expression reads and loads their buffers instead.
+fn resolve_templates(dev: &Device, e: &LExpr) -> Result<LExpr> {
+    let mut ts = vec![];
+    templates_in(e, &mut ts);
+    if ts.is_empty() {
+        return Ok(e.clone());
+    }
+    fn rec(dev: &Device, e: &LExpr) -> Result<LExpr> {
+        Ok(Arc::new(match e.as_ref() {
+            LNode::Leaf {
+                src: LSrc::Template(t),
+                view,
+                dtype,
+            } => LNode::Leaf {
+                src: LSrc::Buffer(t.run(dev)?),
+                view: view.clone(),
+                dtype: *dtype,
+            },
+            LNode::Leaf { .. } | LNode::Const(_) => return Ok(e.clone()),
+            LNode::Unary(op, a, d) => LNode::Unary(*op, rec(dev, a)?, *d),
+            LNode::Binary(op, a, b, d) => LNode::Binary(*op, rec(dev, a)?, rec(dev, b)?, *d),
+            LNode::Where(c, a, b, d) => LNode::Where(rec(dev, c)?, rec(dev, a)?, rec(dev, b)?, *d),
+            LNode::Cast(d, a) => LNode::Cast(*d, rec(dev, a)?),
+        }))
+    }
+    rec(dev, e)
+}
+
+/// The kernel that runs the one template `e` reads with `e` as its epilogue, when `e` reads it
+/// element for element and the inputs fit; None otherwise.
+fn fuse_epilogue(e: &LExpr, shape: &[usize]) -> Result<Option<(Kernel, Vec<Buffer>)>> {
+    let mut ts = vec![];
+    templates_in(e, &mut ts);
+    let [t] = ts.as_slice() else { return Ok(None) };
+    let fresh = t.done.lock().map(|d| d.is_none()).unwrap_or(false);
+    if !fresh || numel(&t.shape) != numel(shape) || !reads_elementwise(e, t) {
+        return Ok(None);
+    }
+    let mut ssa = SsaBuilder::new();
+    ssa.accumulator = Some(t.key());
+    for b in &t.inputs {
+        ssa.slot(b);
+    }
+    ssa.add(e)?;
+    let (expr, inputs) = ssa.finish(shape);
+    if inputs.len() > MAX_KERNEL_INPUTS {
+        return Ok(None);
+    }
+    let kernel = Kernel {
+        num_inputs: inputs.len(),
+        out_shape: shape.to_vec(),
+        out_dtype: expr.dtype(),
+        body: KernelBody::WithEpilogue {
+            template: Box::new(t.body.clone()),
+            epilogue: expr,
+        },
+    };
+    Ok(Some((kernel, inputs)))
 }
 
 /// Pads an expression by padding its loads. That is only sound when every op maps all-zero
@@ -149,6 +283,8 @@ struct SsaBuilder {
     memo: HashMap<ExprNode, usize>,
     inputs: Vec<Buffer>,
     slots: HashMap<usize, usize>,
+    /// The template whose loads become `Source::Accumulator` (epilogue kernels).
+    accumulator: Option<usize>,
 }
 
 impl SsaBuilder {
@@ -158,6 +294,7 @@ impl SsaBuilder {
             memo: HashMap::new(),
             inputs: vec![],
             slots: HashMap::new(),
+            accumulator: None,
         }
     }
     fn push(&mut self, op: ExprOp, dtype: DType) -> usize {
@@ -179,9 +316,10 @@ impl SsaBuilder {
         self.slots.insert(key, self.inputs.len() - 1);
         self.inputs.len() - 1
     }
-    fn add(&mut self, e: &LExpr) -> usize {
+    /// Errors on a template other than the accumulator: callers resolve templates first.
+    fn add(&mut self, e: &LExpr) -> Result<usize> {
         let d = e.dtype();
-        match e.as_ref() {
+        Ok(match e.as_ref() {
             LNode::Leaf { src, view, .. } => {
                 let src = match src {
                     LSrc::Buffer(b) => Source::Input(self.slot(b)),
@@ -190,6 +328,10 @@ impl SsaBuilder {
                     LSrc::Rand(seed) => Source::Rand {
                         seed_input: self.slot(seed),
                     },
+                    LSrc::Template(t) if self.accumulator == Some(t.key()) => Source::Accumulator,
+                    LSrc::Template(_) => {
+                        return Err(Error::backend("scheduler", "unresolved matmul/conv in an expression"))
+                    }
                 };
                 self.push(
                     ExprOp::Load {
@@ -201,22 +343,22 @@ impl SsaBuilder {
             }
             LNode::Const(s) => self.push(ExprOp::Const(*s), d),
             LNode::Unary(op, a, _) => {
-                let a = self.add(a);
+                let a = self.add(a)?;
                 self.push(ExprOp::Unary(*op, a), d)
             }
             LNode::Binary(op, a, b, _) => {
-                let (a, b) = (self.add(a), self.add(b));
+                let (a, b) = (self.add(a)?, self.add(b)?);
                 self.push(ExprOp::Binary(*op, a, b), d)
             }
             LNode::Where(c, a, b, _) => {
-                let (c, a, b) = (self.add(c), self.add(a), self.add(b));
+                let (c, a, b) = (self.add(c)?, self.add(a)?, self.add(b)?);
                 self.push(ExprOp::Where(c, a, b), d)
             }
             LNode::Cast(_, a) => {
-                let a = self.add(a);
+                let a = self.add(a)?;
                 self.push(ExprOp::Cast(a), d)
             }
-        }
+        })
     }
     fn finish(self, shape: &[usize]) -> (Expr, Vec<Buffer>) {
         (
@@ -263,20 +405,37 @@ fn run(dev: &Device, kernel: Kernel, inputs: Vec<Buffer>) -> Result<Buffer> {
     Ok(out)
 }
 
-/// Computes an expression into a new contiguous buffer (no kernel when it already is one).
+/// A leaf that is a whole buffer or template result: the buffer (running the template) and view.
+fn buffer_leaf(dev: &Device, e: &LExpr) -> Result<Option<(Buffer, View)>> {
+    Ok(match e.as_ref() {
+        LNode::Leaf {
+            src: LSrc::Buffer(b),
+            view,
+            ..
+        } => Some((b.clone(), view.clone())),
+        LNode::Leaf {
+            src: LSrc::Template(t),
+            view,
+            ..
+        } => Some((t.run(dev)?, view.clone())),
+        _ => None,
+    })
+}
+
+/// Computes an expression into a new contiguous buffer (no kernel when it already is one; one
+/// kernel with an epilogue when it applies elementwise ops to a pending matmul/conv).
 fn materialize(dev: &Device, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
-    if let LNode::Leaf {
-        src: LSrc::Buffer(b),
-        view,
-        ..
-    } = e.as_ref()
-    {
+    if let Some((b, view)) = buffer_leaf(dev, e)? {
         if view.is_contiguous() && b.len() == numel(shape) {
-            return Ok(b.clone());
+            return Ok(b);
         }
     }
+    if let Some((kernel, inputs)) = fuse_epilogue(e, shape)? {
+        return run(dev, kernel, inputs);
+    }
+    let e = resolve_templates(dev, e)?;
     let mut ssa = SsaBuilder::new();
-    ssa.add(e);
+    ssa.add(&e)?;
     let (expr, inputs) = ssa.finish(shape);
     let kernel = Kernel {
         num_inputs: inputs.len(),
@@ -295,6 +454,8 @@ enum Lowered {
 struct Scheduler {
     dev: Device,
     lowered: HashMap<u64, Lowered>,
+    /// Nodes whose matmul/conv may wait for its consumer (one consumer, not a target).
+    deferrable: HashSet<u64>,
 }
 
 impl Scheduler {
@@ -323,14 +484,9 @@ impl Scheduler {
     /// The input as a buffer plus an unmasked view (what matmul accepts without a copy).
     fn strided_of(&mut self, t: &Tensor) -> Result<(Buffer, View)> {
         let e = self.expr_of(t)?;
-        if let LNode::Leaf {
-            src: LSrc::Buffer(b),
-            view,
-            ..
-        } = e.as_ref()
-        {
+        if let Some((b, view)) = buffer_leaf(&self.dev, &e)? {
             if view.mask.is_none() {
-                return Ok((b.clone(), view.clone()));
+                return Ok((b, view));
             }
         }
         Ok((self.buffer_of(t)?, View::contiguous(t.shape())))
@@ -383,9 +539,9 @@ impl Scheduler {
                 self.combine(&[&ins[0]], &|e| LNode::Cast(to, e[0].clone()))?,
             )),
             Prim::Reduce { op, axes } => {
-                let e = self.expr_of(&ins[0])?;
+                let e = resolve_templates(&self.dev, &self.expr_of(&ins[0])?)?;
                 let mut ssa = SsaBuilder::new();
-                ssa.add(&e);
+                ssa.add(&e)?;
                 let (expr, inputs) = ssa.finish(ins[0].shape());
                 let body = KernelBody::Reduce { op, axes, expr };
                 let k = Kernel {
@@ -400,13 +556,7 @@ impl Scheduler {
             Prim::MatMul => {
                 let (a, av) = self.strided_of(&ins[0])?;
                 let (b, bv) = self.strided_of(&ins[1])?;
-                let k = Kernel {
-                    num_inputs: 2,
-                    out_shape: t.shape().to_vec(),
-                    out_dtype: d,
-                    body: KernelBody::MatMul { a: av, b: bv },
-                };
-                Ok(Lowered::Buf(run(&self.dev, k, vec![a, b])?))
+                self.template(t, KernelBody::MatMul { a: av, b: bv }, vec![a, b])
             }
             Prim::Conv(params) => {
                 let (x, w) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
@@ -416,13 +566,7 @@ impl Scheduler {
                     x_shape: dims(ins[0].shape()),
                     w_shape: dims(ins[1].shape()),
                 };
-                let k = Kernel {
-                    num_inputs: 2,
-                    out_shape: t.shape().to_vec(),
-                    out_dtype: d,
-                    body,
-                };
-                Ok(Lowered::Buf(run(&self.dev, k, vec![x, w])?))
+                self.template(t, body, vec![x, w])
             }
             Prim::Gather { axis } => {
                 let (x, idx) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
@@ -460,6 +604,24 @@ impl Scheduler {
             }
             p => Err(Error::backend("scheduler", format!("no lowering for {}", p.name()))),
         }
+    }
+
+    /// A matmul/conv: deferred as a [`Template`] leaf when its one consumer may fuse it, else run.
+    fn template(&mut self, t: &Tensor, body: KernelBody, inputs: Vec<Buffer>) -> Result<Lowered> {
+        let tpl = Template {
+            body,
+            shape: t.shape().to_vec(),
+            inputs,
+            done: Mutex::new(None),
+        };
+        if t.dtype() == DType::F32 && self.deferrable.contains(&t.id()) {
+            return Ok(Lowered::Lazy(Arc::new(LNode::Leaf {
+                src: LSrc::Template(Arc::new(tpl)),
+                view: View::contiguous(t.shape()),
+                dtype: DType::F32,
+            })));
+        }
+        Ok(Lowered::Buf(tpl.run(&self.dev)?))
     }
 
     fn lower_movement(&mut self, t: &Tensor, p: &Prim) -> Result<Lowered> {
@@ -536,9 +698,16 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
         }
     }
     let target_ids: HashSet<u64> = targets.iter().map(|t| t.id()).collect();
+    let deferrable = order
+        .iter()
+        .filter(|t| matches!(t.prim(), Prim::MatMul | Prim::Conv(_)))
+        .filter(|t| consumers.get(&t.id()) == Some(&1) && !target_ids.contains(&t.id()))
+        .map(|t| t.id())
+        .collect();
     let mut s = Scheduler {
         dev,
         lowered: HashMap::new(),
+        deferrable,
     };
     for t in &order {
         if t.device() != s.dev {

@@ -353,3 +353,49 @@ fn dropout_training_reuses_compiled_kernels() -> Result<()> {
     assert_eq!(dev.cached_kernels(), after_first);
     Ok(())
 }
+
+/// A dense or conv layer with bias and activation is one kernel: the scheduler fuses the
+/// elementwise tail into the matmul/conv as its epilogue.
+#[test]
+fn dense_and_conv_layers_are_one_kernel_each() -> Result<()> {
+    let dev = dev();
+    let d = Dense::new(&dev, DenseConfig::new(6, 5).activation(Activation::Relu).seed(1))?;
+    let x = t(&dev, (0..12).map(|v| v as f32 / 7.0 - 0.8).collect(), &[2, 6])?;
+    let before = dev.stats().executed;
+    let y = d.forward(&x, false)?;
+    y.realize()?;
+    assert_eq!(
+        dev.stats().executed - before,
+        1,
+        "dense + bias + relu should be one kernel"
+    );
+    let k = d.variables()[0].value().to_vec_f32()?;
+    let xs = x.to_vec_f32()?;
+    let want: Vec<f64> = (0..2)
+        .flat_map(|r| {
+            let (k, xs) = (&k, &xs);
+            (0..5).map(move |j| {
+                let s: f64 = (0..6).map(|i| f64::from(xs[r * 6 + i]) * f64::from(k[i * 5 + j])).sum();
+                s.max(0.0)
+            })
+        })
+        .collect();
+    close(&y.to_vec_f32()?, &want, 1e-6);
+
+    let c = Conv2d::new(
+        &dev,
+        Conv2dConfig::new(2, 3, [3, 3])
+            .padding(PaddingConfig::Same)
+            .activation(Activation::Relu6)
+            .seed(2),
+    )?;
+    let img = t(&dev, (0..50).map(|v| (v % 7) as f32 - 3.0).collect(), &[1, 5, 5, 2])?;
+    let before = dev.stats().executed;
+    c.forward(&img, false)?.realize()?;
+    assert_eq!(
+        dev.stats().executed - before,
+        1,
+        "conv + bias + relu6 should be one kernel"
+    );
+    Ok(())
+}

@@ -129,3 +129,68 @@ async fn every_case_on_every_backend() {
         failures.join("\n")
     );
 }
+
+/// Full training steps in the page (forward, loss, backward, Adam update, loss read back
+/// asynchronously) on every backend that opens: the loss falls, and nothing is compiled after
+/// the first step (kernels and, on WebGPU, pipelines are replayed).
+#[wasm_bindgen_test]
+async fn training_steps_on_every_backend() {
+    use ferroflow_core::nn::{Activation, DenseConfig, LayerConfig, Module, Sequential};
+    use ferroflow_core::ops::losses;
+    use ferroflow_core::optim::{Adam, Optimizer};
+    use ferroflow_core::{HostData, Tensor};
+
+    let mut trained = 0;
+    for b in backends_async().await {
+        let Ok(dev) = b.device else { continue };
+        let dense = |i, o, act, seed| LayerConfig::Dense(DenseConfig::new(i, o).activation(act).seed(seed));
+        let model = Sequential::from_configs(
+            &dev,
+            "mlp",
+            vec![dense(12, 17, Activation::Relu, 1), dense(17, 5, Activation::Linear, 2)],
+        )
+        .unwrap();
+        let vars = model.trainable_variables();
+        let x = Tensor::from_host_on(
+            HostData::F32((0..9 * 12).map(|i| (i % 7) as f32 / 7.0).collect()),
+            &[9, 12],
+            &dev,
+        )
+        .unwrap();
+        let y = Tensor::from_host_on(HostData::I32((0..9).map(|i| i % 5).collect()), &[9], &dev).unwrap();
+        let mut opt = Adam::new(0.05);
+        let mut losses_seen = vec![];
+        let mut after_first = (0, 0);
+        for step in 0..5 {
+            let loss = opt
+                .minimize(&vars, &mut || {
+                    losses::sparse_softmax_cross_entropy(&y, &model.forward(&x, true)?)
+                })
+                .unwrap();
+            losses_seen.push(loss.to_vec_f32_async().await.unwrap()[0]);
+            if step == 0 {
+                after_first = (dev.stats().compiled, dev.programs_built());
+            }
+        }
+        console_log!(
+            "training on {}: loss {:?}; {} kernels / {} pipelines built on step 1",
+            b.name,
+            losses_seen,
+            after_first.0,
+            after_first.1
+        );
+        assert_eq!(
+            (dev.stats().compiled, dev.programs_built()),
+            after_first,
+            "{}: compiled after step 1",
+            b.name
+        );
+        assert!(
+            losses_seen[4] < losses_seen[0],
+            "{}: loss did not fall: {losses_seen:?}",
+            b.name
+        );
+        trained += 1;
+    }
+    assert!(trained > 0, "no backend opened in this browser");
+}

@@ -267,3 +267,15 @@ fn zero_element_shapes_with_huge_dims_are_rejected_or_handled() {
         zeros(d, &[0, 0, 2, 0]).max_pool([1, 1], [1 << 63, 1], Padding::Same)
     });
 }
+
+/// core/src/ops/conv.rs `max_pool`: the fast path tested `xs[1] % window[0]` before checking
+/// `window[0] > 0`, so a zero window panicked (divide by zero) instead of returning an error.
+/// Found by `properties.rs::pool_never_panics`.
+#[test]
+fn max_pool_with_a_zero_window_is_an_error() {
+    for (name, dev) in present() {
+        let x = Tensor::from_host_on(HostData::F32(vec![1.0; 16]), &[1, 4, 4, 1], &dev).unwrap();
+        assert!(x.max_pool([0, 2], [0, 2], Padding::Valid).is_err(), "{name}");
+        assert!(x.max_pool([2, 0], [2, 0], Padding::Valid).is_err(), "{name}");
+    }
+}

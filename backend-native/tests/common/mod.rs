@@ -281,6 +281,7 @@ pub fn ref_eval(expr: &Expr, inputs: &[HostData]) -> Vec<Scalar> {
                         Source::Rand { seed_input } => {
                             Scalar::F32(uniform_from_bits(rand_bits(seed_of(&inputs[*seed_input]), off as u32)))
                         }
+                        Source::Accumulator => panic!("these tests build no epilogue kernels"),
                     },
                 },
                 ExprOp::Const(s) => s.cast(n.dtype),

@@ -34,8 +34,21 @@ pub(crate) fn input_dtypes(expr: &Expr, num_inputs: usize) -> Result<Vec<Option<
 
 /// `fn name(i0: u32, ...) -> T` computing the expression at one multi-index.
 pub(crate) fn render_fn(expr: &Expr, name: &str) -> Result<String> {
+    render(expr, name, false)
+}
+
+/// [`render_fn`] for an epilogue: an extra last parameter `acc: f32` is what
+/// `Source::Accumulator` loads read.
+pub(crate) fn render_fn_acc(expr: &Expr, name: &str) -> Result<String> {
+    render(expr, name, true)
+}
+
+fn render(expr: &Expr, name: &str, with_acc: bool) -> Result<String> {
     let rank = expr.shape.len();
-    let params: Vec<String> = (0..rank).map(|d| format!("i{d}: u32")).collect();
+    let mut params: Vec<String> = (0..rank).map(|d| format!("i{d}: u32")).collect();
+    if with_acc {
+        params.push("acc: f32".into());
+    }
     let mut s = format!("fn {name}({}) -> {} {{\n", params.join(", "), reg_ty(expr.dtype()));
     for (i, node) in expr.nodes.iter().enumerate() {
         let operand = |j: usize| -> Result<&ferroflow_core::ir::ExprNode> {
@@ -53,6 +66,11 @@ pub(crate) fn render_fn(expr: &Expr, name: &str) -> Result<String> {
                         "load view shape {:?} differs from the expression shape {:?}",
                         view.shape, expr.shape
                     )));
+                }
+                if *src == Source::Accumulator && !(with_acc && view.is_contiguous() && node.dtype == DType::F32) {
+                    return Err(unsupported(
+                        "accumulator load outside an epilogue or through a non-identity view",
+                    ));
                 }
                 render_load(&mut s, i, node.dtype, src, view)?;
             }
@@ -127,6 +145,7 @@ fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, view: &View
         Source::Input(slot) => from_storage(dtype, &format!("in{slot}[u32({off})]")),
         Source::Const(c) => literal(*c),
         Source::Arange => format!("({off})"),
+        Source::Accumulator => "acc".to_string(),
         Source::Rand { seed_input } => format!(
             "ff_uniform(ff_rand_bits(bitcast<u32>(in{seed_input}[0]), bitcast<u32>(in{seed_input}[1]), u32({off})))"
         ),
@@ -157,8 +176,8 @@ fn unary(op: UnaryOp, d: DType, a: &str) -> Result<String> {
         (Log, DType::F32) => format!("ff_log({a})"),
         (Sqrt, DType::F32) => format!("ff_sqrt({a})"),
         (Recip, DType::F32) => format!("ff_div(1.0, {a})"),
-        (Sin, DType::F32) => format!("sin({a})"),
-        (Cos, DType::F32) => format!("cos({a})"),
+        (Sin, DType::F32) => format!("ff_sin({a})"),
+        (Cos, DType::F32) => format!("ff_cos({a})"),
         (Tanh, DType::F32) => format!("ff_tanh({a})"),
         (Sigmoid, DType::F32) => format!("ff_sigmoid({a})"),
         (Erf, DType::F32) => format!("ff_erf({a})"),

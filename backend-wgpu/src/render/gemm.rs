@@ -8,11 +8,11 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::{ConvParams, Kernel, View};
+use ferroflow_core::ir::{ConvParams, Expr, Kernel, KernelBody, View};
 use ferroflow_core::{DType, Result};
 
-use super::expr::view_offset;
-use super::wgsl::{bindings, PRELUDE};
+use super::expr::{input_dtypes, render_fn_acc, view_offset};
+use super::wgsl::{bindings, decompose, to_storage, PRELUDE};
 use super::{checked_i32, checked_u32, size_error, unsupported, RenderLimits, Shader};
 
 /// Outputs per invocation along each of M and N.
@@ -28,16 +28,22 @@ struct Problem {
     k: usize,
 }
 
-pub(crate) fn render_matmul(kernel: &Kernel, a: &View, b: &View, limits: &RenderLimits) -> Result<Shader> {
+pub(crate) fn render_matmul(
+    kernel: &Kernel,
+    a: &View,
+    b: &View,
+    epi: Option<&Expr>,
+    limits: &RenderLimits,
+) -> Result<Shader> {
     let [bt, m, k] = dims3(a)?;
     let [bt2, k2, n] = dims3(b)?;
-    if bt != bt2 || k != k2 || kernel.out_shape != [bt, m, n] || kernel.out_dtype != DType::F32 {
+    if bt != bt2 || k != k2 || (epi.is_none() && (kernel.out_shape != [bt, m, n] || kernel.out_dtype != DType::F32)) {
         return Err(unsupported(format!(
             "matmul {:?} x {:?} -> {:?} {}",
             a.shape, b.shape, kernel.out_shape, kernel.out_dtype
         )));
     }
-    if a.mask.is_some() || b.mask.is_some() || kernel.num_inputs != 2 {
+    if a.mask.is_some() || b.mask.is_some() || kernel.num_inputs < 2 {
         return Err(unsupported("matmul operands must be unmasked views of two inputs"));
     }
     // view_offset names the multi-index i0 (batch), i1, i2.
@@ -46,11 +52,11 @@ pub(crate) fn render_matmul(kernel: &Kernel, a: &View, b: &View, limits: &Render
     let (mu, nu, ku) = (checked_u32(m)?, checked_u32(n)?, checked_u32(k)?);
     let loads = format!(
         "fn load_a(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {mu}u || i2 >= {ku}u) {{ return 0.0; }}\n    return in0[u32({a_off})];\n}}\n\
-         fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {ku}u || i2 >= {nu}u) {{ return 0.0; }}\n    return in1[u32({b_off})];\n}}\n\
-         fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[(batch * {mu}u + m) * {nu}u + n] = v;\n}}\n"
+         fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {ku}u || i2 >= {nu}u) {{ return 0.0; }}\n    return in1[u32({b_off})];\n}}\n"
     );
+    let index = format!("(batch * {mu}u + m) * {nu}u + n");
     checked_u32(bt.saturating_mul(m).saturating_mul(n))?;
-    render_gemm(&Problem { batches: bt, m, n, k }, &loads, limits)
+    render_gemm(&Problem { batches: bt, m, n, k }, &loads, &index, kernel, epi, limits)
 }
 
 pub(crate) fn render_conv(
@@ -58,17 +64,17 @@ pub(crate) fn render_conv(
     p: &ConvParams,
     x: &[usize; 4],
     w: &[usize; 4],
+    epi: Option<&Expr>,
     limits: &RenderLimits,
 ) -> Result<Shader> {
     let [nb, h, wd, c] = *x;
     let [kh, kw, cg, oc] = *w;
     let g = p.groups;
-    if g == 0 || cg.checked_mul(g) != Some(c) || oc % g != 0 || kernel.num_inputs != 2 || kernel.out_dtype != DType::F32
-    {
+    if g == 0 || cg.checked_mul(g) != Some(c) || oc % g != 0 || kernel.num_inputs < 2 {
         return Err(unsupported(format!("conv x {x:?} w {w:?} groups {g}")));
     }
     let [oh, ow] = p.out_spatial("conv", [h, wd], [kh, kw])?;
-    if kernel.out_shape != [nb, oh, ow, oc] {
+    if epi.is_none() && (kernel.out_shape != [nb, oh, ow, oc] || kernel.out_dtype != DType::F32) {
         return Err(unsupported(format!(
             "conv output {:?}, expected {:?}",
             kernel.out_shape,
@@ -117,8 +123,7 @@ pub(crate) fn render_conv(
          \x20   if (y >= {h}u || xx >= {w}u) {{ return 0.0; }}\n\
          \x20   return in0[((b * {h}u + y) * {w}u + xx) * {c}u + grp * {cg}u + ch];\n}}\n\
          fn load_b(grp: u32, k: u32, n: u32) -> f32 {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0; }}\n\
-         \x20   return in1[k * {oc}u + grp * {og}u + n];\n}}\n\
-         fn store(grp: u32, m: u32, n: u32, v: f32) {{\n    out[m * {oc}u + grp * {og}u + n] = v;\n}}\n",
+         \x20   return in1[k * {oc}u + grp * {og}u + n];\n}}\n",
         h = u(h)?,
         w = u(wd)?,
         c = u(c)?,
@@ -127,6 +132,7 @@ pub(crate) fn render_conv(
         og = u(og)?,
         oc = u(oc)?,
     );
+    let index = format!("m * {}u + batch * {}u + n", u(oc)?, u(og)?);
     render_gemm(
         &Problem {
             batches: g,
@@ -135,6 +141,9 @@ pub(crate) fn render_conv(
             k,
         },
         &loads,
+        &index,
+        kernel,
+        epi,
         limits,
     )
 }
@@ -146,7 +155,52 @@ fn dims3(v: &View) -> Result<[usize; 3]> {
     }
 }
 
-fn render_gemm(p: &Problem, loads: &str, limits: &RenderLimits) -> Result<Shader> {
+/// The output stage: `store(batch, m, n, v)` writes element `index` (a WGSL expression of those),
+/// through the epilogue when there is one.
+fn store_fn(index: &str, kernel: &Kernel, epi: Option<&Expr>) -> Result<(String, Vec<DType>, DType)> {
+    let Some(e) = epi else {
+        let f = format!("fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[{index}] = v;\n}}\n");
+        return Ok((f, vec![DType::F32, DType::F32], DType::F32));
+    };
+    if e.shape != kernel.out_shape || e.dtype() != kernel.out_dtype {
+        return Err(unsupported("epilogue shape or dtype differs from the kernel output"));
+    }
+    let mut inputs: Vec<DType> = input_dtypes(e, kernel.num_inputs)?
+        .into_iter()
+        .map(|d| d.unwrap_or(DType::Bool))
+        .collect();
+    for (slot, d) in inputs.iter_mut().enumerate().take(2) {
+        if *d != DType::F32 && *d != DType::Bool {
+            return Err(unsupported(format!("epilogue reads template input {slot} as {d}")));
+        }
+        *d = DType::F32;
+    }
+    let names: Vec<String> = (0..e.shape.len()).map(|d| format!("i{d}")).collect();
+    let mut f = render_fn_acc(e, "ff_epilogue")?;
+    f += &format!("fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    let idx = {index};\n");
+    f += &decompose("idx", &e.shape, &names);
+    f += &format!(
+        "    out[idx] = {};\n}}\n",
+        to_storage(
+            e.dtype(),
+            &format!(
+                "ff_epilogue({}{}v)",
+                names.join(", "),
+                if names.is_empty() { "" } else { ", " }
+            )
+        )
+    );
+    Ok((f, inputs, e.dtype()))
+}
+
+fn render_gemm(
+    p: &Problem,
+    loads: &str,
+    index: &str,
+    kernel: &Kernel,
+    epi: Option<&Expr>,
+    limits: &RenderLimits,
+) -> Result<Shader> {
     // 16 x 16 invocations when the device allows 256 per workgroup, else 8 x 8.
     let t: u32 = if limits.workgroup_size >= 256 { 16 } else { 8 };
     let tile = t * R;
@@ -163,9 +217,11 @@ fn render_gemm(p: &Problem, loads: &str, limits: &RenderLimits) -> Result<Shader
         )));
     }
     let k = checked_u32(p.k)?;
+    let (store, inputs, output) = store_fn(index, kernel, epi)?;
     let mut s = String::from(PRELUDE);
-    s += &bindings(&[DType::F32, DType::F32], DType::F32);
+    s += &bindings(&inputs, output);
     s += loads;
+    s += &store;
     let _ = write!(
         s,
         "var<workgroup> tile_a: array<f32, {ka}>;\nvar<workgroup> tile_b: array<f32, {ka}>;\n\
@@ -213,7 +269,29 @@ fn render_gemm(p: &Problem, loads: &str, limits: &RenderLimits) -> Result<Shader
     Ok(Shader {
         source: s,
         grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
-        inputs: vec![DType::F32, DType::F32],
-        output: DType::F32,
+        inputs,
+        output,
     })
+}
+
+/// A matmul or conv template with its elementwise epilogue, as one GEMM kernel.
+pub(crate) fn render_with_epilogue(
+    kernel: &Kernel,
+    template: &KernelBody,
+    epilogue: &Expr,
+    limits: &RenderLimits,
+) -> Result<Shader> {
+    let natural: usize = template.template_shape()?.iter().product();
+    if natural != epilogue.shape.iter().product::<usize>() {
+        return Err(unsupported("epilogue and template element counts differ"));
+    }
+    match template {
+        KernelBody::MatMul { a, b } => render_matmul(kernel, a, b, Some(epilogue), limits),
+        KernelBody::Conv {
+            params,
+            x_shape,
+            w_shape,
+        } => render_conv(kernel, params, x_shape, w_shape, Some(epilogue), limits),
+        _ => Err(unsupported("an epilogue needs a matmul or conv template")),
+    }
 }

@@ -57,12 +57,15 @@ pub fn render(kernel: &Kernel, limits: &RenderLimits) -> Result<Shader> {
     match &kernel.body {
         KernelBody::Elementwise(expr) => elementwise::render(kernel, expr, out_len, limits),
         KernelBody::Reduce { op, axes, expr } => reduce::render(kernel, *op, axes, expr, limits),
-        KernelBody::MatMul { a, b } => gemm::render_matmul(kernel, a, b, limits),
+        KernelBody::MatMul { a, b } => gemm::render_matmul(kernel, a, b, None, limits),
         KernelBody::Conv {
             params,
             x_shape,
             w_shape,
-        } => gemm::render_conv(kernel, params, x_shape, w_shape, limits),
+        } => gemm::render_conv(kernel, params, x_shape, w_shape, None, limits),
+        KernelBody::WithEpilogue { template, epilogue } => {
+            gemm::render_with_epilogue(kernel, template, epilogue, limits)
+        }
         KernelBody::Gather {
             outer,
             axis_len,

@@ -160,6 +160,31 @@ fn ff_log(x: f32) -> f32 {
     return z + y + 0.6933594 * ef;
 }
 
+// Cephes sinf/cosf: reduction by pi/4 in three exact-ish parts, then a polynomial on
+// [-pi/4, pi/4]. WGSL's builtins only promise 2^-11 absolute error (SwiftShader's are that
+// coarse); these stay within a few ulp for |x| up to ~8192.
+fn ff_sincos(x: f32, want_cos: bool) -> f32 {
+    if (ff_is_nan(x) || abs(x) == ff_inf()) { return ff_nan(); }
+    let ax = abs(x);
+    var j = u32(ax * 1.2732395);
+    var y = f32(j);
+    if ((j & 1u) == 1u) { j = j + 1u; y = y + 1.0; }
+    j = j & 7u;
+    var sign = 1.0;
+    if (!want_cos && x < 0.0) { sign = -1.0; }
+    if (j > 3u) { j = j - 4u; sign = -sign; }
+    if (want_cos && j > 1u) { sign = -sign; }
+    let z = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+    let zz = z * z;
+    let cos_poly = ((2.443315711809948e-5 * zz - 1.388731625493765e-3) * zz + 4.166664568298827e-2) * zz * zz
+        - 0.5 * zz + 1.0;
+    let sin_poly = ((-1.9515295891e-4 * zz + 8.3321608736e-3) * zz - 1.6666654611e-1) * zz * z + z;
+    let use_cos = (j == 1u || j == 2u) != want_cos;
+    return sign * select(sin_poly, cos_poly, use_cos);
+}
+fn ff_sin(x: f32) -> f32 { return ff_sincos(x, false); }
+fn ff_cos(x: f32) -> f32 { return ff_sincos(x, true); }
+
 fn ff_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + ff_exp(-x)); }
 
 fn ff_tanh(x: f32) -> f32 {

@@ -25,6 +25,9 @@ pub enum Source {
     /// run time from input slot `seed_input`, an int32 buffer `[low 32 bits, high 32 bits]`, so
     /// kernels that differ only in their seed (dropout every step) share one compiled kernel.
     Rand { seed_input: usize },
+    /// The template's own result at this element; only in a [`KernelBody::WithEpilogue`]
+    /// expression, through a contiguous view (element i reads result i).
+    Accumulator,
 }
 
 /// One SSA instruction; operands are indices of earlier nodes.
@@ -86,6 +89,12 @@ pub enum KernelBody {
         n_idx: usize,
         inner: usize,
     },
+    /// A matmul or conv (`template`, reading inputs 0 and 1) whose result goes through an
+    /// elementwise `epilogue` before it is stored: `out[i] = epilogue(i)` over `epilogue.shape`
+    /// (same element count as the template's output), where `Source::Accumulator` loads read the
+    /// template's result and other loads read inputs as usual (bias, residual: slots 2..).
+    /// One dispatch instead of two, and the template's output never reaches memory.
+    WithEpilogue { template: Box<KernelBody>, epilogue: Expr },
     /// Input 0: updates [outer, n_idx, inner]; input 1: i32 indices (n_idx). Output
     /// [outer, axis_len, inner] zero-filled, then `out[o, idx[j], i] += upd[o, j, i]`;
     /// out-of-range indices are dropped.
@@ -109,13 +118,41 @@ pub struct Kernel {
 impl Kernel {
     /// A short label for profiles and logs ("elementwise", "reduce", "matmul", ...).
     pub fn kind(&self) -> &'static str {
-        match self.body {
+        match &self.body {
             KernelBody::Elementwise(_) => "elementwise",
             KernelBody::Reduce { .. } => "reduce",
             KernelBody::MatMul { .. } => "matmul",
             KernelBody::Conv { .. } => "conv",
             KernelBody::Gather { .. } => "gather",
             KernelBody::ScatterAdd { .. } => "scatterAdd",
+            KernelBody::WithEpilogue { template, .. } => match template.as_ref() {
+                KernelBody::Conv { .. } => "conv+epilogue",
+                _ => "matmul+epilogue",
+            },
+        }
+    }
+}
+
+impl KernelBody {
+    /// The natural output shape of a matmul (`[B, M, N]`) or conv (`[N, OH, OW, O]`) template;
+    /// an error for other bodies or inconsistent operands.
+    pub fn template_shape(&self) -> crate::Result<Shape> {
+        match self {
+            KernelBody::MatMul { a, b } if a.shape.len() == 3 && b.shape.len() == 3 => {
+                Ok(vec![a.shape[0], a.shape[1], b.shape[2]])
+            }
+            KernelBody::Conv {
+                params,
+                x_shape,
+                w_shape,
+            } => {
+                let [oh, ow] = params.out_spatial("conv", [x_shape[1], x_shape[2]], [w_shape[0], w_shape[1]])?;
+                Ok(vec![x_shape[0], oh, ow, w_shape[3]])
+            }
+            _ => Err(crate::Error::backend(
+                "kernel",
+                "an epilogue needs a matmul or conv template",
+            )),
         }
     }
 }

@@ -283,10 +283,10 @@ impl Tensor {
         if window == strides
             && padding == Padding::Valid
             && xs.len() == 4
-            && xs[1] % window[0] == 0
-            && xs[2] % window[1] == 0
             && window[0] > 0
             && window[1] > 0
+            && xs[1] % window[0] == 0
+            && xs[2] % window[1] == 0
         {
             let r = prim::reshape(
                 self,

@@ -27,6 +27,57 @@ pub fn cases() -> Vec<Case> {
                 .grad(Tol::GRAD),
         );
     }
+    // Epilogue fusion: the scheduler folds an elementwise consumer into the matmul (bias + relu,
+    // a cast to bool); a transposed or reduced result falls back to a separate kernel.
+    let (a, b, bias) = (m(&[5, 6]), m(&[6, 7]), m(&[7]));
+    v.push(
+        Case::new("matMul", vec![a.clone(), b.clone(), bias.clone()], |t| {
+            t[0].matmul(&t[1], false, false)?.add(&t[2])?.relu()
+        })
+        .variant("fused-epilogue-bias-relu")
+        .reference(|x| {
+            let p = matmul(&x[0], &x[1], false, false);
+            let bias = x[2].reshaped(&[1, 7]);
+            crate::conformance::reference::zip(&p, &bias, F32, |u, w| (u + w).max(0.0))
+        })
+        .tol(tol)
+        .grad(Tol::GRAD),
+    );
+    v.push(
+        Case::new("matMul", vec![a.clone(), b.clone()], |t| {
+            t[0].matmul(&t[1], false, false)?.greater(0.25f32)
+        })
+        .variant("fused-epilogue-compare")
+        .reference(|x| {
+            let p = matmul(&x[0], &x[1], false, false);
+            crate::conformance::reference::map(&p, ferroflow_core::DType::Bool, |u| f64::from(u8::from(u > 0.25)))
+        })
+        .tol(Tol::EXACT),
+    );
+    v.push(
+        Case::new("matMul", vec![a.clone(), b.clone()], |t| {
+            t[0].matmul(&t[1], false, false)?.transpose(&[1, 0])?.exp()
+        })
+        .variant("epilogue-transposed-not-fused")
+        .reference(|x| {
+            let p = matmul(&x[0], &x[1], false, false);
+            crate::conformance::reference::map(&crate::conformance::reference::permute(&p, &[1, 0]), F32, f64::exp)
+        })
+        .tol(Tol::new(1e-5, 1e-5))
+        .grad(Tol::GRAD),
+    );
+    v.push(
+        Case::new("matMul", vec![a, b], |t| {
+            t[0].matmul(&t[1], false, false)?.sum(&[1], false)
+        })
+        .variant("reduced-not-fused")
+        .reference(|x| {
+            let p = matmul(&x[0], &x[1], false, false);
+            crate::conformance::reference::reduce(&p, &[1], false, F32, |g| g.iter().sum())
+        })
+        .tol(Tol::new(1e-5, 1e-5))
+        .grad(Tol::GRAD),
+    );
     let dot_cases = [
         ("vv", m(&[5]), m(&[5])),
         ("mv", m(&[3, 4]), m(&[4])),

@@ -57,22 +57,15 @@ pub async fn open_async(name: &str) -> Result<Device, String> {
     }
 }
 
-/// THE WGPU ENTRY: the one place the WebGPU backend plugs into the suite (native tests, op-matrix
-/// and the browser suite all open it through here). To wire it, add `ferroflow-wgpu` to this
-/// crate's `[dependencies]` and replace the body with:
-///
-/// ```ignore
-/// #[cfg(target_arch = "wasm32")]
-/// let dev = ferroflow_wgpu::device_async().await;
-/// #[cfg(not(target_arch = "wasm32"))]
-/// let dev = ferroflow_wgpu::device();
-/// dev.map_err(|e| format!("no WebGPU device: {e}"))
-/// ```
-///
-/// An `Err` here (no adapter, e.g. a browser without WebGPU) reports the backend as skipped with
-/// that reason; it is not a failure.
+/// The wgpu backend: natively through wgpu's Vulkan/Metal/DX12/GL adapters, in a browser through
+/// WebGPU. An `Err` (no adapter, e.g. a browser without WebGPU) reports the backend as skipped
+/// with that reason; it is not a failure.
 async fn open_wgpu() -> Result<Device, String> {
-    Err("ferroflow-wgpu is not wired into the suite yet (see open_wgpu in backends.rs)".into())
+    #[cfg(target_arch = "wasm32")]
+    let dev = ferroflow_wgpu::device_async().await;
+    #[cfg(not(target_arch = "wasm32"))]
+    let dev = ferroflow_wgpu::device();
+    dev.map_err(|e| format!("no wgpu adapter: {e}"))
 }
 
 /// The present backends' devices (for property tests that need a live device).
