@@ -28,6 +28,18 @@ extern "C" {
     fn set_timeout(f: &js_sys::Function, ms: i32);
 }
 
+// What the page's own WebGPU reports about its adapter (wgpu's adapter info is empty in browsers).
+#[wasm_bindgen(inline_js = "export async function webgpu_adapter_info() {
+    if (!navigator.gpu) return 'navigator.gpu is missing (no WebGPU in this browser)';
+    const a = await navigator.gpu.requestAdapter();
+    if (!a) return 'navigator.gpu.requestAdapter() returned null';
+    const i = a.info || {};
+    return `vendor=${i.vendor} architecture=${i.architecture} device=${i.device} description=${i.description} fallback=${a.isFallbackAdapter ?? i.isFallbackAdapter}`;
+}")]
+extern "C" {
+    async fn webgpu_adapter_info() -> JsValue;
+}
+
 thread_local! {
     /// The case and backend running now (for the panic hook).
     static CURRENT: RefCell<String> = const { RefCell::new(String::new()) };
@@ -66,6 +78,10 @@ fn count(outcomes: &[&Outcome], word: &str, grad: bool) -> usize {
 async fn every_case_on_every_backend() {
     name_the_case_on_panic();
     let registry = backends_async().await;
+    console_log!(
+        "WebGPU adapter per navigator.gpu: {}",
+        webgpu_adapter_info().await.as_string().unwrap_or_default()
+    );
     for b in &registry {
         match &b.device {
             Ok(d) => console_log!("backend {}: {}", b.name, d.description()),
