@@ -718,12 +718,18 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
         }
         let mut low = s.lower(t)?;
         let compute = matches!(t.prim(), Prim::Unary(_) | Prim::Binary(_) | Prim::Where | Prim::Cast(_));
-        let shared = compute && consumers.get(&t.id()).copied().unwrap_or(0) > 1;
+        let many = consumers.get(&t.id()).copied().unwrap_or(0) > 1;
+        let shared = compute && many;
         if let Lowered::Lazy(e) = &low {
             // A shared expression is recomputed by each consumer when small (and shared within
-            // one kernel through CSE), stored once when large.
+            // one kernel through CSE), stored once when large. One that reads a pending
+            // matmul/conv is stored (with its epilogue fused) so consumers never redo the template.
             let large = shared && footprint(e, &mut HashSet::new()) > MAX_RECOMPUTE_NODES;
-            if large || target_ids.contains(&t.id()) {
+            let mut pending = vec![];
+            if many {
+                templates_in(e, &mut pending);
+            }
+            if large || !pending.is_empty() || target_ids.contains(&t.id()) {
                 low = Lowered::Buf(materialize(&s.dev, e, t.shape())?);
             }
         }

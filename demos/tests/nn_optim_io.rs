@@ -399,3 +399,23 @@ fn dense_and_conv_layers_are_one_kernel_each() -> Result<()> {
     );
     Ok(())
 }
+
+/// A matmul whose biased result feeds two consumers runs once: the biased result is stored by
+/// one fused kernel and both consumers read it (rather than each fusing, and redoing, the matmul).
+#[test]
+fn shared_matmul_epilogue_is_computed_once() -> Result<()> {
+    let dev = dev();
+    let x = t(&dev, (0..12).map(|v| v as f32 / 5.0 - 1.0).collect(), &[3, 4])?;
+    let w = t(&dev, (0..8).map(|v| v as f32 / 3.0 - 1.2).collect(), &[4, 2])?;
+    let b = t(&dev, vec![0.5, -0.25], &[2])?;
+    let h = x.matmul(&w, false, false)?.add(&b)?;
+    let (y, z) = (h.relu()?, h.mul(2.0f32)?);
+    let before = dev.stats().executed;
+    ferroflow_core::schedule::realize(&[&y, &z])?;
+    // fused matmul+bias, then the two consumers (each may not recompute the matmul).
+    assert_eq!(dev.stats().executed - before, 3);
+    let hv = h.to_vec_f32()?;
+    let want: Vec<f64> = hv.iter().map(|&v| f64::from(v).max(0.0)).collect();
+    close(&y.to_vec_f32()?, &want, 1e-6);
+    Ok(())
+}
