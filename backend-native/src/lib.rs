@@ -49,7 +49,6 @@ use ferroflow_core::{Backend, Buffer, DType, Device, Executable, HostData, Memor
 pub use buffer::CpuBuffer;
 pub use pool::release_cached_memory;
 
-use buffer::MemCounter;
 use conv::ConvPlan;
 use eval::Program;
 use gather::{GatherPlan, ScatterAddPlan};
@@ -66,7 +65,7 @@ pub mod semantics {
 
 /// What kernels run on: the thread pool (if any) and the memory counters.
 struct Ctx {
-    mem: Arc<MemCounter>,
+    mem: Arc<ferroflow_core::MemoryCounter>,
     #[cfg(all(feature = "threads", not(target_arch = "wasm32")))]
     pool: Option<rayon::ThreadPool>,
     threads: usize,

@@ -1,29 +1,12 @@
 //! Tensor storage on the GPU: a pooled `wgpu::Buffer` plus the element count and dtype it holds.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use ferroflow_core::{BackendBuffer, DType, Error, MemoryInfo, Result};
+use ferroflow_core::{BackendBuffer, DType, Error, MemoryCounter, Result};
 
 use crate::context::Gpu;
 use crate::pool::size_class;
-
-/// Live tensor buffers and their logical bytes (what `memory()` reports).
-#[derive(Debug, Default)]
-pub(crate) struct MemCounter {
-    buffers: AtomicUsize,
-    bytes: AtomicUsize,
-}
-
-impl MemCounter {
-    pub(crate) fn info(&self) -> MemoryInfo {
-        MemoryInfo {
-            num_buffers: self.buffers.load(Ordering::Relaxed),
-            num_bytes: self.bytes.load(Ordering::Relaxed),
-        }
-    }
-}
 
 /// Bytes per element in storage (bool is one u32).
 pub(crate) fn storage_size(dtype: DType) -> u64 {
@@ -39,7 +22,7 @@ pub struct GpuBuffer {
     len: usize,
     dtype: DType,
     gpu: Arc<Gpu>,
-    mem: Arc<MemCounter>,
+    mem: Arc<MemoryCounter>,
 }
 
 impl std::fmt::Debug for GpuBuffer {
@@ -54,7 +37,7 @@ impl std::fmt::Debug for GpuBuffer {
 
 impl GpuBuffer {
     /// A buffer for `len` elements of `dtype` (contents unspecified), from the pool when possible.
-    pub(crate) fn alloc(gpu: &Arc<Gpu>, mem: &Arc<MemCounter>, len: usize, dtype: DType) -> Result<GpuBuffer> {
+    pub(crate) fn alloc(gpu: &Arc<Gpu>, mem: &Arc<MemoryCounter>, len: usize, dtype: DType) -> Result<GpuBuffer> {
         let bytes = (len as u64)
             .checked_mul(storage_size(dtype))
             .ok_or_else(|| Error::size("wgpu", format!("{len} elements overflow a buffer size")))?;
@@ -77,8 +60,7 @@ impl GpuBuffer {
                 mapped_at_creation: false,
             }),
         };
-        mem.buffers.fetch_add(1, Ordering::Relaxed);
-        mem.bytes.fetch_add(bytes as usize, Ordering::Relaxed);
+        mem.add(bytes as usize);
         Ok(GpuBuffer {
             buf: Some(buf),
             class,
@@ -111,8 +93,7 @@ impl GpuBuffer {
 
 impl Drop for GpuBuffer {
     fn drop(&mut self) {
-        self.mem.buffers.fetch_sub(1, Ordering::Relaxed);
-        self.mem.bytes.fetch_sub(self.data_bytes() as usize, Ordering::Relaxed);
+        self.mem.remove(self.data_bytes() as usize);
         if let Some(b) = self.buf.take() {
             self.gpu.pool.give(self.class, b);
         }

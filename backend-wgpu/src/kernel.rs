@@ -5,14 +5,15 @@ use std::sync::Arc;
 use ferroflow_core::ir::Kernel;
 use ferroflow_core::{Buffer, DType, Error, Executable, Result};
 
-use crate::buffer::{GpuBuffer, MemCounter};
+use crate::buffer::GpuBuffer;
 use crate::context::{backend_error, Gpu};
 use crate::pipelines::{Layout, PipelineCache};
 use crate::render::{render, Shader};
+use ferroflow_core::MemoryCounter;
 
 pub(crate) struct GpuKernel {
     gpu: Arc<Gpu>,
-    mem: Arc<MemCounter>,
+    mem: Arc<MemoryCounter>,
     layout: Arc<Layout>,
     pipeline: Arc<wgpu::ComputePipeline>,
     grid: [u32; 3],
@@ -25,7 +26,7 @@ pub(crate) struct GpuKernel {
 impl GpuKernel {
     pub(crate) fn compile(
         gpu: &Arc<Gpu>,
-        mem: &Arc<MemCounter>,
+        mem: &Arc<MemoryCounter>,
         cache: &PipelineCache,
         kernel: &Kernel,
     ) -> Result<GpuKernel> {

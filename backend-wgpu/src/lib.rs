@@ -27,15 +27,15 @@ use ferroflow_core::{Backend, Buffer, Device, DownloadFuture, Executable, HostDa
 
 pub use buffer::GpuBuffer;
 
-use buffer::MemCounter;
 use context::Gpu;
+use ferroflow_core::MemoryCounter;
 use pipelines::PipelineCache;
 
 /// The wgpu backend. Cheap to clone.
 #[derive(Clone)]
 pub struct WgpuBackend {
     gpu: Arc<Gpu>,
-    mem: Arc<MemCounter>,
+    mem: Arc<MemoryCounter>,
     pipelines: Arc<PipelineCache>,
 }
 

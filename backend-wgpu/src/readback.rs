@@ -9,10 +9,11 @@ use std::task::{Context, Poll, Waker};
 
 use ferroflow_core::{Buffer, DType, HostData, Result};
 
-use crate::buffer::{GpuBuffer, MemCounter};
+use crate::buffer::GpuBuffer;
 use crate::context::{backend_error, Gpu};
+use ferroflow_core::MemoryCounter;
 
-pub(crate) fn upload(gpu: &Arc<Gpu>, mem: &Arc<MemCounter>, data: &HostData) -> Result<Buffer> {
+pub(crate) fn upload(gpu: &Arc<Gpu>, mem: &Arc<MemoryCounter>, data: &HostData) -> Result<Buffer> {
     gpu.check()?;
     let buf = GpuBuffer::alloc(gpu, mem, data.len(), data.dtype())?;
     if !data.is_empty() {

@@ -66,6 +66,35 @@ pub struct MemoryInfo {
 /// A download in flight (not `Send`: browser futures live on the page's thread).
 pub type DownloadFuture<'a> = Pin<Box<dyn Future<Output = Result<HostData>> + 'a>>;
 
+/// Live buffer and byte counts shared by a backend and every buffer it created (buffers may
+/// outlive the backend handle, so backends hold it in an `Arc`). Backends call `add` when a
+/// buffer is created and `remove` when it is dropped; `info` is what `memory()` reports.
+#[derive(Debug, Default)]
+pub struct MemoryCounter {
+    buffers: std::sync::atomic::AtomicUsize,
+    bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl MemoryCounter {
+    pub fn add(&self, bytes: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.buffers.fetch_add(1, Relaxed);
+        self.bytes.fetch_add(bytes, Relaxed);
+    }
+    pub fn remove(&self, bytes: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.buffers.fetch_sub(1, Relaxed);
+        self.bytes.fetch_sub(bytes, Relaxed);
+    }
+    pub fn info(&self) -> MemoryInfo {
+        use std::sync::atomic::Ordering::Relaxed;
+        MemoryInfo {
+            num_buffers: self.buffers.load(Relaxed),
+            num_bytes: self.bytes.load(Relaxed),
+        }
+    }
+}
+
 /// What a backend implements.
 pub trait Backend: Send + Sync {
     /// Short name: "cpu", "wgpu", "cuda", "pjrt".

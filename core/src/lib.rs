@@ -9,7 +9,9 @@ pub mod error;
 pub mod ir;
 pub mod shape;
 
-pub use device::{Backend, BackendBuffer, Buffer, Device, DeviceStats, DownloadFuture, Executable, MemoryInfo};
+pub use device::{
+    Backend, BackendBuffer, Buffer, Device, DeviceStats, DownloadFuture, Executable, MemoryCounter, MemoryInfo,
+};
 pub use dtype::{DType, HostData, Scalar};
 pub use error::{Error, Result};
 pub use shape::Shape;
