@@ -77,14 +77,6 @@ impl GpuBuffer {
             .ok_or_else(|| Error::backend("wgpu", "buffer already released"))
     }
 
-    pub(crate) fn dtype_of(&self) -> DType {
-        self.dtype
-    }
-
-    pub(crate) fn len_of(&self) -> usize {
-        self.len
-    }
-
     /// Bytes that hold data (the allocation may be larger).
     pub(crate) fn data_bytes(&self) -> u64 {
         self.len as u64 * storage_size(self.dtype)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use ferroflow_core::ir::Kernel;
-use ferroflow_core::{Buffer, DType, Error, Executable, Result};
+use ferroflow_core::{BackendBuffer, Buffer, DType, Error, Executable, Result};
 
 use crate::buffer::GpuBuffer;
 use crate::context::{backend_error, Gpu};
@@ -42,27 +42,11 @@ impl GpuKernel {
             layout,
             pipeline,
             grid: shader.grid,
-            inputs: declared_inputs(kernel, &shader),
+            inputs: shader.inputs,
             out_len,
             out_dtype: kernel.out_dtype,
         })
     }
-}
-
-/// Inputs whose declared dtype is a real constraint (placeholders for unread slots are not).
-fn declared_inputs(kernel: &Kernel, shader: &Shader) -> Vec<Option<DType>> {
-    use ferroflow_core::ir::{ExprOp, KernelBody, Source};
-    let read: Vec<bool> = match &kernel.body {
-        KernelBody::Elementwise(e) | KernelBody::Reduce { expr: e, .. } => (0..kernel.num_inputs)
-            .map(|i| {
-                e.nodes.iter().any(|n| {
-                    matches!(&n.op, ExprOp::Load { src: Source::Input(j), .. } | ExprOp::Load { src: Source::Rand { seed_input: j }, .. } if *j == i)
-                })
-            })
-            .collect(),
-        _ => vec![true; kernel.num_inputs],
-    };
-    shader.inputs.iter().zip(read).map(|(&d, r)| r.then_some(d)).collect()
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -117,10 +101,10 @@ impl Executable for GpuKernel {
         for (i, (b, want)) in inputs.iter().zip(&self.inputs).enumerate() {
             let g = b.downcast::<GpuBuffer>("wgpu")?;
             if let Some(d) = want {
-                if g.dtype_of() != *d {
+                if g.dtype() != *d {
                     return Err(Error::dtype(
                         "wgpu",
-                        format!("kernel input {i} is {}, expected {d}", g.dtype_of()),
+                        format!("kernel input {i} is {}, expected {d}", g.dtype()),
                     ));
                 }
             }

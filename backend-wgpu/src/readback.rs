@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use ferroflow_core::{Buffer, DType, HostData, Result};
+use ferroflow_core::{BackendBuffer, Buffer, DType, HostData, Result};
 
 use crate::buffer::GpuBuffer;
 use crate::context::{backend_error, Gpu};
@@ -96,7 +96,7 @@ pub(crate) fn download(gpu: &Gpu, buf: &Buffer) -> Result<HostData> {
 pub(crate) async fn download_async(gpu: &Gpu, buf: &Buffer) -> Result<HostData> {
     let src = buf.downcast::<GpuBuffer>("wgpu")?;
     let Some(staging) = stage(gpu, src)? else {
-        return Ok(empty(src.dtype_of()));
+        return Ok(empty(src.dtype()));
     };
     let done = MapSignal::default();
     let signal = done.clone();
@@ -110,7 +110,7 @@ pub(crate) async fn download_async(gpu: &Gpu, buf: &Buffer) -> Result<HostData> 
     if !mapped {
         return Err(backend_error("mapping the readback buffer failed"));
     }
-    decode(src.dtype_of(), src.len_of(), &staging)
+    decode(src.dtype(), src.len(), &staging)
 }
 
 #[derive(Default)]

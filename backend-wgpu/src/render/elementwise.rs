@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use ferroflow_core::ir::{Expr, Kernel};
-use ferroflow_core::{DType, Result};
+use ferroflow_core::Result;
 
 use super::expr::{input_dtypes, render_fn};
 use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage, PRELUDE};
@@ -15,10 +15,7 @@ pub(crate) fn render(kernel: &Kernel, expr: &Expr, n: usize, limits: &RenderLimi
             "elementwise expression shape or dtype differs from the output",
         ));
     }
-    let inputs: Vec<DType> = input_dtypes(expr, kernel.num_inputs)?
-        .into_iter()
-        .map(|d| d.unwrap_or(DType::Bool))
-        .collect();
+    let inputs = input_dtypes(expr, kernel.num_inputs)?;
     let wg = limits.workgroup_size;
     let mut s = String::from(PRELUDE);
     s += &bindings(&inputs, kernel.out_dtype);

@@ -21,7 +21,7 @@ fn header(kernel: &Kernel, data: DType, limits: &RenderLimits, n: usize) -> Resu
     }
     let wg = limits.workgroup_size;
     let mut s = String::from(PRELUDE);
-    s += &bindings(&[data, DType::I32], data);
+    s += &bindings(&[Some(data), Some(DType::I32)], data);
     s += &entry_1d(wg);
     s += &flat_invocation(wg);
     let _ = writeln!(s, "    if (g >= {}u) {{ return; }}", checked_u32(n)?);
@@ -49,7 +49,7 @@ pub(crate) fn render_gather(kernel: &Kernel, dims: Dims, n: usize, limits: &Rend
     Ok(Shader {
         source: s,
         grid: grid_for(n, limits)?,
-        inputs: vec![d, DType::I32],
+        inputs: vec![Some(d), Some(DType::I32)],
         output: d,
     })
 }
@@ -80,7 +80,7 @@ pub(crate) fn render_scatter_add(kernel: &Kernel, dims: Dims, n: usize, limits: 
     Ok(Shader {
         source: s,
         grid: grid_for(n, limits)?,
-        inputs: vec![d, DType::I32],
+        inputs: vec![Some(d), Some(DType::I32)],
         output: d,
     })
 }

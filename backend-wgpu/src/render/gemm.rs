@@ -157,23 +157,20 @@ fn dims3(v: &View) -> Result<[usize; 3]> {
 
 /// The output stage: `store(batch, m, n, v)` writes element `index` (a WGSL expression of those),
 /// through the epilogue when there is one.
-fn store_fn(index: &str, kernel: &Kernel, epi: Option<&Expr>) -> Result<(String, Vec<DType>, DType)> {
+fn store_fn(index: &str, kernel: &Kernel, epi: Option<&Expr>) -> Result<(String, Vec<Option<DType>>, DType)> {
     let Some(e) = epi else {
         let f = format!("fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[{index}] = v;\n}}\n");
-        return Ok((f, vec![DType::F32, DType::F32], DType::F32));
+        return Ok((f, vec![Some(DType::F32); 2], DType::F32));
     };
     if e.shape != kernel.out_shape || e.dtype() != kernel.out_dtype {
         return Err(unsupported("epilogue shape or dtype differs from the kernel output"));
     }
-    let mut inputs: Vec<DType> = input_dtypes(e, kernel.num_inputs)?
-        .into_iter()
-        .map(|d| d.unwrap_or(DType::Bool))
-        .collect();
+    let mut inputs = input_dtypes(e, kernel.num_inputs)?;
     for (slot, d) in inputs.iter_mut().enumerate().take(2) {
-        if *d != DType::F32 && *d != DType::Bool {
-            return Err(unsupported(format!("epilogue reads template input {slot} as {d}")));
+        if let Some(other) = d.filter(|&t| t != DType::F32) {
+            return Err(unsupported(format!("epilogue reads template input {slot} as {other}")));
         }
-        *d = DType::F32;
+        *d = Some(DType::F32);
     }
     let names: Vec<String> = (0..e.shape.len()).map(|d| format!("i{d}")).collect();
     let mut f = render_fn_acc(e, "ff_epilogue")?;

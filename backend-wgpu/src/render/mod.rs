@@ -41,8 +41,9 @@ pub struct Shader {
     pub source: String,
     /// Workgroups to dispatch (x, y, z).
     pub grid: [u32; 3],
-    /// How each input binding is declared (unread inputs are declared as u32).
-    pub inputs: Vec<DType>,
+    /// The dtype the shader reads from each input binding; `None` for a binding it does not
+    /// read (declared as u32, accepts any buffer).
+    pub inputs: Vec<Option<DType>>,
     pub output: DType,
 }
 

@@ -85,10 +85,7 @@ pub(crate) fn render(
     let red: usize = red_shape.iter().product();
     let (outer_u, red_u) = (checked_u32(outer)?, checked_u32(red)?);
 
-    let inputs: Vec<DType> = input_dtypes(expr, kernel.num_inputs)?
-        .into_iter()
-        .map(|d| d.unwrap_or(DType::Bool))
-        .collect();
+    let inputs = input_dtypes(expr, kernel.num_inputs)?;
     let wg = limits.workgroup_size;
     let tree = red >= TREE_MIN_LEN && outer <= TREE_MAX_OUTPUTS;
 

@@ -65,10 +65,12 @@ pub(crate) fn zero(dtype: DType) -> &'static str {
     }
 }
 
-/// Declares `in0..in{n-1}` (read-only) and `out` (binding `n`) with the given element dtypes.
-pub(crate) fn bindings(inputs: &[DType], output: DType) -> String {
+/// Declares `in0..in{n-1}` (read-only) and `out` (binding `n`) with the given element dtypes
+/// (an unread input is declared as u32).
+pub(crate) fn bindings(inputs: &[Option<DType>], output: DType) -> String {
     let mut s = String::new();
-    for (i, &d) in inputs.iter().enumerate() {
+    for (i, d) in inputs.iter().enumerate() {
+        let d = d.unwrap_or(DType::Bool);
         let _ = writeln!(
             s,
             "@group(0) @binding({i}) var<storage, read> in{i}: array<{}>;",
