@@ -23,6 +23,71 @@ pub(crate) struct ReducePlan {
     /// Iterate reduced axes outermost (`prog` is permuted to reduced ++ kept) and accumulate whole
     /// rows of outputs at once; chosen when the inputs are contiguous along a kept axis.
     outer_first: bool,
+    /// Iterate in the expression's own order, group by group (see [`Groups`]); takes precedence.
+    groups: Option<Groups>,
+}
+
+/// The natural-order strategy for reductions whose innermost axes are kept and whose leading axes
+/// are kept (pooling windows `[N, OH, kh, OW, kw, C]`, per-row statistics over `[B, T, C]`): the
+/// positions from the first reduced axis on form a *group* that feeds its own block of outputs,
+/// and within a group every run of `run` positions (the trailing kept axes) feeds `run`
+/// consecutive outputs. Loads then stream through memory in order (in place, no gathering), and
+/// groups split over threads with disjoint outputs; each output folds its inputs in the
+/// expression's order whatever the thread count.
+#[derive(Debug, Clone)]
+struct Groups {
+    /// Positions per group.
+    size: usize,
+    /// Outputs per group.
+    outs: usize,
+    /// Positions per run (product of the axes after the last reduced one).
+    run: usize,
+    /// Output offset within its group of each run of a group.
+    run_out: Vec<usize>,
+}
+
+impl Groups {
+    /// Smallest run worth the strategy: the fold of a run into its outputs is one vector loop.
+    const MIN_RUN: usize = 8;
+
+    fn plan(shape: &[usize], axes: &[usize], block: usize) -> Option<Groups> {
+        let (&first, &last) = (axes.first()?, axes.last()?);
+        if first == 0 || last + 1 >= shape.len() {
+            return None;
+        }
+        let run: usize = shape[last + 1..].iter().product();
+        let size: usize = shape[first..].iter().product();
+        if run < Self::MIN_RUN || run > block / 2 || size == 0 {
+            return None;
+        }
+        // Output offset of each run: mixed radix over dims first..=last, reduced dims skipped.
+        let dims = &shape[first..=last];
+        let mut run_out = Vec::with_capacity(size / run);
+        let mut idx = vec![0usize; dims.len()];
+        for _ in 0..size / run {
+            let mut off = 0;
+            for (d, &i) in idx.iter().enumerate() {
+                if !axes.contains(&(first + d)) {
+                    off = off * dims[d] + i;
+                }
+            }
+            run_out.push(off * run);
+            for d in (0..dims.len()).rev() {
+                idx[d] += 1;
+                if idx[d] < dims[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        let outs = size / axes.iter().map(|&a| shape[a]).product::<usize>().max(1);
+        Some(Groups {
+            size,
+            outs,
+            run,
+            run_out,
+        })
+    }
 }
 
 impl ReducePlan {
@@ -54,7 +119,24 @@ impl ReducePlan {
         let kept: Vec<usize> = (0..rank).filter(|d| !axes.contains(d)).collect();
         let outer = numel("reduce", &kept.iter().map(|&d| expr.shape[d]).collect::<Vec<_>>())?;
         let red = numel("reduce", &axes.iter().map(|&d| expr.shape[d]).collect::<Vec<_>>())?;
-        let outer_first = outer > 1 && (red < 32 || innermost_is_kept(expr, axes));
+        let innermost_kept = innermost_is_kept(expr, axes);
+        let groups = if innermost_kept && outer > 1 {
+            let natural = Program::build(expr, None, num_inputs)?;
+            Groups::plan(&expr.shape, axes, natural.block()).map(|g| (g, natural))
+        } else {
+            None
+        };
+        if let Some((g, prog)) = groups {
+            return Ok(ReducePlan {
+                op,
+                prog,
+                outer,
+                red,
+                outer_first: false,
+                groups: Some(g),
+            });
+        }
+        let outer_first = outer > 1 && (red < 32 || innermost_kept);
         let perm: Vec<usize> = if outer_first {
             axes.iter().chain(&kept).copied().collect()
         } else {
@@ -67,6 +149,7 @@ impl ReducePlan {
             outer,
             red,
             outer_first,
+            groups: None,
         })
     }
 
@@ -95,7 +178,9 @@ impl ReducePlan {
         }
         let cost = self.prog.cost();
         let t = par::threads();
-        if self.outer_first {
+        if let Some(g) = &self.groups {
+            self.go_groups::<R>(g, &mut out, inputs)?;
+        } else if self.outer_first {
             self.go_outer_first::<R>(&mut out, inputs)?;
         } else if t > 1 && o < 2 * t && r >= 4 * self.prog.block() {
             // Few outputs with long reductions: split each one.
@@ -117,6 +202,42 @@ impl ReducePlan {
             })?;
         }
         Ok(R::T::into_host(out))
+    }
+
+    /// Natural order, whole groups per task (see [`Groups`]).
+    fn go_groups<R: Reducer>(&self, g: &Groups, out: &mut [R::T], inputs: &[&HostData]) -> Result<()> {
+        let block = self.prog.block();
+        let bad = || err("internal: reduce group out of range");
+        let count = self.outer / g.outs.max(1);
+        let per_task = par::chunk_len(count, g.size.saturating_mul(self.prog.cost()), 1, 1);
+        par::try_chunks_mut(out, per_task * g.outs, |ci, dst| {
+            let mut accs = vec![R::init(); dst.len()];
+            let lin0 = ci * per_task * g.size;
+            let lin1 = lin0 + dst.len() / g.outs * g.size;
+            // Blocks hold whole runs: whole groups when they fit, else parts of one group.
+            let step = if g.size <= block {
+                (block / g.size) * g.size
+            } else {
+                (block / g.run) * g.run
+            };
+            let mut s = self.prog.scratch(inputs, step.min(lin1 - lin0))?;
+            let mut pos = lin0;
+            while pos < lin1 {
+                let n = step.min(lin1 - pos);
+                let vals = R::T::reg(self.prog.eval_block(&mut s, inputs, pos, n)?).ok_or_else(bad)?;
+                for (k, xs) in head(vals, n).chunks_exact(g.run).enumerate() {
+                    let p = pos + k * g.run;
+                    let (grp, r) = ((p - lin0) / g.size, (p % g.size) / g.run);
+                    let o = grp * g.outs + g.run_out.get(r).copied().ok_or_else(bad)?;
+                    R::fold_elems(accs.get_mut(o..o + g.run).ok_or_else(bad)?, xs);
+                }
+                pos += n;
+            }
+            for (d, a) in dst.iter_mut().zip(accs) {
+                *d = R::finish(a);
+            }
+            Ok(())
+        })
     }
 
     /// Reduced-axes-outermost order: position `r * O + j` feeds output `j`. Work is split into
