@@ -2,7 +2,8 @@
 # Sets up what the tests need and runs every test: formatting, lints, unit + conformance +
 # property tests (cpu, and wgpu on Mesa's lavapipe), the op matrix on both, type checks for
 # macOS/Windows/wasm32, the conformance suite and a training step in headless Chromium (CPU-wasm
-# and WebGPU), and the native MNIST runs (CPU with its accuracy bar; a short one on wgpu).
+# and WebGPU), the npm package (built, installed from its tarball, tested against TF.js in Node),
+# and the native MNIST runs (CPU with its accuracy bar; a short one on wgpu).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -15,6 +16,7 @@ stage unit-and-conformance-tests cargo test --workspace --release
 stage op-matrix env FF_REQUIRED_BACKENDS="cpu wgpu" bash scripts/check-op-matrix.sh
 stage other-targets bash scripts/check-targets.sh
 stage browser-tests bash scripts/test-browser.sh
+stage npm-package bash scripts/test-npm.sh
 stage mnist-native bash scripts/check-mnist.sh
 stage mnist-wgpu bash scripts/check-mnist-wgpu.sh
 echo "all stages passed"

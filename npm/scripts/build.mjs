@@ -1,0 +1,145 @@
+// Builds the npm package: cargo (wasm32, profile wasm-release) -> wasm-bindgen --target web -> wasm-opt -O3
+// (npm binaryen) -> dist/ (+ the hand-written ES modules and type declarations) -> npm pack.
+// Prints the raw and gzipped sizes of what a browser loads. Honors CARGO_TARGET_DIR.
+//
+//   node scripts/build.mjs [--skip-cargo] [--no-opt] [--no-pack]
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const npmDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(npmDir, '..');
+const args = new Set(process.argv.slice(2));
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, 'target');
+const t0 = Date.now();
+// Cargo.toml's [profile.wasm-release]: release with fat LTO and one codegen unit.
+const PROFILE = process.env.FERROFLOW_WASM_PROFILE || 'wasm-release';
+
+function run(cmd, argv, opts = {}) {
+  console.log(`$ ${cmd} ${argv.join(' ')}`);
+  execFileSync(cmd, argv, { stdio: 'inherit', cwd: root, ...opts });
+}
+function output(cmd, argv) {
+  try {
+    return execFileSync(cmd, argv, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+function step(name, fn) {
+  const t = Date.now();
+  console.log(`--- ${name}`);
+  fn();
+  console.log(`--- ${name}: ${((Date.now() - t) / 1000).toFixed(1)}s`);
+}
+
+// The wasm-bindgen crate version in Cargo.lock: the CLI must be exactly this version.
+function lockedWasmBindgen() {
+  const lock = readFileSync(join(root, 'Cargo.lock'), 'utf8');
+  const m = lock.match(/name = "wasm-bindgen"\nversion = "([^"]+)"/);
+  if (!m) throw new Error('wasm-bindgen is not in Cargo.lock');
+  return m[1];
+}
+
+function checkTools() {
+  if (!output('rustup', ['target', 'list', '--installed']).split('\n').includes('wasm32-unknown-unknown')) {
+    run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
+  }
+  const want = lockedWasmBindgen();
+  const have = output('wasm-bindgen', ['--version']).split(' ')[1];
+  if (have !== want) {
+    throw new Error(
+      `wasm-bindgen CLI ${have ?? '(missing)'} does not match the crate's ${want}: ` +
+        `cargo install wasm-bindgen-cli --version ${want} (or: source scripts/lib.sh && ensure_wasm_bindgen_cli)`,
+    );
+  }
+  const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
+  if (!args.has('--no-opt') && !existsSync(wasmOpt)) {
+    throw new Error(`${wasmOpt} is missing: run \`npm ci\` in ${npmDir} first (binaryen is a devDependency)`);
+  }
+  return wasmOpt;
+}
+
+function sizes(dir) {
+  const rows = [];
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(wasm|js)$/.test(name) && !/^node\.js$/.test(name)) {
+        const bytes = readFileSync(p);
+        rows.push([relative(dir, p), bytes.length, gzipSync(bytes, { level: 9 }).length]);
+      }
+    }
+  };
+  walk(dir);
+  return rows.sort((a, b) => b[1] - a[1]);
+}
+
+const wasmOpt = checkTools();
+const gen = join(npmDir, 'build', 'wasm');
+const dist = join(npmDir, 'dist');
+const rawWasm = join(targetDir, 'wasm32-unknown-unknown', PROFILE, 'ferroflow_js.wasm');
+
+if (!args.has('--skip-cargo')) {
+  step(`cargo build (wasm32, profile ${PROFILE})`, () =>
+    run('cargo', ['build', '--profile', PROFILE, '--target', 'wasm32-unknown-unknown', '-p', 'ferroflow-js']),
+  );
+}
+if (!existsSync(rawWasm)) throw new Error(`${rawWasm} is missing (cargo build failed?)`);
+
+step('wasm-bindgen --target web', () => {
+  rmSync(gen, { recursive: true, force: true });
+  mkdirSync(gen, { recursive: true });
+  run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', gen, '--out-name', 'ferroflow_js', rawWasm]);
+});
+
+const bgWasm = join(gen, 'ferroflow_js_bg.wasm');
+if (!args.has('--no-opt')) {
+  step('wasm-opt -O3 (binaryen from npm)', () => {
+    const before = statSync(bgWasm).size;
+    // The features rustc's wasm32 target enables by default (rustc >= 1.82).
+    run(wasmOpt, [
+      '-O3',
+      '--enable-bulk-memory',
+      '--enable-mutable-globals',
+      '--enable-nontrapping-float-to-int',
+      '--enable-sign-ext',
+      '--enable-reference-types',
+      '--enable-multivalue',
+      bgWasm,
+      '-o',
+      bgWasm,
+    ]);
+    console.log(`wasm-opt: ${before} -> ${statSync(bgWasm).size} bytes`);
+  });
+}
+
+step('assemble dist/', () => {
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(dist, { recursive: true });
+  cpSync(gen, dist, { recursive: true });
+  for (const f of readdirSync(join(npmDir, 'src'))) cpSync(join(npmDir, 'src', f), join(dist, f));
+  const pkg = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8'));
+  writeFileSync(join(dist, 'BUILD_INFO.json'), JSON.stringify({ version: pkg.version, wasmBindgen: lockedWasmBindgen() }, null, 2) + '\n');
+});
+
+console.log('--- sizes (what a browser loads: every .js and .wasm in dist/ except the Node entry)');
+let raw = 0;
+let gz = 0;
+for (const [name, r, g] of sizes(dist)) {
+  console.log(`${name.padEnd(60)} ${String(r).padStart(9)} B raw ${String(g).padStart(9)} B gzip`);
+  raw += r;
+  gz += g;
+}
+console.log(`${'total'.padEnd(60)} ${String(raw).padStart(9)} B raw ${String(gz).padStart(9)} B gzip (${(gz / 1024).toFixed(1)} KiB)`);
+
+if (!args.has('--no-pack')) {
+  step('npm pack', () => {
+    for (const f of readdirSync(npmDir)) if (f.endsWith('.tgz')) rmSync(join(npmDir, f));
+    run('npm', ['pack', '--pack-destination', npmDir], { cwd: npmDir });
+  });
+}
+console.log(`build done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

@@ -1,0 +1,101 @@
+// `npm test`: the Node suite against the packed tarball, as a user would install it. Creates a
+// scratch project (npm/.scratch), installs the tarball there with the oracle (@tensorflow/tfjs,
+// pure JS, cpu backend) and typescript, copies test/ into it, runs `node --test` and
+// `tsc --noEmit` on a TypeScript consumer, and regenerates the README's table of TF.js ops that
+// have no ferroflow counterpart. Builds the tarball first only when there is none.
+//
+//   node scripts/test.mjs [--only-ops-table] [-- extra node --test args]
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const npmDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const scratch = join(npmDir, '.scratch');
+const argv = process.argv.slice(2);
+const onlyTable = argv.includes('--only-ops-table');
+const extra = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : [];
+const t0 = Date.now();
+
+// Versions of the scratch project's other dependencies (pinned: the oracle must not drift).
+const TFJS = '4.22.0';
+const TYPESCRIPT = '5.9.3';
+
+function run(cmd, args, cwd) {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { stdio: 'inherit', cwd });
+}
+function step(name, fn) {
+  const t = Date.now();
+  console.log(`--- ${name}`);
+  const r = fn();
+  console.log(`--- ${name}: ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  return r;
+}
+
+const findTarball = () => readdirSync(npmDir).find((f) => /^ferroflow-.*\.tgz$/.test(f));
+let tarball = findTarball();
+if (!tarball) {
+  step('no tarball yet: npm run build', () => run(process.execPath, [join(npmDir, 'scripts', 'build.mjs')], npmDir));
+  tarball = findTarball();
+  if (!tarball) throw new Error('the build produced no tarball');
+}
+
+step('scratch project', () => {
+  mkdirSync(scratch, { recursive: true });
+  const pkg = {
+    name: 'ferroflow-scratch',
+    private: true,
+    type: 'module',
+    dependencies: {
+      ferroflow: `file:../${tarball}`,
+      '@tensorflow/tfjs': TFJS,
+      typescript: TYPESCRIPT,
+    },
+  };
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+  // The tarball keeps its version across builds: remove the old copy so npm unpacks the new one.
+  rmSync(join(scratch, 'node_modules', 'ferroflow'), { recursive: true, force: true });
+  run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], scratch);
+  rmSync(join(scratch, 'test'), { recursive: true, force: true });
+  cpSync(join(npmDir, 'test'), join(scratch, 'test'), { recursive: true });
+});
+
+// The README table: TF.js op functions (functions on the tf namespace and tf.losses, not
+// classes, not backend/engine/IO utilities) with no ferroflow export of the same name.
+step('README: TF.js ops without a ferroflow counterpart', () => {
+  const out = execFileSync(process.execPath, [join(scratch, 'test', 'ops-table.mjs')], {
+    cwd: scratch,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const readmePath = join(npmDir, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = '<!-- tfjs-missing-ops:start -->';
+  const end = '<!-- tfjs-missing-ops:end -->';
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
+  const next = readme.slice(0, i + start.length) + '\n' + out.trim() + '\n' + readme.slice(j);
+  if (next !== readme) {
+    writeFileSync(readmePath, next);
+    console.log('README.md: table updated');
+  } else {
+    console.log('README.md: table unchanged');
+  }
+});
+
+if (!onlyTable) {
+  step('tsc --noEmit (TypeScript consumer)', () =>
+    run(join(scratch, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', join('test', 'tsconfig.json')], scratch),
+  );
+  step('node --test', () => {
+    const files = readdirSync(join(scratch, 'test'))
+      .filter((f) => f.endsWith('.test.mjs'))
+      .sort()
+      .map((f) => join('test', f));
+    const reporter = extra.some((a) => a.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
+    run(process.execPath, ['--test', ...reporter, ...extra, ...files], scratch);
+  });
+}
+console.log(`npm test done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

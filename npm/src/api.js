@@ -1,0 +1,613 @@
+// Ferroflow's public API: TF.js names and argument orders over the wasm exports. Validation and
+// conversion of arguments (numbers, nested arrays, TypedArrays) happen in Rust; this layer adds
+// what JS does better: namespaces, variadic helpers, `tidy` result walking, chainable methods.
+import { W, ensureWasm, wasm } from './init.js';
+
+export const Tensor = wasm.Tensor;
+export const Optimizer = wasm.Optimizer;
+
+// ---- creation ----------------------------------------------------------------------------
+
+export function tensor(values, shape, dtype) {
+  return W().tensorOfRank(values, shape, dtype, undefined, 'tensor');
+}
+export function scalar(value, dtype) {
+  return W().scalar(value, dtype);
+}
+export function tensor1d(values, dtype) {
+  return W().tensorOfRank(values, undefined, dtype, 1, 'tensor1d');
+}
+export function tensor2d(values, shape, dtype) {
+  return W().tensorOfRank(values, shape, dtype, 2, 'tensor2d');
+}
+export function tensor3d(values, shape, dtype) {
+  return W().tensorOfRank(values, shape, dtype, 3, 'tensor3d');
+}
+export function tensor4d(values, shape, dtype) {
+  return W().tensorOfRank(values, shape, dtype, 4, 'tensor4d');
+}
+export function tensor5d(values, shape, dtype) {
+  return W().tensorOfRank(values, shape, dtype, 5, 'tensor5d');
+}
+export function tensor6d(values, shape, dtype) {
+  return W().tensorOfRank(values, shape, dtype, 6, 'tensor6d');
+}
+export function zeros(shape, dtype) {
+  return W().zeros(shape, dtype);
+}
+export function ones(shape, dtype) {
+  return W().ones(shape, dtype);
+}
+export function fill(shape, value, dtype) {
+  return W().fill(shape, value, dtype);
+}
+export function zerosLike(x) {
+  return W().zerosLike(x);
+}
+export function onesLike(x) {
+  return W().onesLike(x);
+}
+export function range(start, stop, step, dtype) {
+  return W().range(start, stop, step, dtype);
+}
+export function linspace(start, stop, num) {
+  return W().linspace(start, stop, num);
+}
+export function eye(numRows, numColumns, batchShape, dtype) {
+  return W().eye(numRows, numColumns, batchShape, dtype);
+}
+export function oneHot(indices, depth, onValue, offValue, dtype) {
+  return W().oneHot(indices, depth, onValue, offValue, dtype);
+}
+export function randomUniform(shape, minval, maxval, dtype, seed) {
+  return W().randomUniform(shape, minval, maxval, dtype, seed);
+}
+export function randomNormal(shape, mean, stdDev, dtype, seed) {
+  return W().randomNormal(shape, mean, stdDev, dtype, seed);
+}
+export function truncatedNormal(shape, mean, stdDev, dtype, seed) {
+  return W().truncatedNormal(shape, mean, stdDev, dtype, seed);
+}
+export function randomBernoulli(shape, p, seed) {
+  return W().randomBernoulli(shape, p, seed);
+}
+export function clone(x) {
+  return toTensor(x, 'clone').clone();
+}
+
+// ---- elementwise -------------------------------------------------------------------------
+
+export function add(a, b) { return W().add(a, b); }
+export function sub(a, b) { return W().sub(a, b); }
+export function mul(a, b) { return W().mul(a, b); }
+export function div(a, b) { return W().div(a, b); }
+export function floorDiv(a, b) { return W().floorDiv(a, b); }
+export function mod(a, b) { return W().mod(a, b); }
+export function pow(base, exp) { return W().pow(base, exp); }
+export function maximum(a, b) { return W().maximum(a, b); }
+export function minimum(a, b) { return W().minimum(a, b); }
+export function squaredDifference(a, b) { return W().squaredDifference(a, b); }
+export function less(a, b) { return W().less(a, b); }
+export function lessEqual(a, b) { return W().lessEqual(a, b); }
+export function greater(a, b) { return W().greater(a, b); }
+export function greaterEqual(a, b) { return W().greaterEqual(a, b); }
+export function equal(a, b) { return W().equal(a, b); }
+export function notEqual(a, b) { return W().notEqual(a, b); }
+export function logicalAnd(a, b) { return W().logicalAnd(a, b); }
+export function logicalOr(a, b) { return W().logicalOr(a, b); }
+export function logicalXor(a, b) { return W().logicalXor(a, b); }
+export function logicalNot(x) { return W().logicalNot(x); }
+export function where(condition, a, b) { return W().where(condition, a, b); }
+export function cast(x, dtype) { return W().cast(x, dtype); }
+export function clipByValue(x, clipValueMin, clipValueMax) { return W().clipByValue(x, clipValueMin, clipValueMax); }
+
+export function neg(x) { return W().neg(x); }
+export function exp(x) { return W().exp(x); }
+export function log(x) { return W().log(x); }
+export function sqrt(x) { return W().sqrt(x); }
+export function rsqrt(x) { return W().rsqrt(x); }
+export function square(x) { return W().square(x); }
+export function reciprocal(x) { return W().reciprocal(x); }
+export function abs(x) { return W().abs(x); }
+export function sign(x) { return W().sign(x); }
+export function floor(x) { return W().floor(x); }
+export function ceil(x) { return W().ceil(x); }
+export function round(x) { return W().round(x); }
+export function sin(x) { return W().sin(x); }
+export function cos(x) { return W().cos(x); }
+export function tan(x) { return W().tan(x); }
+export function sinh(x) { return W().sinh(x); }
+export function cosh(x) { return W().cosh(x); }
+export function tanh(x) { return W().tanh(x); }
+export function asinh(x) { return W().asinh(x); }
+export function acosh(x) { return W().acosh(x); }
+export function atanh(x) { return W().atanh(x); }
+export function sigmoid(x) { return W().sigmoid(x); }
+export function erf(x) { return W().erf(x); }
+export function log1p(x) { return W().log1p(x); }
+export function expm1(x) { return W().expm1(x); }
+export function isNaN(x) { return W().isNaN(x); }
+export function isInf(x) { return W().isInf(x); }
+export function isFinite(x) { return W().isFinite(x); }
+
+// ---- activations -------------------------------------------------------------------------
+
+export function relu(x) { return W().relu(x); }
+export function relu6(x) { return W().relu6(x); }
+export function leakyRelu(x, alpha) { return W().leakyRelu(x, alpha); }
+export function prelu(x, alpha) { return W().prelu(x, alpha); }
+export function elu(x) { return W().elu(x); }
+export function selu(x) { return W().selu(x); }
+export function softplus(x) { return W().softplus(x); }
+export function softsign(x) { return W().softsign(x); }
+export function gelu(x) { return W().gelu(x); }
+export function swish(x) { return W().swish(x); }
+export function mish(x) { return W().mish(x); }
+export function softmax(logits, dim) { return W().softmax(logits, dim); }
+export function logSoftmax(logits, axis) { return W().logSoftmax(logits, axis); }
+export function stopGradient(x) { return W().stopGradient(x); }
+
+// ---- reductions --------------------------------------------------------------------------
+
+export function sum(x, axis, keepDims) { return W().sum(x, axis, keepDims); }
+export function prod(x, axis, keepDims) { return W().prod(x, axis, keepDims); }
+export function max(x, axis, keepDims) { return W().max(x, axis, keepDims); }
+export function min(x, axis, keepDims) { return W().min(x, axis, keepDims); }
+export function mean(x, axis, keepDims) { return W().mean(x, axis, keepDims); }
+export function any(x, axis, keepDims) { return W().any(x, axis, keepDims); }
+export function all(x, axis, keepDims) { return W().all(x, axis, keepDims); }
+export function logSumExp(x, axis, keepDims) { return W().logSumExp(x, axis, keepDims); }
+export function argMax(x, axis) { return W().argMax(x, axis); }
+export function argMin(x, axis) { return W().argMin(x, axis); }
+export function norm(x, ord, axis, keepDims) { return W().norm(x, ord, axis, keepDims); }
+export function moments(x, axis, keepDims) {
+  const [m, v] = W().moments(x, axis, keepDims);
+  return { mean: m, variance: v };
+}
+
+// ---- shapes and movement -----------------------------------------------------------------
+
+export function reshape(x, shape) { return W().reshape(x, shape); }
+export function flatten(x) { return W().flatten(x); }
+export function transpose(x, perm) { return W().transpose(x, perm); }
+export function expandDims(x, axis) { return W().expandDims(x, axis); }
+export function squeeze(x, axis) { return W().squeeze(x, axis); }
+export function broadcastTo(x, shape) { return W().broadcastTo(x, shape); }
+export function slice(x, begin, size) { return W().slice(x, begin, size); }
+export function stridedSlice(x, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask) {
+  return W().stridedSlice(x, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask);
+}
+export function split(x, numOrSizeSplits, axis) { return W().split(x, numOrSizeSplits, axis); }
+export function unstack(x, axis) { return W().unstack(x, axis); }
+export function concat(tensors, axis) { return W().concat(tensors, axis); }
+export function stack(tensors, axis) { return W().stack(tensors, axis); }
+export function pad(x, paddings, constantValue) { return W().pad(x, paddings, constantValue); }
+export function tile(x, reps) { return W().tile(x, reps); }
+export function reverse(x, axis) { return W().reverse(x, axis); }
+export function gather(x, indices, axis, batchDims) { return W().gather(x, indices, axis, batchDims); }
+export function gatherND(x, indices) { return W().gatherND(x, indices); }
+
+// TF.js's rank-specific aliases (the rank is checked by the general op).
+const ranked = (op, rank, x) => {
+  if (x && x.rank !== undefined && x.rank !== rank) {
+    throw new Error(`${op}: shape error: argument 'x': expected a rank-${rank} tensor, got shape [${x.shape}]`);
+  }
+  return x;
+};
+export function concat1d(tensors) { return concat(tensors, 0); }
+export function concat2d(tensors, axis) { return concat(tensors, axis); }
+export function concat3d(tensors, axis) { return concat(tensors, axis); }
+export function concat4d(tensors, axis) { return concat(tensors, axis); }
+export function slice1d(x, begin, size) { return slice(ranked('slice1d', 1, x), [begin], [size]); }
+export function slice2d(x, begin, size) { return slice(ranked('slice2d', 2, x), begin, size); }
+export function slice3d(x, begin, size) { return slice(ranked('slice3d', 3, x), begin, size); }
+export function slice4d(x, begin, size) { return slice(ranked('slice4d', 4, x), begin, size); }
+export function reverse1d(x) { return reverse(ranked('reverse1d', 1, x)); }
+export function reverse2d(x, axis) { return reverse(ranked('reverse2d', 2, x), axis); }
+export function reverse3d(x, axis) { return reverse(ranked('reverse3d', 3, x), axis); }
+export function reverse4d(x, axis) { return reverse(ranked('reverse4d', 4, x), axis); }
+export function pad1d(x, paddings, constantValue) { return pad(ranked('pad1d', 1, x), [paddings], constantValue); }
+export function pad2d(x, paddings, constantValue) { return pad(ranked('pad2d', 2, x), paddings, constantValue); }
+export function pad3d(x, paddings, constantValue) { return pad(ranked('pad3d', 3, x), paddings, constantValue); }
+export function pad4d(x, paddings, constantValue) { return pad(ranked('pad4d', 4, x), paddings, constantValue); }
+/** `euclideanNorm(x, axis?, keepDims?)`: `norm(x, 'euclidean', axis, keepDims)`. */
+export function euclideanNorm(x, axis, keepDims) { return norm(x, 'euclidean', axis, keepDims); }
+/** `randomStandardNormal(shape, dtype?, seed?)`: `randomNormal(shape, 0, 1, dtype, seed)`. */
+export function randomStandardNormal(shape, dtype, seed) { return randomNormal(shape, 0, 1, dtype, seed); }
+
+// ---- linear algebra, convolution, pooling ------------------------------------------------
+
+export function matMul(a, b, transposeA, transposeB) { return W().matMul(a, b, transposeA, transposeB); }
+export function dot(a, b) { return W().dot(a, b); }
+export function outerProduct(v1, v2) { return W().outerProduct(v1, v2); }
+export function conv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode) {
+  return W().conv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
+}
+export function depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode) {
+  return W().depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
+}
+export function conv2dTranspose(x, filter, outputShape, strides, pad, dimRoundingMode) {
+  return W().conv2dTranspose(x, filter, outputShape, strides, pad, dimRoundingMode);
+}
+export function maxPool(x, filterSize, strides, pad, dimRoundingMode) {
+  return W().maxPool(x, filterSize, strides, pad, dimRoundingMode);
+}
+export function avgPool(x, filterSize, strides, pad, dimRoundingMode) {
+  return W().avgPool(x, filterSize, strides, pad, dimRoundingMode);
+}
+
+// ---- losses ------------------------------------------------------------------------------
+
+/** TF.js's `Reduction` enum (NONE is not supported yet). */
+export const Reduction = Object.freeze({ NONE: 0, MEAN: 1, SUM: 2, SUM_BY_NONZERO_WEIGHTS: 3 });
+
+export const losses = Object.freeze({
+  meanSquaredError: (labels, predictions, weights, reduction) => W().meanSquaredError(labels, predictions, weights, reduction),
+  absoluteDifference: (labels, predictions, weights, reduction) => W().absoluteDifference(labels, predictions, weights, reduction),
+  hingeLoss: (labels, predictions, weights, reduction) => W().hingeLoss(labels, predictions, weights, reduction),
+  huberLoss: (labels, predictions, weights, delta, reduction) => W().huberLoss(labels, predictions, weights, delta, reduction),
+  logLoss: (labels, predictions, weights, epsilon, reduction) => W().logLoss(labels, predictions, weights, epsilon, reduction),
+  cosineDistance: (labels, predictions, axis, weights, reduction) => W().cosineDistance(labels, predictions, axis, weights, reduction),
+  softmaxCrossEntropy: (onehotLabels, logits, weights, labelSmoothing, reduction) =>
+    W().softmaxCrossEntropy(onehotLabels, logits, weights, labelSmoothing, reduction),
+  sigmoidCrossEntropy: (multiClassLabels, logits, weights, labelSmoothing, reduction) =>
+    W().sigmoidCrossEntropy(multiClassLabels, logits, weights, labelSmoothing, reduction),
+  sparseSoftmaxCrossEntropy: (labels, logits) => W().sparseSoftmaxCrossEntropy(labels, logits),
+});
+
+// ---- memory management -------------------------------------------------------------------
+
+function isTensor(x) {
+  return x instanceof Tensor;
+}
+
+function toTensor(x, op) {
+  if (isTensor(x)) return x;
+  return W().tensorOfRank(x, undefined, undefined, undefined, op);
+}
+
+/** Every Tensor inside arrays / plain objects (as TF.js `getTensorsInContainer`). */
+function tensorsIn(container, out = [], seen = new Set(), depth = 0) {
+  if (container == null || depth > 64) return out;
+  if (isTensor(container)) {
+    out.push(container);
+    return out;
+  }
+  if (typeof container !== 'object' || seen.has(container)) return out;
+  seen.add(container);
+  if (Array.isArray(container)) {
+    for (const x of container) tensorsIn(x, out, seen, depth + 1);
+  } else if (Object.getPrototypeOf(container) === Object.prototype || Object.getPrototypeOf(container) === null) {
+    for (const k of Object.keys(container)) tensorsIn(container[k], out, seen, depth + 1);
+  }
+  return out;
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created except those it returns (which move to the
+ * enclosing scope) and those passed to `keep()`. Variables are never disposed by `tidy`.
+ */
+export function tidy(nameOrFn, fn) {
+  if (typeof nameOrFn === 'function') fn = nameOrFn;
+  if (typeof fn !== 'function') {
+    throw new Error(`tidy: invalid argument: argument 'fn': expected a function, got ${describe(fn)}`);
+  }
+  const m = W();
+  m.startScope();
+  let result;
+  try {
+    result = fn();
+  } catch (e) {
+    m.endScope([]);
+    throw e;
+  }
+  if (result instanceof Promise) {
+    m.endScope([]);
+    throw new Error("tidy: invalid argument: argument 'fn': expected a synchronous function, got one that returned a Promise (Cannot return a Promise inside of tidy)");
+  }
+  m.endScope(tensorsIn(result));
+  return result;
+}
+
+/** Exempts a tensor from every enclosing and future `tidy`; returns it. */
+export function keep(result) {
+  W().keepTensor(result);
+  return result;
+}
+
+/** Disposes every tensor in `container` (a tensor, or arrays / objects holding tensors). */
+export function dispose(container) {
+  for (const t of tensorsIn(container)) t.dispose();
+}
+
+/** `{numTensors, numBytes, numDataBuffers, numBytesInBackend, backend, backends}`. */
+export function memory() {
+  return W().memoryInfo();
+}
+
+// ---- variables and gradients -------------------------------------------------------------
+
+export function variable(initialValue, trainable, name, dtype) {
+  return W().variable(initialValue, trainable, name, dtype);
+}
+export function disposeVariables() {
+  W().disposeVariables();
+}
+
+function checkFn(op, f) {
+  if (typeof f !== 'function') {
+    throw new Error(`${op}: invalid argument: argument 'f': expected a function, got ${describe(f)}`);
+  }
+}
+
+/** Tensors for `args` (creating them from numbers/arrays); `made` collects those created here. */
+function argTensors(op, args, made) {
+  if (!Array.isArray(args)) {
+    throw new Error(`${op}: invalid argument: argument 'args': expected an array of tensors, got ${describe(args)}`);
+  }
+  return args.map((a) => {
+    if (isTensor(a)) return a;
+    const t = toTensor(a, op);
+    made.push(t);
+    return t;
+  });
+}
+
+function valueAndGradsOf(op, f, args, dy) {
+  const made = [];
+  try {
+    return W().valueAndGradsImpl(f, argTensors(op, args, made), dy, op);
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}
+
+/** `grad(f)(x, dy?)`: the gradient of `f` at `x`. */
+export function grad(f) {
+  checkFn('grad', f);
+  return (x, dy) => {
+    const [value, g] = valueAndGradsOf('grad', f, [x], dy);
+    value.dispose();
+    return g;
+  };
+}
+
+/** `grads(f)(args, dy?)`: the gradients of `f` with respect to each of `args`. */
+export function grads(f) {
+  checkFn('grads', f);
+  return (args, dy) => {
+    const [value, ...gs] = valueAndGradsOf('grads', f, args, dy);
+    value.dispose();
+    return gs;
+  };
+}
+
+/** `valueAndGrad(f)(x, dy?)`: `{value, grad}`. */
+export function valueAndGrad(f) {
+  checkFn('valueAndGrad', f);
+  return (x, dy) => {
+    const [value, g] = valueAndGradsOf('valueAndGrad', f, [x], dy);
+    return { value, grad: g };
+  };
+}
+
+/** `valueAndGrads(f)(args, dy?)`: `{value, grads}`. */
+export function valueAndGrads(f) {
+  checkFn('valueAndGrads', f);
+  return (args, dy) => {
+    const [value, ...gs] = valueAndGradsOf('valueAndGrads', f, args, dy);
+    return { value, grads: gs };
+  };
+}
+
+/** `variableGrads(f, varList?)`: `{value, grads: {variableName: gradient}}` of the scalar `f()`. */
+export function variableGrads(f, varList) {
+  checkFn('variableGrads', f);
+  return W().variableGrads(f, varList);
+}
+
+/**
+ * `customGrad(f)`: `f(...inputs, save)` returns `{value, gradFunc}`; gradients of the result go
+ * to the inputs through `gradFunc(dy, saved)` (one gradient per input).
+ */
+export function customGrad(f) {
+  checkFn('customGrad', f);
+  return (...args) => {
+    const made = [];
+    const inputs = args.map((a) => {
+      if (isTensor(a)) return a;
+      const t = toTensor(a, 'customGrad');
+      made.push(t);
+      return t;
+    });
+    let saved = [];
+    const save = (tensors) => {
+      saved = Array.isArray(tensors) ? tensors : [tensors];
+    };
+    const out = f(...inputs, save);
+    if (out == null || typeof out !== 'object' || !isTensor(out.value) || typeof out.gradFunc !== 'function') {
+      throw new Error("customGrad: invalid argument: argument 'f': expected f to return {value: Tensor, gradFunc: Function}");
+    }
+    const result = W().customGradApply(inputs, out.value, saved, out.gradFunc);
+    if (!inputs.includes(out.value)) out.value.dispose();
+    for (const t of made) t.dispose();
+    return result;
+  };
+}
+
+// ---- optimizers ----------------------------------------------------------------------------
+
+export const train = Object.freeze({
+  sgd: (learningRate) => W().trainSgd(learningRate),
+  momentum: (learningRate, momentum, useNesterov) => W().trainMomentum(learningRate, momentum, useNesterov),
+  adam: (learningRate, beta1, beta2, epsilon) => W().trainAdam(learningRate, beta1, beta2, epsilon),
+  adamw: (learningRate, weightDecay, beta1, beta2, epsilon) => W().trainAdamw(learningRate, weightDecay, beta1, beta2, epsilon),
+  rmsprop: (learningRate, decay, momentum, epsilon, centered) => W().trainRmsprop(learningRate, decay, momentum, epsilon, centered),
+  adagrad: (learningRate, initialAccumulatorValue) => W().trainAdagrad(learningRate, initialAccumulatorValue),
+});
+
+if (Optimizer) {
+  const minimize = Optimizer.prototype.minimize;
+  Object.defineProperty(Optimizer.prototype, 'minimize', {
+    value: function (f, returnCost, varList) {
+      return minimize.call(this, f, returnCost, varList) ?? null;
+    },
+    writable: true,
+    configurable: true,
+  });
+  Optimizer.prototype.dispose = function dispose() {
+    this.free();
+  };
+}
+
+// ---- backends ----------------------------------------------------------------------------
+
+/**
+ * Loads the wasm module (browsers) and, when no backend was chosen yet, picks WebGPU if this
+ * environment has an adapter, else the CPU backend; `backendInfo()` says why. Resolves to the
+ * backend's name.
+ */
+export async function ready() {
+  await ensureWasm();
+  return W().readyBackend();
+}
+
+/** Switches backend (`'webgpu'` or `'cpu'`); resolves to false when it cannot be opened. */
+export async function setBackend(backendName) {
+  await ensureWasm();
+  return W().setBackend(backendName);
+}
+
+export function getBackend() {
+  return W().getBackend();
+}
+
+/** `{backend, description, fallbackReason, webgpuError, initialized}`. */
+export function backendInfo() {
+  return W().backendInfo();
+}
+
+/** Loads the wasm module from an explicit URL, Response, bytes or `WebAssembly.Module`. */
+export async function loadWasm(moduleOrPath) {
+  await ensureWasm(moduleOrPath);
+}
+
+export function version() {
+  return W().version();
+}
+
+/** `print(x, verbose?)`: logs the tensor (as TF.js `tf.print`). */
+export function print(x, verbose) {
+  toTensor(x, 'print').print(verbose);
+}
+
+// ---- Tensor methods ----------------------------------------------------------------------
+
+function toNested(data, shape) {
+  if (shape.length === 0) return data[0];
+  const build = (offset, d) => {
+    const n = shape[d];
+    const out = new Array(n);
+    if (d === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = data[offset + i];
+      return out;
+    }
+    let stride = 1;
+    for (let k = d + 1; k < shape.length; k++) stride *= shape[k];
+    for (let i = 0; i < n; i++) out[i] = build(offset + i * stride, d + 1);
+    return out;
+  };
+  return build(0, 0);
+}
+
+const methods = {
+  add, sub, mul, div, floorDiv, mod, pow, maximum, minimum, squaredDifference,
+  less, lessEqual, greater, greaterEqual, equal, notEqual,
+  logicalAnd, logicalOr, logicalXor, logicalNot, cast, clipByValue,
+  neg, exp, log, sqrt, rsqrt, square, reciprocal, abs, sign, floor, ceil, round,
+  sin, cos, tan, sinh, cosh, tanh, asinh, acosh, atanh, sigmoid, erf, log1p, expm1,
+  isNaN, isInf, isFinite,
+  relu, relu6, leakyRelu, prelu, elu, selu, softplus, softsign, gelu, swish, mish, softmax, logSoftmax,
+  sum, prod, max, min, mean, any, all, logSumExp, argMax, argMin, norm,
+  reshape, flatten, transpose, expandDims, squeeze, broadcastTo, slice, stridedSlice, split, unstack,
+  pad, tile, reverse, gather, gatherND, matMul, dot, outerProduct,
+  conv2d, depthwiseConv2d, conv2dTranspose, maxPool, avgPool, oneHot,
+};
+
+for (const [name, fn] of Object.entries(methods)) {
+  Object.defineProperty(Tensor.prototype, name, {
+    value: function (...args) {
+      return fn(this, ...args);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+const extra = {
+  concat(x, axis) {
+    return concat([this, ...(Array.isArray(x) ? x : [x])], axis);
+  },
+  stack(x, axis) {
+    return stack([this, ...(Array.isArray(x) ? x : [x])], axis);
+  },
+  reshapeAs(x) {
+    return reshape(this, x.shape);
+  },
+  toFloat() {
+    return cast(this, 'float32');
+  },
+  toInt() {
+    return cast(this, 'int32');
+  },
+  toBool() {
+    return cast(this, 'bool');
+  },
+  asType(dtype) {
+    return cast(this, dtype);
+  },
+  asScalar() {
+    return reshape(this, []);
+  },
+  as1D() {
+    return reshape(this, [this.size]);
+  },
+  as2D(rows, columns) {
+    return reshape(this, [rows, columns]);
+  },
+  as3D(rows, columns, depth) {
+    return reshape(this, [rows, columns, depth]);
+  },
+  as4D(rows, columns, depth, depth2) {
+    return reshape(this, [rows, columns, depth, depth2]);
+  },
+  arraySync() {
+    return toNested(this.dataSync(), this.shape);
+  },
+  async array() {
+    return toNested(await this.data(), this.shape);
+  },
+  toString(verbose) {
+    const head = `Tensor ${this.isVariable ? `(variable ${this.name}) ` : ''}[${this.shape}] ${this.dtype}`;
+    if (this.isDisposed) return `${head} (disposed)`;
+    try {
+      const body = JSON.stringify(this.arraySync());
+      return verbose ? `${head}\n${body}` : `Tensor\n    ${body}`;
+    } catch {
+      return `${head} (values need \`await data()\` on this backend)`;
+    }
+  },
+  print(verbose) {
+    console.log(this.toString(verbose));
+  },
+};
+
+for (const [name, fn] of Object.entries(extra)) {
+  Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
+}

@@ -1,0 +1,456 @@
+// Type declarations for the `ferroflow` package (hand-written; they describe the ES-module API of
+// dist/api.js over the wasm exports). Names and argument orders follow TensorFlow.js.
+
+export type DataType = 'float32' | 'int32' | 'bool';
+export type Rank = number;
+export type BackendName = 'webgpu' | 'cpu';
+
+/** Nested arrays of numbers or booleans. */
+export interface RecursiveArray<T> {
+  [index: number]: T | RecursiveArray<T>;
+}
+export type TypedArray = Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Float64Array;
+export type TensorLike = number | boolean | TypedArray | RecursiveArray<number | boolean | TypedArray> | number[] | boolean[];
+/** What ops accept where a tensor is expected: a Tensor, or values converted as `tensor()` does. */
+export type TensorInput = Tensor | TensorLike;
+/** The TypedArray `data()`/`dataSync()` return: Float32Array, Int32Array, or Uint8Array for bool. */
+export type DataTypeMap = { float32: Float32Array; int32: Int32Array; bool: Uint8Array };
+export type NestedArray = number | NestedArray[];
+
+export type PaddingArg = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+export type Pair = number | [number, number];
+
+/** A tensor: an immutable n-dimensional array on a backend (lazy: computed when read). */
+export declare class Tensor {
+  private constructor();
+  /** A unique id. */
+  readonly id: number;
+  readonly shape: number[];
+  readonly dtype: DataType;
+  readonly rank: number;
+  /** Number of elements. */
+  readonly size: number;
+  readonly isDisposed: boolean;
+  /** True for tensors made by `variable()`. */
+  readonly isVariable: boolean;
+  /** A variable's name (undefined for other tensors). */
+  readonly name: string | undefined;
+  /** Whether optimizers train this variable (undefined for other tensors). */
+  readonly trainable: boolean | undefined;
+  /** The backend the tensor lives on. */
+  readonly backend: BackendName;
+
+  /** The values (TypedArray); throws on WebGPU, which cannot read back synchronously in a page. */
+  dataSync(): Float32Array | Int32Array | Uint8Array;
+  /** The values, asynchronously (every backend). */
+  data(): Promise<Float32Array | Int32Array | Uint8Array>;
+  /** The values as nested arrays (a number for a scalar). */
+  arraySync(): NestedArray;
+  array(): Promise<NestedArray>;
+  /** Frees the tensor (idempotent); tensors computed from it stay valid. */
+  dispose(): void;
+  /** Frees the wasm object too (after which every use throws). */
+  free(): void;
+  clone(): Tensor;
+  /** Sets a variable's value (same shape and dtype); throws for other tensors. */
+  assign(newValue: TensorInput): void;
+  toString(verbose?: boolean): string;
+  print(verbose?: boolean): void;
+
+  // Chainable ops (each is the function of the same name with this tensor as first argument).
+  add(b: TensorInput): Tensor;
+  sub(b: TensorInput): Tensor;
+  mul(b: TensorInput): Tensor;
+  div(b: TensorInput): Tensor;
+  floorDiv(b: TensorInput): Tensor;
+  mod(b: TensorInput): Tensor;
+  pow(exp: TensorInput): Tensor;
+  maximum(b: TensorInput): Tensor;
+  minimum(b: TensorInput): Tensor;
+  squaredDifference(b: TensorInput): Tensor;
+  less(b: TensorInput): Tensor;
+  lessEqual(b: TensorInput): Tensor;
+  greater(b: TensorInput): Tensor;
+  greaterEqual(b: TensorInput): Tensor;
+  equal(b: TensorInput): Tensor;
+  notEqual(b: TensorInput): Tensor;
+  logicalAnd(b: TensorInput): Tensor;
+  logicalOr(b: TensorInput): Tensor;
+  logicalXor(b: TensorInput): Tensor;
+  logicalNot(): Tensor;
+  cast(dtype: DataType): Tensor;
+  clipByValue(clipValueMin: number, clipValueMax: number): Tensor;
+  neg(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  rsqrt(): Tensor;
+  square(): Tensor;
+  reciprocal(): Tensor;
+  abs(): Tensor;
+  sign(): Tensor;
+  floor(): Tensor;
+  ceil(): Tensor;
+  round(): Tensor;
+  sin(): Tensor;
+  cos(): Tensor;
+  tan(): Tensor;
+  sinh(): Tensor;
+  cosh(): Tensor;
+  tanh(): Tensor;
+  asinh(): Tensor;
+  acosh(): Tensor;
+  atanh(): Tensor;
+  sigmoid(): Tensor;
+  erf(): Tensor;
+  log1p(): Tensor;
+  expm1(): Tensor;
+  isNaN(): Tensor;
+  isInf(): Tensor;
+  isFinite(): Tensor;
+  relu(): Tensor;
+  relu6(): Tensor;
+  leakyRelu(alpha?: number): Tensor;
+  prelu(alpha: TensorInput): Tensor;
+  elu(): Tensor;
+  selu(): Tensor;
+  softplus(): Tensor;
+  softsign(): Tensor;
+  gelu(): Tensor;
+  swish(): Tensor;
+  mish(): Tensor;
+  softmax(dim?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
+  sum(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  prod(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  max(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  min(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  mean(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  any(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  all(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  logSumExp(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  argMax(axis?: number): Tensor;
+  argMin(axis?: number): Tensor;
+  norm(ord?: number | 'euclidean' | 'fro', axis?: number | number[] | null, keepDims?: boolean): Tensor;
+  reshape(shape: number[]): Tensor;
+  reshapeAs(x: Tensor): Tensor;
+  flatten(): Tensor;
+  transpose(perm?: number[]): Tensor;
+  expandDims(axis?: number): Tensor;
+  squeeze(axis?: number[]): Tensor;
+  broadcastTo(shape: number[]): Tensor;
+  slice(begin: number | number[], size?: number | number[]): Tensor;
+  stridedSlice(begin: number[], end: number[], strides?: number[], beginMask?: number, endMask?: number, ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number): Tensor;
+  split(numOrSizeSplits: number | number[], axis?: number): Tensor[];
+  unstack(axis?: number): Tensor[];
+  concat(x: Tensor | Tensor[], axis?: number): Tensor;
+  stack(x: Tensor | Tensor[], axis?: number): Tensor;
+  pad(paddings: Array<[number, number]>, constantValue?: number): Tensor;
+  tile(reps: number[]): Tensor;
+  reverse(axis?: number | number[]): Tensor;
+  gather(indices: TensorInput, axis?: number, batchDims?: number): Tensor;
+  gatherND(indices: TensorInput): Tensor;
+  matMul(b: TensorInput, transposeA?: boolean, transposeB?: boolean): Tensor;
+  dot(b: TensorInput): Tensor;
+  outerProduct(b: TensorInput): Tensor;
+  conv2d(filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
+  depthwiseConv2d(filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
+  conv2dTranspose(filter: TensorInput, outputShape: number[], strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
+  maxPool(filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
+  avgPool(filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
+  oneHot(depth: number, onValue?: number, offValue?: number, dtype?: DataType): Tensor;
+  toFloat(): Tensor;
+  toInt(): Tensor;
+  toBool(): Tensor;
+  asType(dtype: DataType): Tensor;
+  asScalar(): Tensor;
+  as1D(): Tensor;
+  as2D(rows: number, columns: number): Tensor;
+  as3D(rows: number, columns: number, depth: number): Tensor;
+  as4D(rows: number, columns: number, depth: number, depth2: number): Tensor;
+}
+
+/** A tensor made by `variable()`: mutable through `assign`, updated by optimizers. */
+export interface Variable extends Tensor {
+  readonly isVariable: boolean;
+  readonly name: string;
+  readonly trainable: boolean;
+}
+
+// ---- creation ----
+export declare function tensor(values: TensorLike, shape?: number[], dtype?: DataType): Tensor;
+export declare function scalar(value: number | boolean, dtype?: DataType): Tensor;
+export declare function tensor1d(values: TensorLike, dtype?: DataType): Tensor;
+export declare function tensor2d(values: TensorLike, shape?: [number, number], dtype?: DataType): Tensor;
+export declare function tensor3d(values: TensorLike, shape?: [number, number, number], dtype?: DataType): Tensor;
+export declare function tensor4d(values: TensorLike, shape?: [number, number, number, number], dtype?: DataType): Tensor;
+export declare function tensor5d(values: TensorLike, shape?: [number, number, number, number, number], dtype?: DataType): Tensor;
+export declare function tensor6d(values: TensorLike, shape?: [number, number, number, number, number, number], dtype?: DataType): Tensor;
+export declare function zeros(shape: number[], dtype?: DataType): Tensor;
+export declare function ones(shape: number[], dtype?: DataType): Tensor;
+export declare function fill(shape: number[], value: number | boolean, dtype?: DataType): Tensor;
+export declare function zerosLike(x: TensorInput): Tensor;
+export declare function onesLike(x: TensorInput): Tensor;
+/** `range(start, stop, step = 1, dtype = 'float32')`; `range(n)` counts from 0. */
+export declare function range(start: number, stop?: number, step?: number, dtype?: 'float32' | 'int32'): Tensor;
+export declare function linspace(start: number, stop: number, num: number): Tensor;
+export declare function eye(numRows: number, numColumns?: number, batchShape?: number[], dtype?: DataType): Tensor;
+export declare function oneHot(indices: TensorInput, depth: number, onValue?: number, offValue?: number, dtype?: DataType): Tensor;
+/** Seeded random tensors are identical on every backend; without a seed each call differs. */
+export declare function randomUniform(shape: number[], minval?: number, maxval?: number, dtype?: 'float32' | 'int32', seed?: number | string): Tensor;
+export declare function randomNormal(shape: number[], mean?: number, stdDev?: number, dtype?: 'float32' | 'int32', seed?: number | string): Tensor;
+export declare function truncatedNormal(shape: number[], mean?: number, stdDev?: number, dtype?: 'float32' | 'int32', seed?: number | string): Tensor;
+/** Float32 0/1 samples, 1 with probability `p` (not in TF.js). */
+export declare function randomBernoulli(shape: number[], p?: number, seed?: number | string): Tensor;
+export declare function clone(x: TensorInput): Tensor;
+
+// ---- elementwise ----
+export declare function add(a: TensorInput, b: TensorInput): Tensor;
+export declare function sub(a: TensorInput, b: TensorInput): Tensor;
+export declare function mul(a: TensorInput, b: TensorInput): Tensor;
+/** Division; int32 by int32 floor-divides, as TF.js. */
+export declare function div(a: TensorInput, b: TensorInput): Tensor;
+export declare function floorDiv(a: TensorInput, b: TensorInput): Tensor;
+export declare function mod(a: TensorInput, b: TensorInput): Tensor;
+export declare function pow(base: TensorInput, exp: TensorInput): Tensor;
+export declare function maximum(a: TensorInput, b: TensorInput): Tensor;
+export declare function minimum(a: TensorInput, b: TensorInput): Tensor;
+export declare function squaredDifference(a: TensorInput, b: TensorInput): Tensor;
+export declare function less(a: TensorInput, b: TensorInput): Tensor;
+export declare function lessEqual(a: TensorInput, b: TensorInput): Tensor;
+export declare function greater(a: TensorInput, b: TensorInput): Tensor;
+export declare function greaterEqual(a: TensorInput, b: TensorInput): Tensor;
+export declare function equal(a: TensorInput, b: TensorInput): Tensor;
+export declare function notEqual(a: TensorInput, b: TensorInput): Tensor;
+export declare function logicalAnd(a: TensorInput, b: TensorInput): Tensor;
+export declare function logicalOr(a: TensorInput, b: TensorInput): Tensor;
+export declare function logicalXor(a: TensorInput, b: TensorInput): Tensor;
+export declare function logicalNot(x: TensorInput): Tensor;
+export declare function where(condition: TensorInput, a: TensorInput, b: TensorInput): Tensor;
+export declare function cast(x: TensorInput, dtype: DataType): Tensor;
+export declare function clipByValue(x: TensorInput, clipValueMin: number, clipValueMax: number): Tensor;
+export declare function neg(x: TensorInput): Tensor;
+export declare function exp(x: TensorInput): Tensor;
+export declare function log(x: TensorInput): Tensor;
+export declare function sqrt(x: TensorInput): Tensor;
+export declare function rsqrt(x: TensorInput): Tensor;
+export declare function square(x: TensorInput): Tensor;
+export declare function reciprocal(x: TensorInput): Tensor;
+export declare function abs(x: TensorInput): Tensor;
+export declare function sign(x: TensorInput): Tensor;
+export declare function floor(x: TensorInput): Tensor;
+export declare function ceil(x: TensorInput): Tensor;
+/** Rounds half to even. */
+export declare function round(x: TensorInput): Tensor;
+export declare function sin(x: TensorInput): Tensor;
+export declare function cos(x: TensorInput): Tensor;
+export declare function tan(x: TensorInput): Tensor;
+export declare function sinh(x: TensorInput): Tensor;
+export declare function cosh(x: TensorInput): Tensor;
+export declare function tanh(x: TensorInput): Tensor;
+export declare function asinh(x: TensorInput): Tensor;
+export declare function acosh(x: TensorInput): Tensor;
+export declare function atanh(x: TensorInput): Tensor;
+export declare function sigmoid(x: TensorInput): Tensor;
+export declare function erf(x: TensorInput): Tensor;
+export declare function log1p(x: TensorInput): Tensor;
+export declare function expm1(x: TensorInput): Tensor;
+export declare function isNaN(x: TensorInput): Tensor;
+export declare function isInf(x: TensorInput): Tensor;
+export declare function isFinite(x: TensorInput): Tensor;
+
+// ---- activations ----
+export declare function relu(x: TensorInput): Tensor;
+export declare function relu6(x: TensorInput): Tensor;
+export declare function leakyRelu(x: TensorInput, alpha?: number): Tensor;
+export declare function prelu(x: TensorInput, alpha: TensorInput): Tensor;
+export declare function elu(x: TensorInput): Tensor;
+export declare function selu(x: TensorInput): Tensor;
+export declare function softplus(x: TensorInput): Tensor;
+/** `x / (1 + |x|)` (not in TF.js). */
+export declare function softsign(x: TensorInput): Tensor;
+/** Exact GELU (not in TF.js). */
+export declare function gelu(x: TensorInput): Tensor;
+/** `x * sigmoid(x)` (not in TF.js). */
+export declare function swish(x: TensorInput): Tensor;
+/** `x * tanh(softplus(x))` (not in TF.js). */
+export declare function mish(x: TensorInput): Tensor;
+export declare function softmax(logits: TensorInput, dim?: number): Tensor;
+export declare function logSoftmax(logits: TensorInput, axis?: number): Tensor;
+/** The value of `x`; no gradient flows back through it (not in TF.js). */
+export declare function stopGradient(x: TensorInput): Tensor;
+
+// ---- reductions ----
+export declare function sum(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function prod(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function max(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function min(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function mean(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function any(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function all(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function logSumExp(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function argMax(x: TensorInput, axis?: number): Tensor;
+export declare function argMin(x: TensorInput, axis?: number): Tensor;
+export declare function norm(x: TensorInput, ord?: number | 'euclidean' | 'fro', axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function moments(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): { mean: Tensor; variance: Tensor };
+
+// ---- shapes and movement ----
+export declare function reshape(x: TensorInput, shape: number[]): Tensor;
+/** Reshape to one dimension (not a TF.js op). */
+export declare function flatten(x: TensorInput): Tensor;
+export declare function transpose(x: TensorInput, perm?: number[]): Tensor;
+export declare function expandDims(x: TensorInput, axis?: number): Tensor;
+export declare function squeeze(x: TensorInput, axis?: number[]): Tensor;
+export declare function broadcastTo(x: TensorInput, shape: number[]): Tensor;
+export declare function slice(x: TensorInput, begin: number | number[], size?: number | number[]): Tensor;
+/** `ellipsisMask` and `newAxisMask` must be 0 (not supported yet). */
+export declare function stridedSlice(x: TensorInput, begin: number[], end: number[], strides?: number[], beginMask?: number, endMask?: number, ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number): Tensor;
+export declare function split(x: TensorInput, numOrSizeSplits: number | number[], axis?: number): Tensor[];
+export declare function unstack(x: TensorInput, axis?: number): Tensor[];
+export declare function concat(tensors: TensorInput[], axis?: number): Tensor;
+export declare function stack(tensors: TensorInput[], axis?: number): Tensor;
+export declare function pad(x: TensorInput, paddings: Array<[number, number]>, constantValue?: number): Tensor;
+export declare function tile(x: TensorInput, reps: number[]): Tensor;
+export declare function reverse(x: TensorInput, axis?: number | number[]): Tensor;
+/** Out-of-range indices give zeros. `batchDims` must be 0 (not supported yet). */
+export declare function gather(x: TensorInput, indices: TensorInput, axis?: number, batchDims?: number): Tensor;
+export declare function gatherND(x: TensorInput, indices: TensorInput): Tensor;
+
+// TF.js's rank-specific aliases.
+export declare function concat1d(tensors: TensorInput[]): Tensor;
+export declare function concat2d(tensors: TensorInput[], axis: number): Tensor;
+export declare function concat3d(tensors: TensorInput[], axis: number): Tensor;
+export declare function concat4d(tensors: TensorInput[], axis: number): Tensor;
+export declare function slice1d(x: Tensor, begin: number, size: number): Tensor;
+export declare function slice2d(x: Tensor, begin: [number, number], size: [number, number]): Tensor;
+export declare function slice3d(x: Tensor, begin: [number, number, number], size: [number, number, number]): Tensor;
+export declare function slice4d(x: Tensor, begin: [number, number, number, number], size: [number, number, number, number]): Tensor;
+export declare function reverse1d(x: Tensor): Tensor;
+export declare function reverse2d(x: Tensor, axis?: number | number[]): Tensor;
+export declare function reverse3d(x: Tensor, axis?: number | number[]): Tensor;
+export declare function reverse4d(x: Tensor, axis?: number | number[]): Tensor;
+export declare function pad1d(x: Tensor, paddings: [number, number], constantValue?: number): Tensor;
+export declare function pad2d(x: Tensor, paddings: [[number, number], [number, number]], constantValue?: number): Tensor;
+export declare function pad3d(x: Tensor, paddings: [[number, number], [number, number], [number, number]], constantValue?: number): Tensor;
+export declare function pad4d(x: Tensor, paddings: [[number, number], [number, number], [number, number], [number, number]], constantValue?: number): Tensor;
+export declare function euclideanNorm(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
+export declare function randomStandardNormal(shape: number[], dtype?: 'float32' | 'int32', seed?: number | string): Tensor;
+
+// ---- linear algebra, convolution, pooling (NHWC) ----
+export declare function matMul(a: TensorInput, b: TensorInput, transposeA?: boolean, transposeB?: boolean): Tensor;
+export declare function dot(t1: TensorInput, t2: TensorInput): Tensor;
+export declare function outerProduct(v1: TensorInput, v2: TensorInput): Tensor;
+export declare function conv2d(x: TensorInput, filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
+export declare function depthwiseConv2d(x: TensorInput, filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
+export declare function conv2dTranspose(x: TensorInput, filter: TensorInput, outputShape: number[], strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
+export declare function maxPool(x: TensorInput, filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
+export declare function avgPool(x: TensorInput, filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
+
+// ---- losses ----
+/** TF.js's `Reduction` (NONE is not supported yet). */
+export declare const Reduction: { readonly NONE: 0; readonly MEAN: 1; readonly SUM: 2; readonly SUM_BY_NONZERO_WEIGHTS: 3 };
+export type ReductionValue = 0 | 1 | 2 | 3;
+/** Losses as `tf.losses`; `weights` must be null/undefined (not supported yet). */
+export declare const losses: {
+  meanSquaredError(labels: TensorInput, predictions: TensorInput, weights?: null, reduction?: ReductionValue): Tensor;
+  absoluteDifference(labels: TensorInput, predictions: TensorInput, weights?: null, reduction?: ReductionValue): Tensor;
+  hingeLoss(labels: TensorInput, predictions: TensorInput, weights?: null, reduction?: ReductionValue): Tensor;
+  huberLoss(labels: TensorInput, predictions: TensorInput, weights?: null, delta?: number, reduction?: ReductionValue): Tensor;
+  logLoss(labels: TensorInput, predictions: TensorInput, weights?: null, epsilon?: number, reduction?: ReductionValue): Tensor;
+  cosineDistance(labels: TensorInput, predictions: TensorInput, axis: number, weights?: null, reduction?: ReductionValue): Tensor;
+  softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInput, weights?: null, labelSmoothing?: number, reduction?: ReductionValue): Tensor;
+  sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: TensorInput, weights?: null, labelSmoothing?: number, reduction?: ReductionValue): Tensor;
+  /** int32 class labels `[batch]` against logits `[batch, classes]` (not in TF.js). */
+  sparseSoftmaxCrossEntropy(labels: TensorInput, logits: TensorInput): Tensor;
+};
+
+// ---- memory ----
+/** Tensors anywhere inside arrays and plain objects. */
+export type TensorContainer = void | Tensor | string | number | boolean | TensorContainer[] | { [key: string]: TensorContainer } | null | undefined;
+/** Runs `fn`, then disposes every tensor it created except the returned ones and kept ones. */
+export declare function tidy<T extends TensorContainer>(fn: () => T): T;
+export declare function tidy<T extends TensorContainer>(name: string, fn: () => T): T;
+/** Exempts a tensor from `tidy`; returns it. */
+export declare function keep<T extends Tensor>(result: T): T;
+/** Disposes every tensor in the container. */
+export declare function dispose(container: TensorContainer): void;
+export interface MemoryInfo {
+  /** Live tensors (variables included), as TF.js counts them. */
+  numTensors: number;
+  /** Bytes of the live tensors. */
+  numBytes: number;
+  /** Buffers the current backend holds. */
+  numDataBuffers: number;
+  numBytesInBackend: number;
+  backend: BackendName;
+  /** Per opened backend: `{numBuffers, numBytes}`. */
+  backends: { [name: string]: { numBuffers: number; numBytes: number } };
+}
+export declare function memory(): MemoryInfo;
+
+// ---- variables and gradients ----
+/** A mutable tensor. Names must be unique among live variables (default: `variable_N`). */
+export declare function variable(initialValue: TensorInput, trainable?: boolean, name?: string, dtype?: DataType): Variable;
+export declare function disposeVariables(): void;
+export declare function grad(f: (x: Tensor) => Tensor): (x: TensorInput, dy?: TensorInput) => Tensor;
+export declare function grads(f: (...args: Tensor[]) => Tensor): (args: TensorInput[], dy?: TensorInput) => Tensor[];
+export declare function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorInput, dy?: TensorInput) => { value: Tensor; grad: Tensor };
+export declare function valueAndGrads(f: (...args: Tensor[]) => Tensor): (args: TensorInput[], dy?: TensorInput) => { value: Tensor; grads: Tensor[] };
+/** Gradients of the scalar `f()` with respect to `varList` (default: every trainable variable), keyed by variable name. */
+export declare function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: { [name: string]: Tensor } };
+export type GradSaveFunc = (save: Tensor[]) => void;
+/** `f(...inputs, save)` returns the value and `gradFunc(dy, saved)` giving one gradient per input. */
+export declare function customGrad(
+  f: (...args: any[]) => { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[] },
+): (...args: TensorInput[]) => Tensor;
+
+// ---- optimizers ----
+export declare class Optimizer {
+  private constructor();
+  /** Evaluates `f`, differentiates it with respect to `varList` (default: every trainable variable) and updates them; returns the loss when `returnCost`. */
+  minimize(f: () => Tensor, returnCost?: boolean, varList?: Variable[]): Tensor | null;
+  /** `{variableName: gradient}` (as `variableGrads` returns) or `[{name, tensor}]`. */
+  applyGradients(variableGradients: { [name: string]: Tensor } | Array<{ name: string; tensor: Tensor }>): void;
+  readonly learningRate: number;
+  setLearningRate(learningRate: number): void;
+  /** Steps taken so far. */
+  readonly iterations: number;
+  readonly kind: 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
+  /** The optimizer's state as `{name, tensor}` pairs. */
+  getWeights(): Array<{ name: string; tensor: Tensor }>;
+  /** Frees the optimizer and its state. */
+  dispose(): void;
+  free(): void;
+}
+export declare const train: {
+  sgd(learningRate: number): Optimizer;
+  momentum(learningRate: number, momentum: number, useNesterov?: boolean): Optimizer;
+  adam(learningRate?: number, beta1?: number, beta2?: number, epsilon?: number): Optimizer;
+  /** Adam with decoupled weight decay (Keras `AdamW`; not in TF.js). */
+  adamw(learningRate?: number, weightDecay?: number, beta1?: number, beta2?: number, epsilon?: number): Optimizer;
+  rmsprop(learningRate: number, decay?: number, momentum?: number, epsilon?: number, centered?: boolean): Optimizer;
+  adagrad(learningRate: number, initialAccumulatorValue?: number): Optimizer;
+};
+
+// ---- backends ----
+/** Loads the wasm module (browsers) and picks WebGPU when an adapter exists, else the CPU; resolves to the backend name. */
+export declare function ready(): Promise<BackendName>;
+/** Resolves to false when the backend cannot be opened (see `backendInfo().webgpuError`). */
+export declare function setBackend(backendName: BackendName): Promise<boolean>;
+export declare function getBackend(): BackendName;
+export interface BackendInfo {
+  backend: BackendName;
+  /** The adapter or thread count. */
+  description: string;
+  /** Why `ready()` did not pick WebGPU, when it did not. */
+  fallbackReason: string | null;
+  /** Why WebGPU failed to open, once it was tried. */
+  webgpuError: string | null;
+  initialized: BackendName[];
+}
+export declare function backendInfo(): BackendInfo;
+/** Loads the wasm module from an explicit URL, Response, bytes or module (browsers; optional). */
+export declare function loadWasm(moduleOrPath?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
+export declare function version(): string;
+/** Logs the tensor (as TF.js `tf.print`). */
+export declare function print(x: TensorInput, verbose?: boolean): void;

@@ -1,0 +1,123 @@
+// Every case of cases.mjs on ferroflow and on TF.js (cpu backend): same shapes, dtypes and values
+// within tolerance; for differentiable cases, the gradients of sum(output * weights) agree too.
+import assert from 'node:assert/strict';
+import { test, after } from 'node:test';
+import { cases } from './cases.mjs';
+import { assertClose, ff, numel, outputs, rng, tf, values } from './helpers.mjs';
+
+const resolve = (lib, name) => name.split('.').reduce((o, k) => (o == null ? undefined : o[k]), lib);
+
+function make(lib, spec, i) {
+  return lib.tensor(values(spec, 1000 + i * 17), spec.shape, spec.dtype);
+}
+
+function run(lib, c, call = c.call) {
+  return lib.tidy(() => {
+    const ins = c.inputs.map((s, i) => make(lib, s, i));
+    const outs = outputs(call(lib, ...ins));
+    return outs.map((t) => ({ shape: t.shape, dtype: t.dtype, data: Array.from(t.dataSync()) }));
+  });
+}
+
+// Gradients of sum(f(...inputs) * w) with respect to the float inputs (or `gradArgs`).
+function gradients(lib, c, call = c.call) {
+  return lib.tidy(() => {
+    const ins = c.inputs.map((s, i) => make(lib, s, i));
+    const which = c.gradArgs ?? ins.map((t, i) => (t.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
+    const f = (...xs) => {
+      const args = ins.slice();
+      which.forEach((k, j) => (args[k] = xs[j]));
+      const y = call(lib, ...args);
+      const r = rng(7);
+      const w = lib.tensor(Array.from({ length: numel(y.shape) }, () => 0.5 + r()), y.shape);
+      return lib.sum(lib.mul(y, w));
+    };
+    const gs = lib.grads(f)(which.map((k) => ins[k]));
+    return gs.map((g) => ({ shape: g.shape, data: Array.from(g.dataSync()) }));
+  });
+}
+
+// The same gradients by central differences of ferroflow's forward pass (sums in float64).
+function finiteDifferences(c) {
+  const base = c.inputs.map((s, i) => ({ spec: s, data: Array.from(values(s, 1000 + i * 17)) }));
+  const which = c.gradArgs ?? base.map((b, i) => (b.spec.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
+  const loss = (inputs) =>
+    ff.tidy(() => {
+      const y = c.call(ff, ...inputs.map((b) => ff.tensor(b.data, b.spec.shape, b.spec.dtype)));
+      const r = rng(7);
+      let acc = 0;
+      for (const v of y.dataSync()) acc += v * (0.5 + r());
+      return acc;
+    });
+  const eps = 1e-3;
+  return which.map((k) => {
+    const g = new Array(base[k].data.length);
+    for (let j = 0; j < g.length; j++) {
+      const plus = base.map((b) => ({ ...b, data: b.data.slice() }));
+      const minus = base.map((b) => ({ ...b, data: b.data.slice() }));
+      plus[k].data[j] += eps;
+      minus[k].data[j] -= eps;
+      g[j] = (loss(plus) - loss(minus)) / (2 * eps);
+    }
+    return { shape: base[k].spec.shape, data: g };
+  });
+}
+
+const compared = new Set();
+const viaRef = new Set();
+const ffOnly = new Set();
+
+for (const c of cases) {
+  const hasTf = typeof resolve(tf, c.op) === 'function';
+  if (!hasTf && !c.ref) {
+    ffOnly.add(c.op);
+    continue;
+  }
+  const tfCall = hasTf ? c.call : c.ref;
+  test(`op ${c.label}${hasTf ? '' : ' (vs composed TF.js reference)'}`, () => {
+    const before = ff.memory().numTensors;
+    const mine = run(ff, c);
+    const theirs = run(tf, c, tfCall);
+    assert.equal(mine.length, theirs.length, 'number of outputs');
+    mine.forEach((m, k) => {
+      const t = theirs[k];
+      assert.deepEqual(m.shape, t.shape, `output ${k} shape`);
+      if (c.dtype !== false) assert.equal(m.dtype, t.dtype, `output ${k} dtype`);
+      assertClose(m.data, t.data, c.tol, `${c.label} output ${k}`);
+    });
+    // tidy leaves nothing behind.
+    assert.equal(ff.memory().numTensors, before, 'tensors leaked by the case');
+    (hasTf ? compared : viaRef).add(c.op);
+  });
+  if (c.grad) {
+    const fd = c.gradRef === 'fd';
+    test(`grad ${c.label}${fd ? ` (vs finite differences: ${c.why})` : ''}`, () => {
+      const mine = gradients(ff, c);
+      const theirs = fd ? finiteDifferences(c) : gradients(tf, c, tfCall);
+      assert.equal(mine.length, theirs.length);
+      mine.forEach((m, k) => {
+        assert.deepEqual(m.shape, theirs[k].shape, `gradient ${k} shape`);
+        const tol = fd ? { rtol: 5e-3, atol: 5e-3 } : c.tol ?? { rtol: 1e-3, atol: 1e-4 };
+        assertClose(m.data, theirs[k].data, tol, `${c.label} gradient ${k}`);
+      });
+    });
+  }
+}
+
+// A case for an op whose TF.js counterpart does not exist is still run (values are checked
+// elsewhere); here it just must not throw.
+for (const c of cases.filter((c) => ffOnly.has(c.op))) {
+  test(`ferroflow-only op ${c.label} runs`, () => {
+    const out = run(ff, c);
+    assert.ok(out.length > 0);
+    if (c.grad) gradients(ff, c);
+  });
+}
+
+after(() => {
+  console.log(
+    `# compared ${compared.size} ops with their TF.js counterparts and ${viaRef.size} ferroflow-only ops ` +
+      `with composed TF.js references (${[...viaRef].join(', ')}) over ${cases.length} cases; ` +
+      `not compared: ${[...ffOnly].join(', ') || 'none'}`,
+  );
+});
