@@ -2,8 +2,8 @@
 //! never sees user ops. A [`Device`] wraps a backend with the kernel cache and counters shared by
 //! every backend, so each backend implements only the five methods below.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::any::Any;
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -162,7 +162,7 @@ impl Device {
     pub fn new(backend: impl Backend + 'static) -> Device {
         Device(Arc::new(DeviceInner {
             backend: Box::new(backend),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::default()),
             stats: Mutex::new(DeviceStats::default()),
         }))
     }

@@ -12,7 +12,7 @@
 //! store); any other use runs the template on its own, once. Kernels are cached by structure in
 //! [`Device`].
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::device::{Buffer, Device};
@@ -291,9 +291,9 @@ impl SsaBuilder {
     fn new() -> Self {
         SsaBuilder {
             nodes: vec![],
-            memo: HashMap::new(),
+            memo: HashMap::default(),
             inputs: vec![],
-            slots: HashMap::new(),
+            slots: HashMap::default(),
             accumulator: None,
         }
     }
@@ -496,7 +496,7 @@ impl Scheduler {
     fn combine(&mut self, operands: &[&Tensor], build: &dyn Fn(&[LExpr]) -> LNode) -> Result<LExpr> {
         let mut exprs: Vec<LExpr> = operands.iter().map(|t| self.expr_of(t)).collect::<Result<_>>()?;
         let e = Arc::new(build(&exprs));
-        let mut bufs = HashSet::new();
+        let mut bufs = HashSet::default();
         let size = footprint(&e, &mut bufs);
         if bufs.len() <= MAX_KERNEL_INPUTS && size <= MAX_EXPR_NODES {
             return Ok(e);
@@ -666,7 +666,7 @@ impl Scheduler {
 /// Pending (unrealized) nodes reachable from `targets`, inputs before users.
 fn pending_order(targets: &[&Tensor]) -> Vec<Tensor> {
     let mut order = vec![];
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut stack: Vec<(Tensor, bool)> = targets.iter().map(|t| ((*t).clone(), false)).collect();
     while let Some((t, expanded)) = stack.pop() {
         if expanded {
@@ -691,7 +691,7 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
     let order = pending_order(targets);
     let Some(first) = order.first() else { return Ok(()) };
     let dev = first.device();
-    let mut consumers: HashMap<u64, usize> = HashMap::new();
+    let mut consumers: HashMap<u64, usize> = HashMap::default();
     for t in &order {
         for i in t.inputs() {
             *consumers.entry(i.id()).or_default() += 1;
@@ -706,7 +706,7 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
         .collect();
     let mut s = Scheduler {
         dev,
-        lowered: HashMap::new(),
+        lowered: HashMap::default(),
         deferrable,
     };
     for t in &order {
@@ -724,7 +724,7 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
             // A shared expression is recomputed by each consumer when small (and shared within
             // one kernel through CSE), stored once when large. One that reads a pending
             // matmul/conv is stored (with its epilogue fused) so consumers never redo the template.
-            let large = shared && footprint(e, &mut HashSet::new()) > MAX_RECOMPUTE_NODES;
+            let large = shared && footprint(e, &mut HashSet::default()) > MAX_RECOMPUTE_NODES;
             let mut pending = vec![];
             if many {
                 templates_in(e, &mut pending);
