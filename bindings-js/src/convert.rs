@@ -73,6 +73,14 @@ pub fn js_number(n: f64) -> String {
         "NaN".into()
     } else if n.is_infinite() {
         if n > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if n.abs() >= 1e21 || n.abs() < 1e-6 {
+        // JS switches to exponent notation here (`1e+300`, `1e-7`).
+        let e = format!("{n:e}");
+        if e.contains("e-") {
+            e
+        } else {
+            e.replace('e', "e+")
+        }
     } else {
         format!("{n}")
     }
@@ -503,4 +511,38 @@ pub fn host_for_tensor(
         ));
     }
     Ok((host, s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{js_number, to_int32};
+
+    #[test]
+    fn to_int32_is_js_toint32() {
+        // What `new Int32Array([v])[0]` gives in JS.
+        let cases = [
+            (1.9, 1),
+            (-1.9, -1),
+            (f64::NAN, 0),
+            (f64::INFINITY, 0),
+            (2147483648.0, -2147483648),
+            (4294967297.0, 1),
+            (-2147483649.0, 2147483647),
+            (3e9, -1294967296),
+        ];
+        for (v, want) in cases {
+            assert_eq!(to_int32(v), want, "ToInt32({v})");
+        }
+    }
+
+    #[test]
+    fn numbers_print_as_js_does() {
+        assert_eq!(js_number(3.0), "3");
+        assert_eq!(js_number(-0.5), "-0.5");
+        assert_eq!(js_number(f64::NAN), "NaN");
+        assert_eq!(js_number(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(js_number(1e300), "1e+300");
+        assert_eq!(js_number(1.5e-7), "1.5e-7");
+        assert_eq!(js_number(0.1), "0.1");
+    }
 }

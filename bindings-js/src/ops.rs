@@ -546,7 +546,12 @@ pub fn split(x: &JsValue, num_or_sizes: &JsValue, axis: &JsValue) -> JsResult<js
 pub fn unstack(x: &JsValue, axis: &JsValue) -> JsResult<js_sys::Array> {
     run_many("unstack", || {
         let a = convert::axis_or("unstack", "axis", axis, 0)?;
-        one("unstack", "x", x)?.unstack(a)
+        let x = one("unstack", "x", x)?;
+        let d = ferroflow_core::shape::normalize_axis("unstack", a, x.rank())?;
+        if x.shape()[d] == 0 {
+            return Ok(vec![]);
+        }
+        x.unstack(a)
     })
 }
 

@@ -16,11 +16,11 @@ use ferroflow_core::{DType, Error, Result, Tensor, Variable};
 
 /// The largest tensor (in bytes) the bindings create on wasm32. Memory there is at most 4 GiB
 /// and a failed allocation aborts the module, so larger requests are refused up front with a
-/// size error. Natively there is no cap.
+/// size error. Natively the cap is what an allocation can be at all.
 #[cfg(target_arch = "wasm32")]
 pub const MAX_TENSOR_BYTES: usize = 1 << 30;
 #[cfg(not(target_arch = "wasm32"))]
-pub const MAX_TENSOR_BYTES: usize = usize::MAX;
+pub const MAX_TENSOR_BYTES: usize = isize::MAX as usize;
 
 /// What a slot holds: a tensor, or a variable (whose current value is read at each use).
 pub enum Value {

@@ -152,6 +152,7 @@ impl JsTensor {
 
     /// Sets a variable's value (same shape and dtype); throws for other tensors.
     pub fn assign(&self, value: &JsValue) -> JsResult<()> {
+        self.slot.tensor("assign", "this").map_err(to_js)?;
         let v = self.slot.variable().ok_or_else(|| {
             to_js(Error::invalid(
                 "assign",

@@ -105,6 +105,50 @@ const hostile = [
   ['a freed tensor', () => { const t = ff.ones([2]); t.free(); return ff.add(t, 1); }, /^add: invalid argument: argument 'a': expected a live Tensor, got a Tensor whose memory was freed/],
 ];
 
+// Edge inputs that are valid or nearly so: each either works or throws an Error, never traps.
+const edges = {
+  'empty sum': () => ff.zeros([0, 3]).sum(),
+  'empty max': () => ff.max(ff.zeros([0])),
+  'empty matMul': () => ff.matMul(ff.zeros([2, 0]), ff.zeros([0, 3])),
+  'empty unstack': () => ff.unstack(ff.zeros([0, 2])),
+  'empty softmax': () => ff.softmax(ff.zeros([2, 0])),
+  'empty maxPool': () => ff.maxPool(ff.zeros([1, 0, 3, 1]), 2, 1, 'same'),
+  'empty conv batch': () => ff.conv2d(ff.zeros([0, 3, 3, 1]), ff.ones([2, 2, 1, 1]), 1, 'same'),
+  'zero-channel conv': () => ff.conv2d(ff.zeros([1, 3, 3, 0]), ff.ones([2, 2, 0, 2]), 1, 'same'),
+  'zero-size kernel': () => ff.conv2d(ff.zeros([1, 3, 3, 1]), ff.ones([0, 2, 1, 1]), 1, 'valid'),
+  'kernel larger than input': () => ff.conv2d(ff.zeros([1, 3, 3, 1]), ff.ones([5, 5, 1, 1]), 1, 'valid'),
+  'huge stride': () => ff.conv2d(ff.zeros([1, 3, 3, 1]), ff.ones([1, 1, 1, 1]), 2 ** 31, 'same'),
+  'huge dilation': () => ff.conv2d(ff.zeros([1, 3, 3, 1]), ff.ones([2, 2, 1, 1]), 1, 'same', 'NHWC', 2 ** 31),
+  'huge conv padding': () => ff.conv2d(ff.zeros([1, 3, 3, 1]), ff.ones([2, 2, 1, 1]), 1, 2 ** 30),
+  'huge conv2dTranspose output': () => ff.conv2dTranspose(ff.zeros([1, 2, 2, 1]), ff.ones([3, 3, 1, 1]), [1, 2 ** 20, 2 ** 20, 1], 2 ** 19, 'same'),
+  'out-of-range gather indices': () => ff.gather(ff.ones([3, 2]), ff.tensor([2 ** 31 - 1, -5], [2], 'int32')),
+  'out-of-range gatherND indices': () => ff.gatherND(ff.ones([3, 2]), ff.tensor([[-1, 0], [5, 1]], [2, 2], 'int32')),
+  'gather from an empty tensor': () => ff.gather(ff.zeros([0, 2]), [0]),
+  'stridedSlice beyond the ends': () => ff.stridedSlice(ff.ones([2, 3]), [-10, -10], [10, 10], [-3, 7]),
+  'stridedSlice huge stride': () => ff.stridedSlice(ff.ones([2, 3]), [0, 0], [2, 3], [2 ** 40, 1]),
+  'matMul with a huge broadcast batch': () => ff.matMul(ff.ones([1, 1000, 1000]), ff.ones([600, 1000, 1])),
+  'int32 overflow and division by zero': () => ff.div(ff.tensor([-2147483648, 1], [2], 'int32'), ff.tensor([-1, 0], [2], 'int32')),
+  'int32 mod by zero': () => ff.mod(ff.tensor([1, -2147483648], [2], 'int32'), ff.tensor([0, -1], [2], 'int32')),
+  'NaN and Infinity to int32': () => ff.cast(ff.tensor([NaN, Infinity, -Infinity, 3e9]), 'int32'),
+  'a 20000-op chain': () => { let x = ff.scalar(0); for (let i = 0; i < 20000; i++) { const y = x.add(1); x.dispose(); x = y; } return x; },
+};
+for (const [label, call] of Object.entries(edges)) {
+  test(`edge: ${label} works or throws an Error`, () => {
+    try {
+      const out = ff.tidy(() => {
+        const r = call();
+        for (const t of Array.isArray(r) ? r : [r]) t.dataSync();
+        return null;
+      });
+      assert.equal(out, null);
+    } catch (e) {
+      assert.ok(e instanceof Error && !(e instanceof WebAssembly.RuntimeError), `${label}: ${e}`);
+      assert.doesNotMatch(e.message, /unreachable|panicked/);
+    }
+    assert.deepEqual(Array.from(ff.add(1, 2).dataSync()), [3]);
+  });
+}
+
 let panics = 0;
 const consoleError = console.error;
 console.error = (...args) => {
