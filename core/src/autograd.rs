@@ -312,7 +312,13 @@ fn vjp_rule(t: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
 }
 
 /// Places `g` (the slice's cotangent) back at the sliced positions of a zero tensor of `in_shape`.
-fn unslice(g: &Tensor, in_shape: &[usize], start: &[usize], len: &[usize], step: &[usize]) -> Result<Tensor> {
+pub(crate) fn unslice(
+    g: &Tensor,
+    in_shape: &[usize],
+    start: &[usize],
+    len: &[usize],
+    step: &[usize],
+) -> Result<Tensor> {
     let mut cur = g.clone();
     for d in 0..in_shape.len() {
         if step[d] > 1 && len[d] > 0 {

@@ -2,13 +2,18 @@
 //! primitive; pooling windows are strided slices reduced together (fused by the scheduler).
 
 use crate::dtype::DType;
-use crate::ir::{ConvParams, ReduceOp};
+use crate::ir::{BinaryOp, ConvParams, ReduceOp};
 use crate::ops::{creation, prim};
 use crate::tensor::Tensor;
 use crate::{Error, Result};
 
 /// Largest pooling window extent per dim on the general (strided-slice) path.
 pub const MAX_POOL_TAPS: usize = 1024;
+
+/// Largest window (taps) whose max-pool gradient is routed to the first maximum (TF semantics)
+/// on the general path; larger windows split the cotangent among tied maxima, as `max` does.
+/// The first-max gradient reads every tap in one fused kernel, so its cost grows with the window.
+pub const FIRST_MAX_TAPS: usize = 16;
 
 /// Padding modes as in TF.js: `Same` keeps `ceil(in/stride)` outputs, `Valid` uses no padding,
 /// `Explicit` gives `[[top, bottom], [left, right]]`.
@@ -276,9 +281,10 @@ impl Tensor {
         }
     }
 
-    /// Max pooling (padding positions never win).
+    /// Max pooling (padding positions never win). The gradient goes to the first maximum of
+    /// each window in row-major window order, as in TF/TF.js (ties are common after a ReLU).
     pub fn max_pool(&self, window: [usize; 2], strides: [usize; 2], padding: Padding) -> Result<Tensor> {
-        let xs = self.shape();
+        let xs = self.shape().to_vec();
         // Non-overlapping windows that tile the input exactly: a reshape and one reduction.
         if window == strides
             && padding == Padding::Valid
@@ -288,14 +294,34 @@ impl Tensor {
             && xs[1] % window[0] == 0
             && xs[2] % window[1] == 0
         {
-            let r = prim::reshape(
-                self,
-                &[xs[0], xs[1] / window[0], window[0], xs[2] / window[1], window[1], xs[3]],
-            )?;
+            let [kh, kw] = window;
+            let r6 = [xs[0], xs[1] / kh, kh, xs[2] / kw, kw, xs[3]];
+            let r = prim::reshape(self, &r6)?;
             let m = prim::reduce(&r, ReduceOp::Max, &[2, 4])?;
-            return prim::reshape(&m, &[xs[0], xs[1] / window[0], xs[2] / window[1], xs[3]]);
+            let out = prim::reshape(&m, &[r6[0], r6[1], r6[3], r6[5]])?;
+            let input = self.clone();
+            return crate::autograd::custom_grad_fn(&[input], &out, move |g| {
+                // Window position of every element; the first hit of each window takes g.
+                let kpos = prim::reshape(&creation::arange(&g.device(), kh * kw)?, &[1, 1, kh, 1, kw, 1])?;
+                let kpos = prim::expand(&kpos, &r6)?;
+                let hit = prim::binary(&r, &prim::expand(&m, &r6)?, BinaryOp::Eq)?;
+                let miss = prim::full_like(&kpos, (kh * kw) as f64)?;
+                let first = prim::reduce(&prim::select(&hit, &kpos, &miss)?, ReduceOp::Min, &[2, 4])?;
+                let at = prim::binary(&kpos, &prim::expand(&first, &r6)?, BinaryOp::Eq)?;
+                let g6 = prim::expand(&prim::reshape(g, &[r6[0], r6[1], 1, r6[3], 1, r6[5]])?, &r6)?;
+                let gx = prim::select(&at, &g6, &prim::full_like(&g6, 0.0)?)?;
+                Ok(vec![prim::reshape(&gx, &xs)?])
+            });
         }
-        self.pool_reduce("maxPool", window, strides, padding, f32::NEG_INFINITY, true)
+        let out = self.pool_reduce("maxPool", window, strides, padding, f32::NEG_INFINITY, true)?;
+        let taps = window[0].saturating_mul(window[1]);
+        if taps > FIRST_MAX_TAPS {
+            return Ok(out);
+        }
+        let (input, pooled) = (self.clone(), out.clone());
+        crate::autograd::custom_grad_fn(std::slice::from_ref(self), &out, move |g| {
+            first_max_grad(&input, &pooled, g, window, strides, padding)
+        })
     }
 
     /// Average pooling; padded positions are excluded from the count (TF semantics).
@@ -305,4 +331,53 @@ impl Tensor {
         let count = ones.pool_reduce("avgPool", window, strides, padding, 0.0, false)?;
         sum.div(&count)
     }
+}
+
+/// Max-pool gradient on the general (strided-slice) path: each window's cotangent goes to its
+/// first maximum (row-major over the window; padding never wins). Tap `k`'s window elements are
+/// the strided slice `k` of the padded input, so `first` is one fused kernel over all taps and
+/// the gradient is the sum over taps of each tap's share placed back at its slice.
+fn first_max_grad(
+    x: &Tensor,
+    out: &Tensor,
+    g: &Tensor,
+    k: [usize; 2],
+    strides: [usize; 2],
+    padding: Padding,
+) -> Result<Vec<Tensor>> {
+    let xs = x.shape().to_vec();
+    let pads = resolve_padding("maxPool", padding, [xs[1], xs[2]], k, strides, [1, 1])?;
+    let pads = [
+        (0, 0),
+        (pads[0].0 as usize, pads[0].1 as usize),
+        (pads[1].0 as usize, pads[1].1 as usize),
+        (0, 0),
+    ];
+    let xp = x.pad(&pads, f32::NEG_INFINITY)?;
+    let ps = xp.shape().to_vec();
+    let os = out.shape().to_vec();
+    let step = [1, strides[0], strides[1], 1];
+    let tap = |i: usize, j: usize| prim::slice(&xp, &[0, i, j, 0], &os, &step);
+    let taps = k[0] * k[1];
+    let mut first = creation::fill(&g.device(), &os, taps as i32)?;
+    // Later taps first, so the earliest hit is written last.
+    for t in (0..taps).rev() {
+        let hit = prim::binary(&tap(t / k[1], t % k[1])?, out, BinaryOp::Eq)?;
+        let here = prim::full_like(&first, t as f64)?;
+        first = prim::select(&hit, &here, &first)?;
+    }
+    let zero = prim::full_like(g, 0.0)?;
+    let mut gp: Option<Tensor> = None;
+    for t in 0..taps {
+        let mine = prim::binary(&first, &prim::full_like(&first, t as f64)?, BinaryOp::Eq)?;
+        let share = prim::select(&mine, g, &zero)?;
+        let placed = crate::autograd::unslice(&share, &ps, &[0, t / k[1], t % k[1], 0], &os, &step)?;
+        gp = Some(match gp {
+            None => placed,
+            Some(acc) => prim::binary(&acc, &placed, BinaryOp::Add)?,
+        });
+    }
+    let gp = gp.ok_or_else(|| Error::invalid("maxPool", "empty window"))?;
+    let start = [0, pads[1].0, pads[2].0, 0];
+    Ok(vec![prim::slice(&gp, &start, &xs, &[1, 1, 1, 1])?])
 }
