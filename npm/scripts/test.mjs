@@ -4,7 +4,8 @@
 // `tsc --noEmit` on a TypeScript consumer, and regenerates the README's table of TF.js ops that
 // have no ferroflow counterpart. Builds the tarball first only when there is none.
 //
-//   node scripts/test.mjs [--only-ops-table] [-- extra node --test args]
+//   node scripts/test.mjs [--only-ops-table | --only-scratch] [-- extra node --test args]
+// (--only-scratch: just (re)create the scratch project, as scripts/test-browser.mjs needs it.)
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,12 +15,14 @@ const npmDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(npmDir, '.scratch');
 const argv = process.argv.slice(2);
 const onlyTable = argv.includes('--only-ops-table');
+const onlyScratch = argv.includes('--only-scratch');
 const extra = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : [];
 const t0 = Date.now();
 
 // Versions of the scratch project's other dependencies (pinned: the oracle must not drift).
 const TFJS = '4.22.0';
 const TYPESCRIPT = '5.9.3';
+const PLAYWRIGHT_CORE = '1.65.1'; // drives Debian's Chromium in the browser suite (no browser download)
 
 function run(cmd, args, cwd) {
   console.log(`$ ${cmd} ${args.join(' ')}`);
@@ -51,6 +54,7 @@ step('scratch project', () => {
       ferroflow: `file:../${tarball}`,
       '@tensorflow/tfjs': TFJS,
       typescript: TYPESCRIPT,
+      'playwright-core': PLAYWRIGHT_CORE,
     },
   };
   writeFileSync(join(scratch, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
@@ -60,6 +64,11 @@ step('scratch project', () => {
   rmSync(join(scratch, 'test'), { recursive: true, force: true });
   cpSync(join(npmDir, 'test'), join(scratch, 'test'), { recursive: true });
 });
+
+if (onlyScratch) {
+  console.log(`scratch project ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  process.exit(0);
+}
 
 // The README table: TF.js op functions (functions on the tf namespace and tf.losses, not
 // classes, not backend/engine/IO utilities) with no ferroflow export of the same name.

@@ -1,0 +1,222 @@
+// The browser suite (npm run test:browser): loads the installed package through its browser entry,
+// then on each backend (cpu, webgpu) runs every case of cases.mjs against TF.js (cpu backend) as
+// the oracle, reading results with the async `data()` (WebGPU cannot block a page), plus
+// gradients, an optimizer run, the 1000-step tidy memory test, readback rules and hostile inputs.
+// Results go to `window.__ffResults`; scripts/test-browser.mjs drives the page with playwright.
+import * as ff from 'ferroflow';
+import * as tf from '@tensorflow/tfjs';
+import { cases } from '../cases.mjs';
+import { firstMismatch, numel, outputs, rng, values } from '../data.mjs';
+
+const params = new URLSearchParams(location.search);
+const BACKENDS = (params.get('backends') || 'cpu,webgpu').split(',');
+const results = [];
+const skipped = [];
+const log = (s) => console.log(s);
+
+async function check(backend, name, fn) {
+  try {
+    await fn();
+    results.push({ backend, name, ok: true });
+  } catch (e) {
+    const error = String((e && e.message) || e);
+    results.push({ backend, name, ok: false, error });
+    log(`FAIL [${backend}] ${name}: ${error}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+function assertClose(actual, expected, tol, what) {
+  assert(actual.length === expected.length, `${what}: length ${actual.length} vs ${expected.length}`);
+  const i = firstMismatch(actual, expected, tol);
+  assert(i < 0, `${what}: element ${i}: ferroflow ${actual[i]} vs reference ${expected[i]}`);
+}
+function assertThrows(fn, pattern, what) {
+  let err = null;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof Error, `${what}: expected an Error, got ${err}`);
+  assert(!(err instanceof WebAssembly.RuntimeError), `${what}: the module trapped: ${err.message}`);
+  assert(pattern.test(err.message), `${what}: unexpected message: ${err.message}`);
+}
+
+const resolve = (lib, name) => name.split('.').reduce((o, k) => (o == null ? undefined : o[k]), lib);
+const make = (lib, spec, i) => lib.tensor(values(spec, 1000 + i * 17), spec.shape, spec.dtype);
+
+async function read(ts) {
+  const out = [];
+  for (const t of ts) {
+    out.push({ shape: t.shape, dtype: t.dtype, data: Array.from(await t.data()) });
+    t.dispose();
+  }
+  return out;
+}
+function forward(lib, c, call) {
+  return lib.tidy(() => outputs(call(lib, ...c.inputs.map((s, i) => make(lib, s, i)))));
+}
+function gradients(lib, c, call) {
+  return lib.tidy(() => {
+    const ins = c.inputs.map((s, i) => make(lib, s, i));
+    const which = c.gradArgs ?? ins.map((t, i) => (t.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
+    const f = (...xs) => {
+      const args = ins.slice();
+      which.forEach((k, j) => (args[k] = xs[j]));
+      const y = call(lib, ...args);
+      const r = rng(7);
+      const w = lib.tensor(Array.from({ length: numel(y.shape) }, () => 0.5 + r()), y.shape);
+      return lib.sum(lib.mul(y, w));
+    };
+    return lib.grads(f)(which.map((k) => ins[k]));
+  });
+}
+
+// The oracle's answers, computed once (TF.js on its cpu backend).
+await tf.setBackend('cpu');
+const oracle = new Map();
+for (const c of cases) {
+  const hasTf = typeof resolve(tf, c.op) === 'function';
+  const call = hasTf ? c.call : c.ref;
+  if (!call) continue;
+  const fwd = await read(forward(tf, c, call));
+  const grad = c.grad && c.gradRef !== 'fd' ? await read(gradients(tf, c, call)) : null;
+  oracle.set(c, { fwd, grad });
+}
+// Gradients TF.js lacks (gradRef 'fd'): ferroflow's cpu backend, checked against finite
+// differences by the Node suite, is the reference for the other backends.
+const cpuGrads = new Map();
+
+async function suite(backend) {
+  const ok = await ff.setBackend(backend);
+  if (!ok) {
+    const why = ff.backendInfo().webgpuError;
+    skipped.push({ backend, why });
+    log(`SKIP backend ${backend}: ${why}`);
+    return;
+  }
+  log(`backend ${backend}: ${ff.backendInfo().description}`);
+  const t0 = performance.now();
+  const gpu = backend === 'webgpu';
+  // GPU math (SwiftShader's and our WGSL ports of exp/log/erf) is a little less exact.
+  const loosen = (tol) => (gpu ? { rtol: Math.max(tol?.rtol ?? 1e-4, 2e-4), atol: Math.max(tol?.atol ?? 1e-5, 2e-5) } : tol);
+
+  for (const c of cases) {
+    const ref = oracle.get(c);
+    await check(backend, `op ${c.label}`, async () => {
+      const before = ff.memory().numTensors;
+      const mine = await read(forward(ff, c, c.call));
+      // <=: while data() is awaited, the garbage collector may free tensors leaked earlier (their
+      // JS objects were dropped), which only lowers the count.
+      assert(ff.memory().numTensors <= before, `tensors leaked: ${before} -> ${ff.memory().numTensors}`);
+      if (!ref) return; // ferroflow-only op without a reference: it runs
+      assert(mine.length === ref.fwd.length, 'number of outputs');
+      mine.forEach((m, k) => {
+        assert(JSON.stringify(m.shape) === JSON.stringify(ref.fwd[k].shape), `shape ${m.shape} vs ${ref.fwd[k].shape}`);
+        if (c.dtype !== false) assert(m.dtype === ref.fwd[k].dtype, `dtype ${m.dtype} vs ${ref.fwd[k].dtype}`);
+        assertClose(m.data, ref.fwd[k].data, loosen(c.tol), `output ${k}`);
+      });
+    });
+    if (!c.grad) continue;
+    await check(backend, `grad ${c.label}`, async () => {
+      const mine = await read(gradients(ff, c, c.call));
+      let want = ref?.grad;
+      if (c.gradRef === 'fd' || !want) {
+        if (backend === 'cpu') {
+          cpuGrads.set(c, mine);
+          return;
+        }
+        want = cpuGrads.get(c);
+        assert(want, 'no cpu reference gradient');
+      }
+      mine.forEach((m, k) => assertClose(m.data, want[k].data, loosen(c.tol ?? { rtol: 1e-3, atol: 1e-4 }), `gradient ${k}`));
+    });
+  }
+  log(`[${backend}] ${cases.length} cases in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+
+  await check(backend, 'readback: data() everywhere, dataSync() only where the backend can block', async () => {
+    const t = ff.tensor([1, 2, 3]).square();
+    assert(JSON.stringify(Array.from(await t.data())) === '[1,4,9]', 'data()');
+    assert(JSON.stringify(await t.array()) === '[1,4,9]', 'array()');
+    if (gpu) {
+      assertThrows(() => t.dataSync(), /^dataSync: invalid argument: the webgpu backend cannot read data back synchronously.*await tensor\.data\(\)/, 'dataSync on webgpu');
+    } else {
+      assert(JSON.stringify(Array.from(t.dataSync())) === '[1,4,9]', 'dataSync on cpu');
+    }
+    assert(t.backend === backend, `tensor.backend ${t.backend}`);
+    t.dispose();
+  });
+
+  await check(backend, 'train.adam: 20 steps match TF.js', async () => {
+    const r = rng(5);
+    const xs = Array.from({ length: 24 }, () => r() * 2 - 1);
+    const ys = Array.from({ length: 8 }, () => r() * 2 - 1);
+    const run = async (lib, tag) => {
+      const x = lib.tensor(xs, [8, 3]);
+      const y = lib.tensor(ys, [8, 1]);
+      const w = lib.variable(lib.tensor([0.3, -0.2, 0.5], [3, 1]), true, `bw-${backend}-${tag}`);
+      const opt = lib.train.adam(0.05);
+      for (let i = 0; i < 20; i++) lib.tidy(() => opt.minimize(() => lib.losses.meanSquaredError(y, lib.matMul(x, w)), false, [w]));
+      const out = Array.from(await w.data());
+      lib.dispose([x, y, w]);
+      return out;
+    };
+    assertClose(await run(ff, 'ff'), await run(tf, 'tf'), { rtol: 1e-3, atol: 1e-4 }, 'weights');
+  });
+
+  await check(backend, 'memory: 1000 training steps inside tidy keep numTensors', async () => {
+    const x = ff.randomNormal([16, 4], 0, 1, 'float32', 1);
+    const y = ff.randomNormal([16, 1], 0, 1, 'float32', 2);
+    const w = ff.variable(ff.randomNormal([4, 8], 0, 0.5, 'float32', 3), true, `mem-w-${backend}`);
+    const v = ff.variable(ff.randomNormal([8, 1], 0, 0.5, 'float32', 4), true, `mem-v-${backend}`);
+    const opt = ff.train.adam(0.01);
+    const loss = () => ff.losses.meanSquaredError(y, x.matMul(w).relu().matMul(v));
+    const first = ff.tidy(() => opt.minimize(loss, true, [w, v]));
+    const firstLoss = (await first.data())[0];
+    first.dispose();
+    const start = ff.memory().numTensors;
+    const t1 = performance.now();
+    for (let i = 0; i < 1000; i++) ff.tidy(() => { opt.minimize(loss, false, [w, v]); });
+    const ms = (performance.now() - t1) / 1000;
+    const end = ff.memory().numTensors;
+    const last = ff.tidy(() => loss());
+    const lastLoss = (await last.data())[0];
+    last.dispose();
+    log(`[${backend}] 1000 steps: ${(ms * 1000).toFixed(0)} ms total, loss ${firstLoss} -> ${lastLoss}`);
+    assert(end === start, `numTensors ${start} -> ${end}`);
+    assert(lastLoss < firstLoss, `loss did not fall: ${firstLoss} -> ${lastLoss}`);
+    ff.dispose([x, y, w, v]);
+    opt.dispose();
+  });
+
+  await check(backend, 'hostile inputs throw Errors and the module keeps working', async () => {
+    const x = ff.ones([2, 3]);
+    assertThrows(() => ff.add(x, ff.ones([4])), /^add: shape error/, 'broadcast');
+    assertThrows(() => ff.zeros([NaN]), /^zeros: invalid argument: argument 'shape\[0\]'/, 'NaN size');
+    assertThrows(() => ff.ones([1e9]), /^ones: size error/, 'huge');
+    assertThrows(() => ff.tensor([[1], [2, 3]]), /^tensor: invalid argument/, 'ragged');
+    assertThrows(() => ff.conv2d(ff.ones([1, 3, 3, 2]), ff.ones([2, 2, 3, 1]), 1, 'valid'), /^conv2d: shape error/, 'conv channels');
+    assertThrows(() => ff.grad(() => { throw new Error('boom'); })(x), /^boom$/, 'callback exception');
+    assert(JSON.stringify(Array.from(await ff.add(x, 1).sum().data())) === '[12]', 'still works');
+    x.dispose();
+  });
+}
+
+const start = performance.now();
+try {
+  log(`ferroflow ${await ff.ready()} (${ff.backendInfo().description}); page: ${navigator.userAgent}`);
+  for (const b of BACKENDS) await suite(b);
+} catch (e) {
+  results.push({ backend: '-', name: 'suite', ok: false, error: String((e && e.stack) || e) });
+  log(`FAIL suite: ${(e && e.stack) || e}`);
+}
+const failed = results.filter((r) => !r.ok);
+const summary = BACKENDS.map((b) => {
+  const mine = results.filter((r) => r.backend === b);
+  const s = skipped.find((s) => s.backend === b);
+  return s ? `${b}: skipped (${s.why})` : `${b}: ${mine.length - mine.filter((r) => !r.ok).length}/${mine.length} passed`;
+}).join('; ');
+log(`SUMMARY ${summary}; ${failed.length} failed; ${((performance.now() - start) / 1000).toFixed(1)}s`);
+window.__ffResults = { results, skipped, summary, failed: failed.length };
