@@ -1,12 +1,14 @@
 // `npm run test:browser`: the browser suite. Serves the scratch project (the installed tarball,
-// TF.js, test/browser/) over HTTP, opens test/browser/index.html in Debian's headless Chromium
-// through playwright-core (--enable-unsafe-webgpu gives a WebGPU adapter: SwiftShader), waits for
-// the page's results and fails when any check fails, or when WebGPU was skipped unless
-// FF_ALLOW_WEBGPU_SKIP=1. Creates the scratch project (and the tarball) first when missing.
+// TF.js, test/browser/) over HTTP and opens, in Debian's headless Chromium through playwright-core
+// (--enable-unsafe-webgpu gives a WebGPU adapter: SwiftShader), (1) test/browser/index.html, the
+// op/gradient/memory suite on webgpu and cpu, and (2) test/vite-app bundled by `vite build` from
+// the installed package (the .wasm must be emitted by Vite, not copied), which trains a tiny model.
+// Fails when any check fails, or when WebGPU was skipped unless FF_ALLOW_WEBGPU_SKIP=1. Creates
+// the scratch project (and the tarball) first when missing.
 //
 //   node scripts/test-browser.mjs [--backends cpu,webgpu] [--timeout 900]
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
@@ -21,13 +23,24 @@ const timeoutS = Number(opt('--timeout', '900'));
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const t0 = Date.now();
 
-if (!existsSync(join(scratch, 'node_modules', 'playwright-core')) || !existsSync(join(scratch, 'node_modules', 'ferroflow'))) {
+if (['playwright-core', 'ferroflow', 'vite'].some((p) => !existsSync(join(scratch, 'node_modules', p)))) {
   execFileSync(process.execPath, [join(npmDir, 'scripts', 'test.mjs'), '--only-scratch'], { stdio: 'inherit', cwd: npmDir });
 } else {
   // Refresh the test files (the package itself is refreshed by `npm test` / --only-scratch).
   cpSync(join(npmDir, 'test'), join(scratch, 'test'), { recursive: true });
 }
 if (!existsSync(chromium)) throw new Error(`${chromium} is missing: apt-get install chromium (scripts/lib.sh: ensure_chromium)`);
+
+// The Vite app, built from the installed package; its .wasm must be among the emitted assets.
+const viteOut = join(scratch, 'vite-dist');
+{
+  const t = Date.now();
+  execFileSync(join(scratch, 'node_modules', '.bin', 'vite'), ['build', join('test', 'vite-app'), '--outDir', viteOut, '--emptyOutDir', '--base', './', '--logLevel', 'warn'], { stdio: 'inherit', cwd: scratch });
+  const assets = readdirSync(join(viteOut, 'assets'));
+  const wasm = assets.filter((f) => f.endsWith('.wasm'));
+  console.log(`vite build: ${assets.length} assets (${wasm.join(', ') || 'NO .wasm'}) in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  if (wasm.length !== 1) throw new Error('vite build did not emit the ferroflow .wasm as an asset');
+}
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
 const server = createServer((req, res) => {
@@ -42,7 +55,11 @@ const server = createServer((req, res) => {
   res.end(readFileSync(file));
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/test/browser/index.html?backends=${backends}`;
+const origin = `http://127.0.0.1:${server.address().port}`;
+const pages = [
+  `${origin}/test/browser/index.html?backends=${backends}`,
+  `${origin}/vite-dist/index.html`,
+];
 
 const { chromium: pw } = await import(join(scratch, 'node_modules', 'playwright-core', 'index.mjs'));
 // Don't pass VK_DRIVER_FILES/VK_ICD_FILENAMES to Chromium: they break its SwiftShader.
@@ -56,23 +73,28 @@ const browser = await pw.launch({
   env,
   args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
 });
-let code = 1;
+let code = 0;
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => console.log(`[page] ${m.text()}`));
-  page.on('pageerror', (e) => console.log(`[page error] ${e.stack || e}`));
-  console.log(`open ${url} (${await browser.version()})`);
-  await page.goto(url);
-  await page.waitForFunction(() => window.__ffResults !== undefined, null, { timeout: timeoutS * 1000, polling: 1000 });
-  const r = await page.evaluate(() => window.__ffResults);
-  const webgpuSkipped = r.skipped.some((s) => s.backend === 'webgpu');
-  console.log(`browser suite: ${r.summary}`);
-  for (const f of r.results.filter((x) => !x.ok)) console.log(`  FAIL [${f.backend}] ${f.name}: ${f.error}`);
-  if (webgpuSkipped && process.env.FF_ALLOW_WEBGPU_SKIP !== '1') {
-    console.log('WebGPU was skipped (set FF_ALLOW_WEBGPU_SKIP=1 to accept that)');
-  } else if (r.failed === 0 && r.results.length > 0) {
-    code = 0;
+  for (const url of pages) {
+    const page = await browser.newPage();
+    page.on('console', (m) => console.log(`[page] ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`[page error] ${e.stack || e}`));
+    console.log(`open ${url} (Chromium ${await browser.version()})`);
+    await page.goto(url);
+    await page.waitForFunction(() => window.__ffResults !== undefined, null, { timeout: timeoutS * 1000, polling: 1000 });
+    const r = await page.evaluate(() => window.__ffResults);
+    await page.close();
+    console.log(`result: ${r.summary}`);
+    for (const f of r.results.filter((x) => !x.ok)) console.log(`  FAIL [${f.backend}] ${f.name}: ${f.error}`);
+    if (r.failed !== 0 || r.results.length === 0) code = 1;
+    if (r.skipped.some((s) => s.backend === 'webgpu') && process.env.FF_ALLOW_WEBGPU_SKIP !== '1') {
+      console.log('WebGPU was skipped (set FF_ALLOW_WEBGPU_SKIP=1 to accept that)');
+      code = 1;
+    }
   }
+} catch (e) {
+  console.log(`test:browser: ${e.stack || e}`);
+  code = 1;
 } finally {
   await browser.close();
   server.close();

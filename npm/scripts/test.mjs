@@ -23,6 +23,7 @@ const t0 = Date.now();
 const TFJS = '4.22.0';
 const TYPESCRIPT = '5.9.3';
 const PLAYWRIGHT_CORE = '1.65.1'; // drives Debian's Chromium in the browser suite (no browser download)
+const VITE = '7.3.8'; // bundles test/vite-app in the browser suite
 
 function run(cmd, args, cwd) {
   console.log(`$ ${cmd} ${args.join(' ')}`);
@@ -55,6 +56,7 @@ step('scratch project', () => {
       '@tensorflow/tfjs': TFJS,
       typescript: TYPESCRIPT,
       'playwright-core': PLAYWRIGHT_CORE,
+      vite: VITE,
     },
   };
   writeFileSync(join(scratch, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
