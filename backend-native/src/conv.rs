@@ -1,10 +1,13 @@
 //! General 2-D convolution (NHWC input, HWIO filter, XLA-style padding/dilations/groups).
 //!
-//! Two strategies: a direct loop vectorized over output channels when each group has a single
-//! input channel (depthwise convolutions, single-channel inputs), and im2col + gemm per group
-//! otherwise, tiled over output pixels so the column matrix stays a few MiB. Input dilation is
-//! handled by index arithmetic: a tap reads an input pixel only where its position in the
-//! dilated, padded input is a multiple of the dilation.
+//! Strategies: a direct loop vectorized over output channels when each group has a single input
+//! channel (depthwise convolutions); one gemm per output position for filter gradients (few
+//! positions, large filters); with several threads, one group and a small filter, per-thread
+//! column tiles that each task fills and multiplies single-threaded (no barrier between filling
+//! and multiplying, the tile stays in the core's cache); otherwise im2col + gemm per group,
+//! tiled over output pixels so the column matrix stays a few MiB. Input dilation is handled by
+//! index arithmetic: a tap reads an input pixel only where its position in the dilated, padded
+//! input is a multiple of the dilation.
 
 use ferroflow_core::ir::ConvParams;
 use ferroflow_core::{DType, HostData, Result};
@@ -13,6 +16,9 @@ use crate::matmul::{sgemm, sgemm_into, Mat};
 use crate::par;
 use crate::pool;
 use crate::util::{alloc, alloc_dirty, err, mul_all};
+
+/// Floats per column tile of the threaded im2col path (256 KiB: a core's L2 share).
+const COL_TILE_FLOATS: usize = 64 << 10;
 
 /// A compiled convolution with its geometry resolved.
 #[derive(Debug, Clone)]
@@ -314,6 +320,36 @@ impl ConvPlan {
         Ok(())
     }
 
+    /// One group, several threads: each task fills a column tile small enough to stay in its
+    /// core's L2 and multiplies it single-threaded, so fills and gemms overlap across threads
+    /// with no barrier between them.
+    fn im2col_tiles(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
+        let (o, kk) = (self.o, self.kh * self.kw * self.cg);
+        let pixels = self.out_len / o;
+        let rows = (COL_TILE_FLOATS / kk).clamp(32, pixels.max(1));
+        par::try_chunks_mut(out, rows * o, |ci, dst| {
+            let n = dst.len() / o;
+            let p0 = ci * rows;
+            let mut col = alloc_dirty(n * kk)?;
+            for (ri, row) in col.chunks_mut(kk).enumerate() {
+                self.fill_row(x, p0 + ri, 0, row)?;
+            }
+            let full = Mat {
+                off: 0,
+                rs: o as isize,
+                cs: 1,
+            };
+            let a = Mat {
+                off: 0,
+                rs: kk as isize,
+                cs: 1,
+            };
+            sgemm((n, o, kk), dst, full, &col, a, w, full, 1)?;
+            pool::give(col);
+            Ok(())
+        })
+    }
+
     fn im2col_gemm(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
         let (o, og, cg) = (self.o, self.og, self.cg);
         let kk = self.kh * self.kw * cg;
@@ -351,6 +387,10 @@ impl ConvPlan {
                 },
                 t,
             );
+        }
+        // Per-thread tiles pack the filter once per tile: only for filters that stay in cache.
+        if self.groups == 1 && t > 1 && kk * o <= COL_TILE_FLOATS && pixels >= 8 * t * 32 {
+            return self.im2col_tiles(x, w, out);
         }
         let tile = ((1usize << 20) / kk).max(64).min(pixels).max(1);
         // Every row of the column matrix is rewritten before each use.
