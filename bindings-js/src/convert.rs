@@ -144,7 +144,8 @@ pub fn dtype_or(op: &str, arg: &str, v: &JsValue, default: DType) -> Result<DTyp
     Ok(dtype_arg(op, arg, v)?.unwrap_or(default))
 }
 
-fn is_absent(v: &JsValue) -> bool {
+/// True for `undefined` and `null` (an omitted argument or option).
+pub fn is_absent(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 

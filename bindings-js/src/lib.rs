@@ -1,6 +1,7 @@
 //! Ferroflow's JavaScript surface (wasm-bindgen): tensors, every op of the core library, creation
 //! and random ops, gradients of JS functions, variables, optimizers, `tidy` scopes, `memory()`,
-//! and backend selection (WebGPU, else the CPU backend compiled to wasm). The npm package
+//! backend selection (WebGPU, else the CPU backend compiled to wasm), and the Keras-style layers
+//! API with saving and loading in Ferroflow's model format. The npm package
 //! (`npm/`) wraps these exports in a thin ES-module layer with TF.js's ergonomics.
 //!
 //! Every Rust error becomes a thrown JS `Error` carrying core's message (op, argument, expected
@@ -13,6 +14,7 @@ pub mod convert;
 pub mod creation;
 pub mod error;
 pub mod grad;
+pub mod layers;
 pub mod ops;
 pub mod optim;
 pub mod registry;

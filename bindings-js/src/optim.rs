@@ -4,6 +4,9 @@
 use ferroflow_core::optim::{
     Adagrad, Adam, AdamW, Momentum, Optimizer as CoreOptimizer, RmsProp, Sgd, DEFAULT_EPSILON,
 };
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use ferroflow_core::{Error, Result, Tensor, Variable};
 use wasm_bindgen::prelude::*;
 
@@ -13,10 +16,36 @@ use crate::grad::{call_f, scoped, variables_arg};
 use crate::registry;
 use crate::tensor::{wrap, JsTensor};
 
+/// The optimizer state is shared: a layers model compiled with this optimizer holds another
+/// handle to it (so `model.optimizer` and the object the app kept are the same optimizer).
+pub type SharedOptimizer = Rc<RefCell<Box<dyn CoreOptimizer>>>;
+
 #[wasm_bindgen]
 pub struct Optimizer {
-    inner: Box<dyn CoreOptimizer>,
+    inner: SharedOptimizer,
     kind: &'static str,
+}
+
+/// Borrows the optimizer for one step; fails (instead of panicking) when it is already in use,
+/// e.g. when a loss function calls `minimize` on the optimizer that is calling it.
+pub fn borrow_opt<'a>(op: &str, opt: &'a SharedOptimizer) -> Result<std::cell::RefMut<'a, Box<dyn CoreOptimizer>>> {
+    opt.try_borrow_mut().map_err(|_| {
+        Error::invalid(
+            op,
+            "the optimizer is already running a step (called again from inside its own loss function or callback)",
+        )
+    })
+}
+
+impl Optimizer {
+    /// Another handle to the same optimizer state.
+    pub fn shared(&self) -> SharedOptimizer {
+        self.inner.clone()
+    }
+    /// `'sgd'`, `'adam'`, ...
+    pub fn kind_name(&self) -> &'static str {
+        self.kind
+    }
 }
 
 fn lr_arg(op: &str, v: &JsValue, default: Option<f32>) -> Result<f32> {
@@ -37,7 +66,10 @@ fn lr_arg(op: &str, v: &JsValue, default: Option<f32>) -> Result<f32> {
 }
 
 fn make(kind: &'static str, inner: Box<dyn CoreOptimizer>) -> Optimizer {
-    Optimizer { inner, kind }
+    Optimizer {
+        inner: Rc::new(RefCell::new(inner)),
+        kind,
+    }
 }
 
 /// `train.sgd(learningRate)`.
@@ -154,10 +186,10 @@ impl Optimizer {
     ) -> JsResult<Option<JsTensor>> {
         let op = self.kind;
         clear_pending();
-        let mut run = || -> Result<Tensor> {
+        let run = || -> Result<Tensor> {
             convert::bool_or(op, "returnCost", return_cost, false)?;
             let vars = variables_arg(op, var_list)?;
-            let inner = &mut self.inner;
+            let mut inner = borrow_opt(op, &self.inner)?;
             scoped(|| {
                 inner.minimize(&vars, &mut || {
                     let y = call_f(op, f, &js_sys::Array::new())?;
@@ -183,7 +215,7 @@ impl Optimizer {
     #[wasm_bindgen(js_name = applyGradients)]
     pub fn apply_gradients(&mut self, grads: &JsValue) -> JsResult<()> {
         let op = self.kind;
-        let mut f = || -> Result<()> {
+        let f = || -> Result<()> {
             let vars: Vec<Variable> = registry::variables().iter().filter_map(|s| s.variable()).collect();
             let find = |name: &str| -> Result<Variable> {
                 vars.iter().find(|v| v.name() == name).cloned().ok_or_else(|| {
@@ -221,26 +253,29 @@ impl Optimizer {
                     ),
                 ));
             }
-            scoped(|| self.inner.step(&pairs))
+            let mut inner = borrow_opt(op, &self.inner)?;
+            scoped(|| inner.step(&pairs))
         };
         f().map_err(|e| to_js_in(op, e))
     }
 
     #[wasm_bindgen(getter, js_name = learningRate)]
-    pub fn learning_rate(&self) -> f32 {
-        self.inner.learning_rate()
+    pub fn learning_rate(&self) -> JsResult<f32> {
+        Ok(borrow_opt(self.kind, &self.inner).map_err(to_js)?.learning_rate())
     }
 
     #[wasm_bindgen(js_name = setLearningRate)]
     pub fn set_learning_rate(&mut self, lr: &JsValue) -> JsResult<()> {
         let lr = lr_arg(self.kind, lr, None).map_err(to_js)?;
-        self.inner.set_learning_rate(lr).map_err(to_js)
+        borrow_opt(self.kind, &self.inner)
+            .and_then(|mut o| o.set_learning_rate(lr))
+            .map_err(to_js)
     }
 
     /// Steps taken so far.
     #[wasm_bindgen(getter)]
-    pub fn iterations(&self) -> f64 {
-        self.inner.iterations() as f64
+    pub fn iterations(&self) -> JsResult<f64> {
+        Ok(borrow_opt(self.kind, &self.inner).map_err(to_js)?.iterations() as f64)
     }
 
     /// `'sgd'`, `'momentum'`, `'adam'`, `'adamw'`, `'rmsprop'` or `'adagrad'`.
@@ -253,7 +288,8 @@ impl Optimizer {
     #[wasm_bindgen(js_name = getWeights)]
     pub fn get_weights(&self) -> JsResult<js_sys::Array> {
         let out = js_sys::Array::new();
-        for v in self.inner.variables() {
+        let vars = borrow_opt(self.kind, &self.inner).map_err(to_js)?.variables();
+        for v in vars {
             let o = js_sys::Object::new();
             js_sys::Reflect::set(&o, &JsValue::from_str("name"), &JsValue::from_str(v.name()))?;
             js_sys::Reflect::set(

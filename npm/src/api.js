@@ -5,6 +5,8 @@ import { W, ensureWasm, wasm } from './init.js';
 
 export const Tensor = wasm.Tensor;
 export const Optimizer = wasm.Optimizer;
+export { layers, sequential, loadLayersModel, Sequential, Sequential as LayersModel, Layer, LayerVariable, History, Callback, EarlyStopping, callbacks, nextFrame } from './layers.js';
+export { io } from './io.js';
 
 // ---- creation ----------------------------------------------------------------------------
 

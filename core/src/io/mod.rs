@@ -63,28 +63,34 @@ impl ValidatedModel {
             .model
             .build(dev)
             .map_err(|e| Error::Format(format!("model.json: cannot build the topology: {e}")))?;
-        let vars = model.variables();
-        if vars.len() != self.weights.len() {
-            return Err(Error::Format(format!(
-                "the built model has {} variables, the file {}",
-                vars.len(),
-                self.weights.len()
-            )));
-        }
-        let mut updates = Vec::with_capacity(vars.len());
-        for (v, (spec, data)) in vars.into_iter().zip(self.weights) {
-            if v.name() != spec.name || v.value().shape() != spec.shape.as_slice() {
-                return Err(Error::Format(format!(
-                    "variable {} of the built model does not match {:?}",
-                    v.name(),
-                    spec.name
-                )));
-            }
-            updates.push((v, Tensor::from_host_on(data, &spec.shape, dev)?));
-        }
-        assign_all(&updates)?;
+        assign_weights(model.as_ref(), self.weights, dev)?;
         Ok(model)
     }
+}
+
+/// Sets every variable of `model` (built from the validated topology) from validated values, in
+/// one schedule; fails unless names and shapes match one to one.
+pub fn assign_weights(model: &dyn Module, weights: Vec<(VarSpec, HostData)>, dev: &Device) -> Result<()> {
+    let vars = model.variables();
+    if vars.len() != weights.len() {
+        return Err(Error::Format(format!(
+            "the built model has {} variables, the file {}",
+            vars.len(),
+            weights.len()
+        )));
+    }
+    let mut updates = Vec::with_capacity(vars.len());
+    for (v, (spec, data)) in vars.into_iter().zip(weights) {
+        if v.name() != spec.name || v.value().shape() != spec.shape.as_slice() {
+            return Err(Error::Format(format!(
+                "variable {} of the built model does not match {:?}",
+                v.name(),
+                spec.name
+            )));
+        }
+        updates.push((v, Tensor::from_host_on(data, &spec.shape, dev)?));
+    }
+    assign_all(&updates)
 }
 
 /// Validates a model from its `model.json` bytes and a reader for each weights file (called only
@@ -156,8 +162,29 @@ pub fn load_model(dir: impl AsRef<Path>, dev: &Device, limits: &LoadLimits) -> R
     validate_dir(dir, limits)?.instantiate(dev)
 }
 
-/// Serializes a model's topology and weights to `(model.json bytes, weights bytes)`.
+/// Serializes a model's topology and weights to `(model.json bytes, weights bytes)`: the bytes
+/// [`save_model`] writes, and what [`validate_parts`] reads back. Reads every variable with the
+/// blocking [`Tensor::to_host`]; where the device cannot block (WebGPU in a page), use
+/// [`to_bytes_async`].
 pub fn to_bytes(model: &dyn Module) -> Result<(Vec<u8>, Vec<u8>)> {
+    let (config, values) = snapshot(model)?;
+    let hosts = values.iter().map(Tensor::to_host).collect::<Result<Vec<_>>>()?;
+    encode(config, hosts)
+}
+
+/// [`to_bytes`] reading the variables with [`Tensor::to_host_async`].
+pub async fn to_bytes_async(model: &dyn Module) -> Result<(Vec<u8>, Vec<u8>)> {
+    let (config, values) = snapshot(model)?;
+    let mut hosts = Vec::with_capacity(values.len());
+    for v in &values {
+        hosts.push(v.to_host_async().await?);
+    }
+    encode(config, hosts)
+}
+
+/// A model's topology and the current value of each of its variables (in the topology's
+/// order), checked against each other; the values are read by [`encode`].
+pub fn snapshot(model: &dyn Module) -> Result<(LayerConfig, Vec<Tensor>)> {
     let config = model.config();
     let specs = config.variable_specs()?;
     let vars = model.variables();
@@ -167,8 +194,7 @@ pub fn to_bytes(model: &dyn Module) -> Result<(Vec<u8>, Vec<u8>)> {
             "the model's variables do not match its config's variable specs",
         ));
     }
-    let mut tensors = Vec::with_capacity(vars.len());
-    let mut listed = Vec::with_capacity(vars.len());
+    let mut values = Vec::with_capacity(vars.len());
     for (s, v) in specs.iter().zip(&vars) {
         let value = v.value();
         if value.shape() != s.shape.as_slice() || value.dtype() != s.dtype {
@@ -182,12 +208,47 @@ pub fn to_bytes(model: &dyn Module) -> Result<(Vec<u8>, Vec<u8>)> {
                 ),
             ));
         }
-        tensors.push((s.name.clone(), value.to_host()?, s.shape.clone()));
+        values.push(value);
+    }
+    Ok((config, values))
+}
+
+/// `(model.json bytes, weights bytes)` for a topology and the host values of its variables (in
+/// the order of [`LayerConfig::variable_specs`]); the one writer of the format.
+pub fn encode(config: LayerConfig, values: Vec<HostData>) -> Result<(Vec<u8>, Vec<u8>)> {
+    let specs = config.variable_specs()?;
+    if specs.len() != values.len() {
+        return Err(Error::invalid(
+            "saveModel",
+            format!(
+                "the topology has {} variables, {} values were given",
+                specs.len(),
+                values.len()
+            ),
+        ));
+    }
+    let mut tensors = Vec::with_capacity(specs.len());
+    let mut listed = Vec::with_capacity(specs.len());
+    for (s, data) in specs.into_iter().zip(values) {
+        let n: usize = s.shape.iter().product();
+        if data.dtype() != s.dtype || data.len() != n {
+            return Err(Error::invalid(
+                "saveModel",
+                format!(
+                    "variable {} needs {n} {} values, got {} {}",
+                    s.name,
+                    s.dtype,
+                    data.len(),
+                    data.dtype()
+                ),
+            ));
+        }
         listed.push(TensorSpec {
             name: s.name.clone(),
             dtype: s.dtype.name().to_string(),
             shape: s.shape.clone(),
         });
+        tensors.push((s.name, data, s.shape));
     }
     let weights = safetensors::serialize(&tensors)?;
     let manifest = ModelJson {

@@ -6,6 +6,7 @@ use crate::nn::{Activation, DenseConfig, FlattenConfig, SequentialConfig};
 fn topology() -> LayerConfig {
     LayerConfig::Sequential(SequentialConfig {
         name: "m".into(),
+        input_shape: None,
         layers: vec![
             LayerConfig::Flatten(FlattenConfig::default().name("flat")),
             LayerConfig::Dense(DenseConfig::new(4, 3).name("d1").activation(Activation::Relu).seed(1)),
@@ -263,5 +264,75 @@ fn folder_round_trip_and_traversal() -> Result<()> {
         Err(Error::Io(_))
     ));
     std::fs::remove_dir_all(&root)?;
+    Ok(())
+}
+
+/// The host values of `valid()`'s weights, in the topology's order.
+fn valid_values() -> Result<Vec<HostData>> {
+    let (_, w) = valid()?;
+    let f = safetensors::parse(&w, &LoadLimits::default())?;
+    topology()
+        .variable_specs()?
+        .iter()
+        .map(|s| {
+            let t = f
+                .find(&s.name)
+                .ok_or_else(|| Error::Format(format!("missing {}", s.name)))?;
+            f.host_data(t)
+        })
+        .collect()
+}
+
+#[test]
+fn encode_writes_what_validate_parts_reads() -> Result<()> {
+    let values = valid_values()?;
+    let (json_bytes, weights) = encode(topology(), values.clone())?;
+    let v = check_bytes(&json_bytes, &weights)?;
+    assert_eq!(v.manifest.model, topology());
+    assert_eq!(v.manifest.weights[0].path, WEIGHTS_FILE);
+    assert_eq!(v.manifest.weights[0].sha256, sha256_hex(&weights));
+    let back: Vec<HostData> = v.weights.into_iter().map(|(_, d)| d).collect();
+    assert_eq!(back, values);
+
+    // Values that do not fit the topology are refused before anything is written.
+    let mut short = values.clone();
+    short.pop();
+    assert!(matches!(encode(topology(), short), Err(Error::Invalid { .. })));
+    let mut wrong = values.clone();
+    wrong[0] = HostData::I32(vec![0; wrong[0].len()]);
+    assert!(matches!(encode(topology(), wrong), Err(Error::Invalid { .. })));
+    let mut sized = values;
+    sized[1] = HostData::F32(vec![0.0; 2]);
+    assert!(matches!(encode(topology(), sized), Err(Error::Invalid { .. })));
+    Ok(())
+}
+
+#[test]
+fn sequential_input_shape_is_optional_in_model_json() -> Result<()> {
+    let (m, w) = valid()?;
+    // Files without `input_shape` (all files written before it existed) read as None and are
+    // written back without the key.
+    let plain = json(&m);
+    assert!(!String::from_utf8_lossy(&plain).contains("input_shape"));
+    let LayerConfig::Sequential(c) = &check(&m, &w)?.manifest.model else {
+        return Err(Error::Format("not sequential".into()));
+    };
+    assert_eq!(c.input_shape, None);
+
+    let mut shaped = m.clone();
+    if let LayerConfig::Sequential(c) = &mut shaped.model {
+        c.input_shape = Some(vec![2, 2]);
+    }
+    let LayerConfig::Sequential(c) = &check(&shaped, &w)?.manifest.model else {
+        return Err(Error::Format("not sequential".into()));
+    };
+    assert_eq!(c.input_shape, Some(vec![2, 2]));
+
+    let mut deep = m;
+    if let LayerConfig::Sequential(c) = &mut deep.model {
+        c.input_shape = Some(vec![1; 8]);
+    }
+    let e = format_err(check(&deep, &w));
+    assert!(e.contains("more than 7 axes"), "{e}");
     Ok(())
 }

@@ -179,6 +179,7 @@ mod tests {
     fn config_json_round_trips_and_rejects_unknown_fields() -> Result<()> {
         let cfg = LayerConfig::Sequential(SequentialConfig {
             name: "m".into(),
+            input_shape: None,
             layers: vec![
                 LayerConfig::Conv2d(
                     Conv2dConfig::new(1, 8, [3, 3])
@@ -218,6 +219,7 @@ mod tests {
         assert!(huge.variable_specs().is_err());
         let dup = LayerConfig::Sequential(SequentialConfig {
             name: "s".into(),
+            input_shape: None,
             layers: vec![
                 LayerConfig::Dense(DenseConfig::new(2, 2).name("d")),
                 LayerConfig::Dense(DenseConfig::new(2, 2).name("d")),

@@ -11,16 +11,32 @@ use crate::tensor::Tensor;
 use crate::variable::Variable;
 use crate::{Error, Result};
 
-/// Config of [`Sequential`]: its layers in order.
+/// Config of [`Sequential`]: its layers in order, and optionally the shape of one input example
+/// (without the batch axis; Keras' `batch_input_shape` minus its first entry). Files without
+/// `input_shape` load as before; with it, [`Module::forward`] checks its inputs, and a reader (the
+/// JS layers API, an edge binary) knows what to feed without running the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SequentialConfig {
     pub name: String,
     pub layers: Vec<LayerConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_shape: Option<Vec<usize>>,
 }
 
 impl SequentialConfig {
     pub(crate) fn validate(&self) -> Result<()> {
+        if let Some(shape) = &self.input_shape {
+            if shape.len() > 7 {
+                return Err(Error::invalid(
+                    "Sequential",
+                    format!("model {}: input_shape {shape:?} has more than 7 axes", self.name),
+                ));
+            }
+            let mut full = vec![1];
+            full.extend_from_slice(shape);
+            crate::shape::numel_checked("Sequential", &full)?;
+        }
         let mut names = HashSet::new();
         for l in &self.layers {
             l.validate()?;
@@ -61,6 +77,7 @@ fn unique_variable_names<'a>(model: &str, names: impl Iterator<Item = &'a str>) 
 pub struct Sequential {
     name: String,
     layers: Vec<Box<dyn Module>>,
+    input_shape: Option<Vec<usize>>,
 }
 
 impl Sequential {
@@ -70,7 +87,11 @@ impl Sequential {
         if name.is_empty() {
             name = unique_name("sequential");
         }
-        let s = Sequential { name, layers };
+        let s = Sequential {
+            name,
+            layers,
+            input_shape: None,
+        };
         s.check_unique()?;
         Ok(s)
     }
@@ -84,7 +105,35 @@ impl Sequential {
     /// Rebuilds a model from its config.
     pub fn from_config(dev: &Device, config: &SequentialConfig) -> Result<Sequential> {
         LayerConfig::Sequential(config.clone()).validate()?;
-        Sequential::from_configs(dev, config.name.clone(), config.layers.clone())
+        let mut s = Sequential::from_configs(dev, config.name.clone(), config.layers.clone())?;
+        s.input_shape = config.input_shape.clone();
+        Ok(s)
+    }
+
+    /// Records the shape of one input example (without the batch axis): `forward` then rejects
+    /// other inputs, and the config (and so a saved `model.json`) carries it.
+    pub fn with_input_shape(mut self, shape: Option<Vec<usize>>) -> Result<Sequential> {
+        self.set_input_shape(shape)?;
+        Ok(self)
+    }
+
+    /// [`Sequential::with_input_shape`] in place.
+    pub fn set_input_shape(&mut self, shape: Option<Vec<usize>>) -> Result<()> {
+        if let Some(s) = &shape {
+            LayerConfig::Sequential(SequentialConfig {
+                name: self.name.clone(),
+                layers: vec![],
+                input_shape: Some(s.clone()),
+            })
+            .validate()?;
+        }
+        self.input_shape = shape;
+        Ok(())
+    }
+
+    /// The shape of one input example, when recorded.
+    pub fn input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
     }
 
     /// Appends a layer.
@@ -121,6 +170,19 @@ impl Module for Sequential {
         &self.name
     }
     fn forward(&self, x: &Tensor, training: bool) -> Result<Tensor> {
+        if let Some(want) = &self.input_shape {
+            if x.shape().get(1..) != Some(want.as_slice()) {
+                return Err(Error::shape(
+                    "Sequential",
+                    format!(
+                        "model {} expects inputs [batch, {}], got {:?}",
+                        self.name,
+                        want.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+                        x.shape()
+                    ),
+                ));
+            }
+        }
         let mut h = x.clone();
         for l in &self.layers {
             h = l.forward(&h, training)?;
@@ -134,6 +196,7 @@ impl Module for Sequential {
         LayerConfig::Sequential(SequentialConfig {
             name: self.name.clone(),
             layers: self.layers.iter().map(|l| l.config()).collect(),
+            input_shape: self.input_shape.clone(),
         })
     }
 }

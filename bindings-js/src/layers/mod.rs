@@ -1,0 +1,11 @@
+//! The Keras-style layers API: `ff.sequential()`, `ff.layers.*`, `compile`/`fit`/`evaluate`/
+//! `predict`, weights, and saving/loading in Ferroflow's model format (`ferroflow_core::io`:
+//! `model.json` + safetensors, the same bytes the native crates read and write).
+//!
+//! - `spec`: TF.js layer configs, validated, turned into core layers once the input shape is known.
+//! - `loss`: the losses and metrics `compile` accepts by name (TF.js's Keras formulas).
+//! - `model`: the exported `ModelCore` class (one call per training step) and model loading.
+
+pub mod loss;
+pub mod model;
+pub mod spec;
