@@ -8,6 +8,7 @@
 //
 //   node scripts/test-browser.mjs [--backends cpu,webgpu] [--timeout 900]
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,8 @@ if (['playwright-core', 'ferroflow', 'vite'].some((p) => !existsSync(join(scratc
   cpSync(join(npmDir, 'test'), join(scratch, 'test'), { recursive: true });
 }
 if (!existsSync(chromium)) throw new Error(`${chromium} is missing: apt-get install chromium (scripts/lib.sh: ensure_chromium)`);
+// A model saved by Node (file://) that the page loads over http:// (artifacts/browser-http-mlp).
+execFileSync(process.execPath, [join('test', 'browser', 'make-artifact.mjs')], { stdio: 'inherit', cwd: scratch });
 
 // The Vite app, built from the installed package; its .wasm must be among the emitted assets.
 const viteOut = join(scratch, 'vite-dist');
@@ -40,6 +43,27 @@ const viteOut = join(scratch, 'vite-dist');
   const wasm = assets.filter((f) => f.endsWith('.wasm'));
   console.log(`vite build: ${assets.length} assets (${wasm.join(', ') || 'NO .wasm'}) in ${((Date.now() - t) / 1000).toFixed(1)}s`);
   if (wasm.length !== 1) throw new Error('vite build did not emit the ferroflow .wasm as an asset');
+}
+
+// The page saved a model with downloads://: two files, exactly as ferroflow_core::io writes them
+// (model.json whose manifest holds the size and SHA-256 of weights.safetensors).
+function checkDownloads(want, files) {
+  const name = `downloads:// saved ${want.label}: model.json + weights.safetensors, manifest matches`;
+  try {
+    const json = files.filter((f) => f.name === 'model.json').at(-1);
+    const weights = files.filter((f) => f.name === 'weights.safetensors').at(-1);
+    if (!json || !weights) throw new Error(`downloads: ${files.map((f) => f.name).join(', ') || 'none'}`);
+    const m = JSON.parse(json.bytes.toString('utf8'));
+    const w = m.weights[0];
+    const sha = createHash('sha256').update(weights.bytes).digest('hex');
+    if (m.format !== 'ferroflow-layers-model' || w.path !== 'weights.safetensors' || w.size !== weights.bytes.length || w.sha256 !== sha) {
+      throw new Error(`manifest ${JSON.stringify(w)} vs ${weights.bytes.length} bytes, sha256 ${sha}`);
+    }
+    if (JSON.stringify(m.model.config.input_shape) !== JSON.stringify(want.inputShape)) throw new Error(`input_shape ${m.model.config.input_shape}`);
+    return { backend: want.backend, name, ok: true };
+  } catch (e) {
+    return { backend: want.backend, name, ok: false, error: String(e.message || e) };
+  }
 }
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
@@ -79,14 +103,20 @@ try {
     const page = await browser.newPage();
     page.on('console', (m) => console.log(`[page] ${m.text()}`));
     page.on('pageerror', (e) => console.log(`[page error] ${e.stack || e}`));
+    // model.save('downloads://...') in the page: the files are checked below.
+    const downloads = [];
+    page.on('download', (d) => downloads.push(d.path().then((path) => ({ name: d.suggestedFilename(), bytes: readFileSync(path) }))));
     console.log(`open ${url} (Chromium ${await browser.version()})`);
     await page.goto(url);
     await page.waitForFunction(() => window.__ffResults !== undefined, null, { timeout: timeoutS * 1000, polling: 1000 });
     const r = await page.evaluate(() => window.__ffResults);
+    for (const want of r.downloads || []) r.results.push(checkDownloads(want, await Promise.all(downloads)));
     await page.close();
-    console.log(`result: ${r.summary}`);
+    console.log(`result: ${r.summary}${r.downloads ? ` (+${r.downloads.length} download check)` : ''}`);
     for (const f of r.results.filter((x) => !x.ok)) console.log(`  FAIL [${f.backend}] ${f.name}: ${f.error}`);
-    if (r.failed !== 0 || r.results.length === 0) code = 1;
+    const layerChecks = r.results.filter((x) => /^(layers|downloads)/.test(x.name));
+    if (layerChecks.length) console.log(`  layers API: ${layerChecks.filter((x) => x.ok).length}/${layerChecks.length} checks passed`);
+    if (r.results.some((x) => !x.ok) || r.results.length === 0) code = 1;
     if (r.skipped.some((s) => s.backend === 'webgpu') && process.env.FF_ALLOW_WEBGPU_SKIP !== '1') {
       console.log('WebGPU was skipped (set FF_ALLOW_WEBGPU_SKIP=1 to accept that)');
       code = 1;

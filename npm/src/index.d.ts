@@ -454,3 +454,284 @@ export declare function loadWasm(moduleOrPath?: string | URL | Response | Buffer
 export declare function version(): string;
 /** Logs the tensor (as TF.js `tf.print`). */
 export declare function print(x: TensorInput, verbose?: boolean): void;
+
+// ---- layers (Keras-style models) ---------------------------------------------------------
+
+export type ActivationIdentifier = 'linear' | 'relu' | 'relu6' | 'elu' | 'selu' | 'sigmoid' | 'tanh' | 'softmax' | 'softplus' | 'softsign' | 'gelu' | 'swish' | 'mish';
+export type InitializerIdentifier =
+  | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'leCunUniform' | 'leCunNormal'
+  | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal' | 'truncatedNormal';
+/** A shape with `null` for the batch axis, e.g. `[null, 28, 28, 1]`. */
+export type Shape = Array<number | null>;
+
+/** Options every layer accepts. */
+export interface LayerArgs {
+  name?: string;
+  /** The shape of one input example (the first layer of a model needs it, or `batchInputShape`). */
+  inputShape?: number[];
+  batchInputShape?: Array<number | null>;
+  batchSize?: number;
+  dtype?: 'float32' | 'int32';
+  trainable?: boolean;
+}
+export interface DenseLayerArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  inputDim?: number;
+}
+export interface Conv2DLayerArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same';
+  dataFormat?: 'channelsLast';
+  dilationRate?: number | [number, number];
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+}
+export interface Pooling2DLayerArgs extends LayerArgs {
+  poolSize?: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same';
+  dataFormat?: 'channelsLast';
+}
+export interface FlattenLayerArgs extends LayerArgs {
+  dataFormat?: 'channelsLast';
+}
+export interface DropoutLayerArgs extends LayerArgs {
+  rate: number;
+  seed?: number;
+}
+export interface BatchNormalizationLayerArgs extends LayerArgs {
+  axis?: -1;
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+}
+export interface EmbeddingLayerArgs extends LayerArgs {
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: InitializerIdentifier;
+  inputLength?: number | number[];
+  maskZero?: false;
+}
+export interface ActivationLayerArgs extends LayerArgs {
+  activation: ActivationIdentifier;
+}
+
+/** A model weight (TF.js `LayerVariable`). */
+export declare class LayerVariable {
+  private constructor();
+  readonly name: string;
+  readonly originalName: string;
+  readonly shape: number[];
+  readonly dtype: DataType;
+  readonly trainable: boolean;
+  /** The current value (a new tensor). */
+  read(): Tensor;
+  /** Sets the value (same shape and dtype). */
+  write(value: TensorInput): this;
+}
+
+/** A layer made by `ff.layers.*`; its weights exist once it is added to a model. */
+export declare class Layer {
+  private constructor();
+  readonly name: string;
+  readonly built: boolean;
+  /** With `null` for the batch axis; throws before the layer is in a model. */
+  readonly outputShape: Shape;
+  readonly inputShape: Shape;
+  readonly batchInputShape: Shape;
+  /** `false` leaves the layer's weights out of training. */
+  trainable: boolean;
+  readonly weights: LayerVariable[];
+  readonly trainableWeights: LayerVariable[];
+  readonly nonTrainableWeights: LayerVariable[];
+  getClassName(): 'Dense' | 'Conv2D' | 'MaxPooling2D' | 'AveragePooling2D' | 'Flatten' | 'Dropout' | 'BatchNormalization' | 'Embedding' | 'Activation';
+  /** The config with TF.js names. */
+  getConfig(): { [key: string]: unknown };
+  countParams(): number;
+  getWeights(trainableOnly?: boolean): Tensor[];
+  setWeights(weights: TensorInput[]): void;
+}
+
+export declare const layers: {
+  dense(args: DenseLayerArgs): Layer;
+  conv2d(args: Conv2DLayerArgs): Layer;
+  maxPooling2d(args?: Pooling2DLayerArgs): Layer;
+  maxPool2d(args?: Pooling2DLayerArgs): Layer;
+  averagePooling2d(args?: Pooling2DLayerArgs): Layer;
+  avgPool2d(args?: Pooling2DLayerArgs): Layer;
+  flatten(args?: FlattenLayerArgs): Layer;
+  dropout(args: DropoutLayerArgs): Layer;
+  batchNormalization(args?: BatchNormalizationLayerArgs): Layer;
+  embedding(args: EmbeddingLayerArgs): Layer;
+  activation(args: ActivationLayerArgs): Layer;
+};
+
+export type LossIdentifier =
+  | 'meanSquaredError' | 'mse' | 'MSE' | 'meanAbsoluteError' | 'mae' | 'MAE'
+  | 'meanAbsolutePercentageError' | 'mape' | 'MAPE' | 'meanSquaredLogarithmicError' | 'msle' | 'MSLE'
+  | 'squaredHinge' | 'hinge' | 'categoricalHinge' | 'logcosh' | 'categoricalCrossentropy'
+  | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'kullbackLeiblerDivergence' | 'kld'
+  | 'poisson' | 'cosineProximity' | 'cosine';
+export type MetricIdentifier =
+  | 'accuracy' | 'acc' | 'crossentropy' | 'ce' | 'binaryAccuracy' | 'categoricalAccuracy'
+  | 'sparseCategoricalAccuracy' | 'precision' | 'recall' | LossIdentifier;
+/** A loss or metric function: per-example values or a scalar (the model averages it). */
+export type LossOrMetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+export interface ModelCompileArgs {
+  optimizer: 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | Optimizer;
+  loss: LossIdentifier | LossOrMetricFn | [LossIdentifier | LossOrMetricFn];
+  metrics?: MetricIdentifier | LossOrMetricFn | Array<MetricIdentifier | LossOrMetricFn>;
+}
+
+/** Logs passed to callbacks: `loss`, metrics (`acc`, ...), `val_*`; batch logs add `batch`, `size`. */
+export interface Logs {
+  [key: string]: number;
+}
+export interface CustomCallbackArgs {
+  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
+  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
+  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+  onYield?: (epoch: number, batch: number, logs: Logs) => void | Promise<void>;
+}
+/** Base class for callback objects: override any `on*` method. */
+export declare class Callback {
+  model: Sequential;
+  params: { [key: string]: unknown };
+  setModel(model: Sequential): void;
+  setParams(params: { [key: string]: unknown }): void;
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+}
+export interface EarlyStoppingCallbackArgs {
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  mode?: 'auto' | 'min' | 'max';
+  baseline?: number;
+  verbose?: number;
+}
+export declare class EarlyStopping extends Callback {
+  constructor(args?: EarlyStoppingCallbackArgs);
+}
+export declare const callbacks: {
+  earlyStopping(args?: EarlyStoppingCallbackArgs): EarlyStopping;
+};
+
+export interface ModelFitArgs {
+  epochs?: number;
+  batchSize?: number;
+  /** Shuffle the training examples every epoch (default true). */
+  shuffle?: boolean;
+  /** The last fraction of the examples (before shuffling) is held out for validation. */
+  validationSplit?: number;
+  validationData?: [Tensor, Tensor];
+  validationBatchSize?: number;
+  callbacks?: CustomCallbackArgs | Callback | Array<CustomCallbackArgs | Callback>;
+  initialEpoch?: number;
+  verbose?: number;
+  /** Accepted for TF.js compatibility: fit always yields to the event loop between batches. */
+  yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
+}
+/** What `fit` resolves to. */
+export declare class History {
+  epoch: number[];
+  history: { [key: string]: number[] };
+  params: { [key: string]: unknown };
+  validationData: [Tensor, Tensor] | null;
+}
+
+/** `{modelJson, weights}`: the bytes `ferroflow_core::io::save_model` writes (model.json + weights.safetensors). */
+export interface ModelArtifacts {
+  modelJson: Uint8Array | string;
+  weights: { [path: string]: Uint8Array };
+}
+export interface SaveResult {
+  modelArtifactsInfo: {
+    dateSaved: Date;
+    modelTopologyType: 'JSON';
+    modelTopologyBytes: number;
+    weightSpecsBytes: number;
+    weightDataBytes: number;
+  };
+}
+export interface IOHandler {
+  save?(artifacts: ModelArtifacts): Promise<SaveResult | null | void>;
+  load?(): Promise<ModelArtifacts | { modelJson: Uint8Array | string; readWeights(path: string, size: number): Promise<Uint8Array> }>;
+}
+export interface LoadOptions {
+  /** For http(s)://. */
+  requestInit?: RequestInit;
+  fetchFunc?: typeof fetch;
+}
+export declare const io: {
+  /** A save handler calling `fn` with the artifacts. */
+  withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveResult | void> | SaveResult | void): IOHandler;
+  /** A load handler over artifacts in memory. */
+  fromMemory(artifacts: ModelArtifacts): IOHandler;
+  registerIoRouter(scheme: string, router: { save?(path: string, url: string): IOHandler; load?(path: string, options: LoadOptions, url: string): IOHandler }): void;
+};
+
+/** A linear stack of layers (TF.js `tf.Sequential`). */
+export declare class Sequential {
+  constructor(config?: { layers?: Layer[]; name?: string });
+  readonly name: string;
+  readonly layers: Layer[];
+  readonly inputs: Array<{ name: string; shape: Shape; dtype: DataType }>;
+  readonly outputs: Array<{ name: string; shape: Shape; dtype: DataType }>;
+  readonly inputShape: Shape | null;
+  readonly outputShape: Shape | null;
+  readonly weights: LayerVariable[];
+  readonly trainableWeights: LayerVariable[];
+  readonly nonTrainableWeights: LayerVariable[];
+  /** `['loss', 'acc', ...]` after compile. */
+  readonly metricsNames: string[];
+  readonly isTraining: boolean;
+  /** Set to true (e.g. in a callback) to end `fit` after the current batch. */
+  stopTraining: boolean;
+  optimizer: Optimizer | null;
+  history: History | null;
+  add(layer: Layer): void;
+  getLayer(name: string): Layer;
+  getLayer(name: undefined, index: number): Layer;
+  getLayer(index: number): Layer;
+  countParams(): number;
+  getWeights(trainableOnly?: boolean): Tensor[];
+  setWeights(weights: TensorInput[]): void;
+  /** Prints a table of the layers (as TF.js) and returns nothing. */
+  summary(lineLength?: number, positions?: number[], printFn?: (message: string) => void): void;
+  summary(options: { lineLength?: number; positions?: number[]; printFn?: (message: string) => void }): void;
+  summary(printFn: (message: string) => void): void;
+  compile(args: ModelCompileArgs): void;
+  fit(x: Tensor | [Tensor], y: Tensor | [Tensor], args?: ModelFitArgs): Promise<History>;
+  trainOnBatch(x: Tensor | [Tensor], y: Tensor | [Tensor]): Promise<number | number[]>;
+  evaluate(x: Tensor | [Tensor], y: Tensor | [Tensor], args?: { batchSize?: number; verbose?: number }): Tensor | Tensor[];
+  predict(x: Tensor | [Tensor], args?: { batchSize?: number; verbose?: number }): Tensor;
+  predictOnBatch(x: Tensor | [Tensor]): Tensor;
+  /** `indexeddb://name`, `localstorage://name`, `downloads://name`, `file://path` (Node), or a handler. */
+  save(handlerOrURL: string | IOHandler, config?: { includeOptimizer?: false; trainableOnly?: false }): Promise<SaveResult>;
+  dispose(): { refCountAfterDispose: number; numDisposedVariables: number };
+  getClassName(): 'Sequential';
+}
+export { Sequential as LayersModel };
+export declare function sequential(config?: { layers?: Layer[]; name?: string }): Sequential;
+/** Loads a model saved by `save` (or by `ferroflow_core::io::save_model`); every byte is validated first. */
+export declare function loadLayersModel(pathOrIOHandler: string | IOHandler, options?: LoadOptions): Promise<Sequential>;
+/** Resolves after the event loop ran (a macrotask). */
+export declare function nextFrame(): Promise<void>;

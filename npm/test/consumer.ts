@@ -55,3 +55,65 @@ async function main(): Promise<number> {
 }
 
 void main();
+
+// The layers API.
+async function layersApi(): Promise<number> {
+  const model: ff.Sequential = ff.sequential({
+    layers: [
+      ff.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }),
+      ff.layers.maxPooling2d({ poolSize: 2 }),
+      ff.layers.batchNormalization(),
+      ff.layers.flatten(),
+      ff.layers.dropout({ rate: 0.25 }),
+    ],
+  });
+  model.add(ff.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'heNormal' }));
+  const emb = ff.sequential();
+  emb.add(ff.layers.embedding({ inputDim: 10, outputDim: 2, inputLength: 4 }));
+  emb.add(ff.layers.activation({ activation: 'tanh' }));
+  emb.add(ff.layers.flatten({ name: 'flat' }));
+  emb.add(ff.layers.dense({ units: 1, useBias: false, biasInitializer: 'zeros' }));
+  model.compile({ optimizer: ff.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: 'sgd', loss: (yTrue: ff.Tensor, yPred: ff.Tensor) => ff.losses.meanSquaredError(yTrue, yPred) });
+  const x = ff.randomNormal([16, 8, 8, 1]);
+  const y = ff.oneHot(ff.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32'), 3);
+  const history: ff.History = await model.fit(x, y, {
+    epochs: 2,
+    batchSize: 4,
+    shuffle: true,
+    validationSplit: 0.25,
+    callbacks: {
+      onEpochEnd: async (epoch: number, logs?: ff.Logs) => console.log(epoch, logs?.loss, logs?.val_loss),
+      onBatchEnd: (batch: number, logs?: ff.Logs) => console.log(batch, logs?.size),
+    },
+  });
+  await model.fit(x, y, { epochs: 1, callbacks: [ff.callbacks.earlyStopping({ monitor: 'loss', patience: 1 })] });
+  const losses: number[] = history.history.loss;
+  const evaluated = model.evaluate(x, y, { batchSize: 8 });
+  const predictions: ff.Tensor = model.predict(x, { batchSize: 8 });
+  const printed: string[] = [];
+  model.summary(undefined, undefined, (line: string) => printed.push(line));
+  model.summary({ printFn: (line: string) => printed.push(line) });
+  const first: ff.Layer = model.layers[0];
+  const shape: ff.Shape = first.outputShape;
+  first.trainable = false;
+  const w: ff.LayerVariable[] = model.trainableWeights;
+  const values: ff.Tensor[] = model.getWeights();
+  model.setWeights(values);
+  const kernel: ff.Tensor = w[0].read();
+  const config = first.getConfig();
+  const saved: ff.SaveResult = await model.save('indexeddb://my-model');
+  await model.save('localstorage://my-model');
+  await model.save('downloads://my-model');
+  await model.save('file://./my-model');
+  let artifacts: ff.ModelArtifacts | null = null;
+  await model.save(ff.io.withSaveHandler(async (a: ff.ModelArtifacts) => { artifacts = a; }));
+  const loaded: ff.LayersModel = await ff.loadLayersModel('indexeddb://my-model');
+  const fromHttp = await ff.loadLayersModel('https://example.com/model/model.json', { requestInit: { credentials: 'include' } });
+  if (artifacts) await ff.loadLayersModel(ff.io.fromMemory(artifacts));
+  model.dispose();
+  return losses.length + printed.length + shape.length + kernel.size + Object.keys(config).length + saved.modelArtifactsInfo.weightDataBytes +
+    loaded.countParams() + fromHttp.layers.length + predictions.size + (Array.isArray(evaluated) ? evaluated.length : 1);
+}
+
+void layersApi();

@@ -1,7 +1,9 @@
 // The browser suite (npm run test:browser): loads the installed package through its browser entry,
 // then on each backend (cpu, webgpu) runs every case of cases.mjs against TF.js (cpu backend) as
 // the oracle, reading results with the async `data()` (WebGPU cannot block a page), plus
-// gradients, an optimizer run, the 1000-step tidy memory test, readback rules and hostile inputs.
+// gradients, an optimizer run, the 1000-step tidy memory test, the layers API (fit against TF.js,
+// a CNN trained with fit, save/reload through indexeddb://, localstorage://, http:// and
+// downloads://), readback rules and hostile inputs.
 // Results go to `window.__ffResults`; scripts/test-browser.mjs drives the page with playwright.
 import * as ff from 'ferroflow';
 import * as tf from '@tensorflow/tfjs';
@@ -191,6 +193,8 @@ async function suite(backend) {
     opt.dispose();
   });
 
+  await layersChecks(backend, loosen);
+
   await check(backend, 'hostile inputs throw Errors and the module keeps working', async () => {
     const x = ff.ones([2, 3]);
     assertThrows(() => ff.add(x, ff.ones([4])), /^add: shape error/, 'broadcast');
@@ -202,6 +206,135 @@ async function suite(backend) {
     assert(JSON.stringify(Array.from(await ff.add(x, 1).sum().data())) === '[12]', 'still works');
     x.dispose();
   });
+}
+
+// ---- the layers API ----------------------------------------------------------------------
+
+const downloadChecks = [];
+
+/** Labelled images: class 0 is bright on the left half, class 1 on the right (plus noise). */
+function halves(n, seed) {
+  const r = rng(seed);
+  const xs = [];
+  const labels = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 2;
+    labels.push(c);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) xs.push(((x < 4) === (c === 0) ? 1 : 0) + 0.3 * (r() - 0.5));
+  }
+  return { xs, labels };
+}
+
+async function layersChecks(backend, loosen) {
+  const gpu = backend === 'webgpu';
+  await check(backend, 'layers: fit matches TF.js (MLP, SGD, no shuffle, validationSplit)', async () => {
+    const r = rng(11);
+    const xs = Array.from({ length: 12 * 4 }, () => r() * 2 - 1);
+    const labels = Array.from({ length: 12 }, (_, i) => (i * 7) % 3);
+    const build = (lib) => lib.sequential({ layers: [lib.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), lib.layers.dense({ units: 3, activation: 'softmax' })] });
+    const theirs = build(tf);
+    const mine = build(ff);
+    mine.setWeights(theirs.getWeights().map((w) => ff.tensor(w.dataSync(), w.shape)));
+    const hist = [];
+    for (const [lib, m] of [[ff, mine], [tf, theirs]]) {
+      m.compile({ optimizer: lib.train.sgd(0.2), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      hist.push(await m.fit(lib.tensor(xs, [12, 4]), lib.oneHot(lib.tensor(labels, [12], 'int32'), 3), { epochs: 3, batchSize: 4, shuffle: false, validationSplit: 0.25 }));
+    }
+    const [hm, ht] = hist;
+    assert(JSON.stringify(Object.keys(hm.history).sort()) === JSON.stringify(Object.keys(ht.history).sort()), `history keys ${Object.keys(hm.history)}`);
+    for (const k of Object.keys(ht.history)) assertClose(hm.history[k], ht.history[k], loosen({ rtol: 1e-4, atol: 1e-5 }), `history.${k}`);
+    const wm = mine.getWeights();
+    const wt = theirs.getWeights();
+    for (let i = 0; i < wt.length; i++) assertClose(Array.from(await wm[i].data()), Array.from(wt[i].dataSync()), loosen({ rtol: 1e-4, atol: 1e-5 }), `weight ${i}`);
+    ff.dispose(wm);
+    mine.dispose();
+  });
+
+  let model = null;
+  let x = null;
+  await check(backend, 'layers: a CNN trains with fit (shuffled, async callbacks, no leaked tensors)', async () => {
+    const { xs, labels } = halves(32, 3);
+    x = ff.tensor(xs, [32, 8, 8, 1]);
+    const y = ff.oneHot(ff.tensor(labels, [32], 'int32'), 2);
+    model = ff.sequential({
+      layers: [
+        ff.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }),
+        ff.layers.maxPooling2d({ poolSize: 2 }),
+        ff.layers.batchNormalization(),
+        ff.layers.flatten(),
+        ff.layers.dropout({ rate: 0.1 }),
+        ff.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: ff.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const before = ff.memory().numTensors;
+    let epochsSeen = 0;
+    const t0 = performance.now();
+    const h = await model.fit(x, y, {
+      epochs: 6,
+      batchSize: 8,
+      callbacks: {
+        onEpochEnd: async (epoch, logs) => {
+          epochsSeen++;
+          await ff.nextFrame();
+          assert(typeof logs.loss === 'number' && typeof logs.acc === 'number', `epoch logs ${JSON.stringify(logs)}`);
+        },
+      },
+    });
+    const ms = performance.now() - t0;
+    log(`[${backend}] CNN fit: 6 epochs of 4 batches in ${ms.toFixed(0)} ms; loss ${h.history.loss.map((l) => l.toFixed(3)).join(' ')}, acc ${h.history.acc.at(-1)}`);
+    assert(epochsSeen === 6 && h.epoch.length === 6, `epochs ${h.epoch}`);
+    assert(h.history.loss[5] < 0.7 * h.history.loss[0], `loss did not fall: ${h.history.loss}`);
+    assert(h.history.acc[5] >= 0.9, `accuracy ${h.history.acc}`);
+    assert(ff.memory().numTensors <= before, `fit leaked tensors: ${before} -> ${ff.memory().numTensors}`);
+    y.dispose();
+  });
+
+  for (const url of [`indexeddb://ff-browser-${backend}`, `localstorage://ff-browser-${backend}`]) {
+    await check(backend, `layers: save to ${url.split(':')[0]}://, reload, identical predictions`, async () => {
+      assert(model, 'no trained model');
+      const want = model.predict(x);
+      const p0 = Array.from(await want.data());
+      const res = await model.save(url);
+      assert(res.modelArtifactsInfo.weightDataBytes > 0, 'save result');
+      const back = await ff.loadLayersModel(url);
+      assert(JSON.stringify(back.layers.map((l) => l.outputShape)) === JSON.stringify(model.layers.map((l) => l.outputShape)), 'shapes');
+      const got = back.predict(x);
+      assertClose(Array.from(await got.data()), p0, { rtol: 1e-6, atol: 1e-7 }, 'predictions after reload');
+      ff.dispose([want, got]);
+      back.dispose();
+    });
+  }
+
+  await check(backend, 'layers: loadLayersModel over http:// (a model Node saved with file://)', async () => {
+    const base = new URL('/artifacts/browser-http-mlp/', location.href);
+    const r = await fetch(new URL('expected.json', base));
+    assert(r.ok, `expected.json: HTTP ${r.status} (scripts/test-browser.mjs makes it)`);
+    const want = await r.json();
+    const m = await ff.loadLayersModel(new URL('model.json', base).href);
+    const out = m.predict(ff.tensor(want.input, want.inputShape));
+    assert(JSON.stringify(out.shape) === JSON.stringify(want.outputShape), `shape ${out.shape}`);
+    assertClose(Array.from(await out.data()), want.output, loosen({ rtol: 1e-5, atol: 1e-6 }), 'predictions');
+    out.dispose();
+    m.dispose();
+    let err = null;
+    try {
+      await ff.loadLayersModel(new URL('missing/model.json', base).href);
+    } catch (e) {
+      err = e;
+    }
+    assert(err instanceof Error && /^loadLayersModel: io error: fetching model\.json .*HTTP 404/.test(err.message), `missing model: ${err}`);
+  });
+
+  if (!gpu) {
+    await check(backend, 'layers: save to downloads:// starts the downloads (checked by the harness)', async () => {
+      assert(model, 'no trained model');
+      await model.save('downloads://ff-browser-model');
+      downloadChecks.push({ backend, label: 'the CNN', inputShape: [8, 8, 1] });
+    });
+  }
+  if (model) model.dispose();
+  if (x) x.dispose();
 }
 
 const start = performance.now();
@@ -219,4 +352,4 @@ const summary = BACKENDS.map((b) => {
   return s ? `${b}: skipped (${s.why})` : `${b}: ${mine.length - mine.filter((r) => !r.ok).length}/${mine.length} passed`;
 }).join('; ');
 log(`SUMMARY ${summary}; ${failed.length} failed; ${((performance.now() - start) / 1000).toFixed(1)}s`);
-window.__ffResults = { results, skipped, summary, failed: failed.length };
+window.__ffResults = { results, skipped, summary, failed: failed.length, downloads: downloadChecks };
