@@ -281,11 +281,18 @@ function httpRouter(scheme) {
           return new Uint8Array(await r.arrayBuffer());
         };
         const modelJson = await get(url, MAX_JSON_BYTES, 'model.json');
+        const folder = new URL('.', url).href;
         return {
           modelJson,
-          // Paths were checked in Rust (plain relative names, no '..'), so they stay under the
-          // model's URL folder.
-          readWeights: (path, size) => get(new URL(path, url).href, size, `weights file ${JSON.stringify(path)}`),
+          // Paths were checked in Rust (plain relative names, no '..'); URL resolution also
+          // decodes '%2e%2e' as '..', so the resolved URL must still be inside the model's folder.
+          readWeights: (path, size) => {
+            const u = new URL(path, url);
+            if (!u.href.startsWith(folder) || u.origin !== new URL(url).origin) {
+              throw new Error(`${op}: model format error: weights path ${JSON.stringify(path)} resolves to ${u.href}, outside the model's folder ${folder}`);
+            }
+            return get(u.href, size, `weights file ${JSON.stringify(path)}`);
+          },
         };
       },
     }),

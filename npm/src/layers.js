@@ -663,6 +663,7 @@ export class Sequential {
           });
           await fire(cbs, 'onBatchEnd', batch, logs);
           await nextFrame();
+          await fire(cbs, 'onYield', epoch, batch, logs);
           if (this.stopTraining) break;
         }
         const epochLogs = {};
@@ -793,11 +794,11 @@ export async function loadLayersModel(pathOrHandler, options_) {
   if (art === null || typeof art !== 'object') throw ioError(op, `the load handler returned ${describe(art)}, expected {modelJson, weights}`);
   const json = toBytes(art.modelJson, op, 'modelJson');
   const files = W().inspectModelJson(json);
-  const weights = {};
+  const weights = Object.create(null);
   for (const { path, size } of files) {
     let data;
     if (typeof art.readWeights === 'function') data = await art.readWeights(path, size);
-    else data = art.weights ? art.weights[path] : undefined;
+    else data = art.weights && Object.prototype.hasOwnProperty.call(art.weights, path) ? art.weights[path] : undefined;
     if (data === undefined) throw ioError(op, `weights file ${JSON.stringify(path)} listed in model.json was not found`);
     weights[path] = toBytes(data, op, `weights[${JSON.stringify(path)}]`);
   }

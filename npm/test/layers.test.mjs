@@ -316,8 +316,14 @@ test('stopTraining from a callback, earlyStopping, and one fit at a time', async
   const x = ff.ones([8, 2]);
   const y = ff.zeros([8, 1]);
   let batches = 0;
-  const h = await m.fit(x, y, { epochs: 5, batchSize: 2, callbacks: { onBatchEnd: () => { batches++; if (batches === 3) m.stopTraining = true; } } });
+  const yields = [];
+  const h = await m.fit(x, y, {
+    epochs: 5,
+    batchSize: 2,
+    callbacks: { onBatchEnd: () => { batches++; if (batches === 3) m.stopTraining = true; }, onYield: (epoch, batch) => yields.push([epoch, batch]) },
+  });
   assert.equal(batches, 3);
+  assert.deepEqual(yields, [[0, 0], [0, 1], [0, 2]], 'onYield after each batch');
   assert.deepEqual(h.epoch, [0]);
   // The loss cannot improve with lr 0: earlyStopping (patience 2) stops after 3 epochs.
   m.compile({ optimizer: ff.train.sgd(0), loss: 'mse' });
@@ -433,6 +439,30 @@ test('a model saved here is written for the Rust loader test (scripts/test-npm.s
   writeFileSync(join(dir, 'expected.json'), JSON.stringify({ input: xs, inputShape: [5, 4], output: Array.from(out.dataSync()), outputShape: out.shape }));
 });
 
+test('a model.json without input_shape (as native code may write it) loads; shapes come from the first layer when they can', async () => {
+  for (const [first, known] of [
+    [ff.layers.dense({ units: 3, inputShape: [4] }), true],
+    [ff.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }), false],
+  ]) {
+    const m = ff.sequential({ layers: [first, ff.layers.flatten(), ff.layers.dense({ units: 2 })] });
+    let saved;
+    await m.save(ff.io.withSaveHandler((a) => { saved = a; }));
+    const json = JSON.parse(new TextDecoder().decode(saved.modelJson));
+    delete json.model.config.input_shape;
+    const back = await ff.loadLayersModel(ff.io.fromMemory({ modelJson: JSON.stringify(json), weights: saved.weights }));
+    const x = known ? ff.randomNormal([2, 4], 0, 1, 'float32', 1) : ff.randomNormal([2, 4, 4, 1], 0, 1, 'float32', 1);
+    assert.deepEqual(Array.from(back.predict(x).dataSync()), Array.from(m.predict(x).dataSync()));
+    if (known) {
+      assert.deepEqual(back.layers.map((l) => l.outputShape), [[null, 3], [null, 3], [null, 2]]);
+    } else {
+      assert.equal(back.layers[0].outputShape, null);
+      const lines = [];
+      back.summary((l) => lines.push(l));
+      assert.match(lines[3], /multiple/);
+    }
+  }
+});
+
 test('loadLayersModel over http://, and custom handlers (withSaveHandler, fromMemory)', async () => {
   const m = ff.sequential({ layers: [ff.layers.dense({ units: 3, activation: 'tanh', inputShape: [2] }), ff.layers.dense({ units: 1 })] });
   let saved = null;
@@ -455,6 +485,23 @@ test('loadLayersModel over http://, and custom handlers (withSaveHandler, fromMe
     const back = await ff.loadLayersModel(url);
     assert.deepEqual(Array.from(back.predict(x).dataSync()), want);
     await assert.rejects(ff.loadLayersModel(url.replace('/m/', '/nope/')), /^Error: loadLayersModel: io error: fetching model\.json .*HTTP 404/);
+    // '%2e%2e' passes a lexical check but URL resolution reads it as '..'.
+    const j = JSON.parse(new TextDecoder().decode(saved.modelJson));
+    j.weights[0].path = '%2e%2e/%2e%2e/weights.safetensors';
+    const evil = new TextEncoder().encode(JSON.stringify(j));
+    const escape = createServer((req, res) => {
+      res.writeHead(req.url === '/a/b/model.json' ? 200 : 404);
+      res.end(req.url === '/a/b/model.json' ? Buffer.from(evil) : undefined);
+    });
+    await new Promise((ok) => escape.listen(0, '127.0.0.1', ok));
+    try {
+      await assert.rejects(
+        ff.loadLayersModel(`http://127.0.0.1:${escape.address().port}/a/b/model.json`),
+        /^Error: loadLayersModel: model format error: weights path "%2e%2e\/%2e%2e\/weights\.safetensors" resolves to http:\/\/127\.0\.0\.1:\d+\/weights\.safetensors, outside the model's folder/,
+      );
+    } finally {
+      escape.close();
+    }
   } finally {
     server.close();
   }

@@ -645,6 +645,10 @@ impl Model {
             let [x, y]: [Tensor; 2] = convert::tensors(op, &[("x", x, None), ("y", y, None)])?
                 .try_into()
                 .map_err(|_| Error::invalid(op, "missing x or y"))?;
+            // Data still lazy (e.g. from randomNormal) is computed once and kept, not recomputed
+            // by every batch's gather.
+            x.realize()?;
+            y.realize()?;
             let vars: Vec<Variable> = self
                 .variables_of(&JsValue::UNDEFINED, op)?
                 .into_iter()
