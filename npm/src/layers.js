@@ -590,7 +590,10 @@ export class Sequential {
     let val = null;
     if (a.validationData !== undefined) {
       const v = a.validationData;
-      if (!Array.isArray(v) || v.length < 2) throw invalid(op, `argument 'args.validationData': expected [xVal, yVal], got ${describe(v)}`);
+      if (!Array.isArray(v) || v.length !== 2) {
+        const why = Array.isArray(v) && v.length === 3 ? ' (validation sample weights are not supported)' : '';
+        throw invalid(op, `argument 'args.validationData': expected [xVal, yVal], got ${describe(v)}${why}`);
+      }
       val = [single(op, 'args.validationData[0]', v[0]), single(op, 'args.validationData[1]', v[1])];
     } else if (a.validationSplit !== undefined) {
       const s = a.validationSplit;

@@ -650,6 +650,8 @@ test('hostile layer configs and model calls throw Errors naming the op and the a
   await assert.rejects(fresh.fit(ff.ones([2, 1]), ff.ones([2, 1]), { classWeight: {} }), /^Error: fit: invalid argument: argument 'args\.classWeight': this TF.js option is not supported/);
   await assert.rejects(fresh.fit(ff.ones([2, 1]), ff.ones([2, 1]), { callbacks: { onEpochEnded: () => {} } }), /^Error: fit: invalid argument: argument 'args\.callbacks': unknown callback "onEpochEnded"/);
   await assert.rejects(fresh.fit(ff.ones([4, 1]), ff.ones([4, 1]), { validationSplit: 1.5 }), /^Error: fit: invalid argument: argument 'args\.validationSplit'/);
+  await assert.rejects(fresh.fit(ff.ones([4, 1]), ff.ones([4, 1]), { validationData: [ff.ones([1, 1]), ff.ones([1, 1]), ff.ones([1])] }), /^Error: fit: invalid argument: argument 'args\.validationData': expected \[xVal, yVal\], got an array of length 3 \(validation sample weights are not supported\)/);
+  await assert.rejects(fresh.fit(ff.ones([4, 1]), ff.ones([4, 1]), { validationData: [ff.ones([1, 2]), ff.ones([1, 1])] }), /^Error: evaluate \(Sequential\): shape error: model sequential_\d+ expects inputs \[batch, 1\], got \[1, 2\]/);
   fresh.dispose();
   assertThrowsError(() => fresh.predict(ff.ones([1, 1])), /^predict: invalid argument: the model was disposed/, 'disposed model');
   assert.deepEqual(Array.from(dense.predict(ff.ones([1, 3])).shape), [1, 2], 'the module still works');
