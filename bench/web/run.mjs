@@ -7,11 +7,10 @@
 //
 //   node bench/web/run.mjs [--only matmul_256,mlp_sgd_step] [--budget-ms 8000] [--timeout 1500]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, serveFolders } from '../../npm/scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -21,7 +20,6 @@ const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] 
 const only = opt('--only', 'matmul_256,matmul_1024,mlp_sgd_step,cnn_adam_step');
 const budget = opt('--budget-ms', '8000');
 const timeoutS = Number(opt('--timeout', '1500'));
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 
 if (!existsSync(join(here, 'node_modules', 'playwright-core'))) {
   console.log('[bench-web] installing devDependencies (npm ci)');
@@ -31,36 +29,12 @@ if (!existsSync(join(dist, 'browser.js'))) {
   console.log('[bench-web] building the npm package (npm run build in npm/)');
   execFileSync('npm', ['run', 'build'], { cwd: join(root, 'npm'), stdio: 'inherit' });
 }
-if (!existsSync(chromium)) throw new Error(`${chromium} is missing: apt-get install chromium (scripts/lib.sh: ensure_chromium)`);
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
-const server = createServer((req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  const [base, rel] = path.startsWith('/ferroflow/') ? [dist, path.slice('/ferroflow/'.length)] : [here, path];
-  const file = join(base, rel);
-  if (!file.startsWith(base) || !existsSync(file) || statSync(file).isDirectory()) {
-    res.writeHead(404);
-    res.end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
-  res.end(readFileSync(file));
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/index.html?only=${only}&budget_ms=${budget}`;
+const server = await serveFolders([['/ferroflow/', dist], ['/', here]]);
+const url = `${server.origin}/index.html?only=${only}&budget_ms=${budget}`;
 
 const { chromium: pw } = await import(join(here, 'node_modules', 'playwright-core', 'index.mjs'));
-// Chromium's SwiftShader breaks with the Vulkan loader variables that lavapipe runs need.
-const env = { ...process.env };
-delete env.VK_DRIVER_FILES;
-delete env.VK_ICD_FILENAMES;
-if (!env.XDG_RUNTIME_DIR || !existsSync(env.XDG_RUNTIME_DIR)) env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'ff-xdg-'));
-const browser = await pw.launch({
-  executablePath: chromium,
-  headless: true,
-  env,
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium(pw);
 let result;
 try {
   const page = await browser.newPage();

@@ -9,11 +9,10 @@
 //   node scripts/test-browser.mjs [--backends cpu,webgpu] [--timeout 900]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, serveFolders } from './chromium.mjs';
 
 const npmDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(npmDir, '.scratch');
@@ -21,7 +20,6 @@ const argv = process.argv.slice(2);
 const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
 const backends = opt('--backends', 'cpu,webgpu');
 const timeoutS = Number(opt('--timeout', '900'));
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const t0 = Date.now();
 
 if (['playwright-core', 'ferroflow', 'vite'].some((p) => !existsSync(join(scratch, 'node_modules', p)))) {
@@ -30,7 +28,6 @@ if (['playwright-core', 'ferroflow', 'vite'].some((p) => !existsSync(join(scratc
   // Refresh the test files (the package itself is refreshed by `npm test` / --only-scratch).
   cpSync(join(npmDir, 'test'), join(scratch, 'test'), { recursive: true });
 }
-if (!existsSync(chromium)) throw new Error(`${chromium} is missing: apt-get install chromium (scripts/lib.sh: ensure_chromium)`);
 // A model saved by Node (file://) that the page loads over http:// (artifacts/browser-http-mlp).
 execFileSync(process.execPath, [join('test', 'browser', 'make-artifact.mjs')], { stdio: 'inherit', cwd: scratch });
 
@@ -66,37 +63,15 @@ function checkDownloads(want, files) {
   }
 }
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
-const server = createServer((req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(scratch, path);
-  if (!file.startsWith(scratch) || !existsSync(file) || statSync(file).isDirectory()) {
-    res.writeHead(404);
-    res.end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
-  res.end(readFileSync(file));
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const server = await serveFolders([['/', scratch]]);
+const origin = server.origin;
 const pages = [
   `${origin}/test/browser/index.html?backends=${backends}`,
   `${origin}/vite-dist/index.html`,
 ];
 
 const { chromium: pw } = await import(join(scratch, 'node_modules', 'playwright-core', 'index.mjs'));
-// Don't pass VK_DRIVER_FILES/VK_ICD_FILENAMES to Chromium: they break its SwiftShader.
-const env = { ...process.env };
-delete env.VK_DRIVER_FILES;
-delete env.VK_ICD_FILENAMES;
-if (!env.XDG_RUNTIME_DIR || !existsSync(env.XDG_RUNTIME_DIR)) env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'ff-xdg-'));
-const browser = await pw.launch({
-  executablePath: chromium,
-  headless: true,
-  env,
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-});
+const browser = await launchChromium(pw, ['--disable-quic']);
 let code = 0;
 try {
   for (const url of pages) {
