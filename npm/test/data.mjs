@@ -50,3 +50,36 @@ export function firstMismatch(actual, expected, { rtol = 1e-4, atol = 1e-5 } = {
   }
   return -1;
 }
+
+/** A case's member `name` of `lib` ('losses.huberLoss' -> lib.losses.huberLoss). */
+export const resolve = (lib, name) => name.split('.').reduce((o, k) => (o == null ? undefined : o[k]), lib);
+
+/** Input `i` of a case as a tensor of `lib` (ferroflow or TF.js: the same call). */
+export function make(lib, spec, i) {
+  return lib.tensor(values(spec, 1000 + i * 17), spec.shape, spec.dtype);
+}
+
+/** The case's outputs as tensors of `lib` (intermediates freed; the caller disposes these). */
+export function caseOutputs(lib, c, call = c.call) {
+  return lib.tidy(() => outputs(call(lib, ...c.inputs.map((s, i) => make(lib, s, i)))));
+}
+
+/**
+ * Gradients of sum(call(...inputs) * w), w fixed pseudo-random weights, with respect to the float
+ * inputs (or `c.gradArgs`), as tensors of `lib` (the caller disposes them).
+ */
+export function caseGradients(lib, c, call = c.call) {
+  return lib.tidy(() => {
+    const ins = c.inputs.map((s, i) => make(lib, s, i));
+    const which = c.gradArgs ?? ins.map((t, i) => (t.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
+    const f = (...xs) => {
+      const args = ins.slice();
+      which.forEach((k, j) => (args[k] = xs[j]));
+      const y = call(lib, ...args);
+      const r = rng(7);
+      const w = lib.tensor(Array.from({ length: numel(y.shape) }, () => 0.5 + r()), y.shape);
+      return lib.sum(lib.mul(y, w));
+    };
+    return lib.grads(f)(which.map((k) => ins[k]));
+  });
+}

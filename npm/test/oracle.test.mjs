@@ -3,38 +3,25 @@
 import assert from 'node:assert/strict';
 import { test, after } from 'node:test';
 import { cases } from './cases.mjs';
-import { assertClose, ff, numel, outputs, rng, tf, values } from './helpers.mjs';
+import { assertClose, ff, rng, tf, values } from './helpers.mjs';
+import { caseGradients, caseOutputs, resolve } from './data.mjs';
 
-const resolve = (lib, name) => name.split('.').reduce((o, k) => (o == null ? undefined : o[k]), lib);
-
-function make(lib, spec, i) {
-  return lib.tensor(values(spec, 1000 + i * 17), spec.shape, spec.dtype);
+// Host copies of tensors, which are then freed.
+function host(ts) {
+  return ts.map((t) => {
+    const h = { shape: t.shape, dtype: t.dtype, data: Array.from(t.dataSync()) };
+    t.dispose();
+    return h;
+  });
 }
 
 function run(lib, c, call = c.call) {
-  return lib.tidy(() => {
-    const ins = c.inputs.map((s, i) => make(lib, s, i));
-    const outs = outputs(call(lib, ...ins));
-    return outs.map((t) => ({ shape: t.shape, dtype: t.dtype, data: Array.from(t.dataSync()) }));
-  });
+  return host(caseOutputs(lib, c, call));
 }
 
 // Gradients of sum(f(...inputs) * w) with respect to the float inputs (or `gradArgs`).
 function gradients(lib, c, call = c.call) {
-  return lib.tidy(() => {
-    const ins = c.inputs.map((s, i) => make(lib, s, i));
-    const which = c.gradArgs ?? ins.map((t, i) => (t.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
-    const f = (...xs) => {
-      const args = ins.slice();
-      which.forEach((k, j) => (args[k] = xs[j]));
-      const y = call(lib, ...args);
-      const r = rng(7);
-      const w = lib.tensor(Array.from({ length: numel(y.shape) }, () => 0.5 + r()), y.shape);
-      return lib.sum(lib.mul(y, w));
-    };
-    const gs = lib.grads(f)(which.map((k) => ins[k]));
-    return gs.map((g) => ({ shape: g.shape, data: Array.from(g.dataSync()) }));
-  });
+  return host(caseGradients(lib, c, call)).map(({ shape, data }) => ({ shape, data }));
 }
 
 // The same gradients by central differences of ferroflow's forward pass (sums in float64).
