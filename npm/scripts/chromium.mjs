@@ -1,36 +1,71 @@
-// Shared by the browser suite (npm/scripts/test-browser.mjs) and the browser benchmark
-// (bench/web/run.mjs): a static file server over a few folders, and Debian's headless Chromium
-// launched through playwright-core with a WebGPU adapter (--enable-unsafe-webgpu: SwiftShader here).
+// Shared by the browser suite (npm/scripts/test-browser.mjs), the browser benchmark
+// (bench/web/run.mjs) and the MNIST web demo (demos/mnist-web: serve.mjs, the e2e test): a static
+// file server over a few folders, and Debian's headless Chromium launched through playwright-core
+// with a WebGPU adapter (--enable-unsafe-webgpu: SwiftShader here) unless asked not to.
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.bin': 'application/octet-stream',
+  '.safetensors': 'application/octet-stream',
+};
 
 /**
- * Serves `routes` ([[urlPrefix, folder], ...], the first matching prefix wins; '/' last) on a free
- * local port; never outside a route's folder. Resolves to { origin, close }.
+ * Serves `routes` ([[urlPrefix, folder], ...], the first matching prefix wins; '/' last) on
+ * `options.host` (default 127.0.0.1) and `options.port` (default: a free one); never outside a
+ * route's folder. A folder's `index.html` answers for the folder. `options.headers` are added to
+ * every response (e.g. COOP/COEP). Resolves to { origin, close, server }.
  */
-export async function serveFolders(routes) {
+export async function serveFolders(routes, options = {}) {
+  const { host = '127.0.0.1', port = 0, headers = {} } = options;
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const route = routes.find(([prefix]) => path.startsWith(prefix));
-    const file = route && join(route[1], path.slice(route[0].length));
-    if (!file || !file.startsWith(route[1]) || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404);
+    let path;
+    try {
+      path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    } catch {
+      res.writeHead(400, headers);
       res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
+    const route = routes.find(([prefix]) => path.startsWith(prefix));
+    let file = route && join(route[1], path.slice(route[0].length));
+    if (file && file.startsWith(route[1]) && existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!file || !file.startsWith(route[1]) || !existsSync(file) || statSync(file).isDirectory()) {
+      res.writeHead(404, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
+    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return { origin: `http://${shown}:${server.address().port}`, close: () => server.close(), server };
 }
 
-/** Headless Chromium with WebGPU enabled, through the given playwright-core `chromium` export. */
-export async function launchChromium(pw, extraArgs = []) {
+/**
+ * Headless Chromium through the given playwright-core `chromium` export, with WebGPU enabled
+ * unless `options.webgpu` is false (then `navigator.gpu` is missing, as in browsers without it).
+ */
+export async function launchChromium(pw, extraArgs = [], options = {}) {
+  const { webgpu = true } = options;
   const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
   if (!existsSync(chromium)) throw new Error(`${chromium} is missing: apt-get install chromium (scripts/lib.sh: ensure_chromium)`);
   // Don't pass VK_DRIVER_FILES/VK_ICD_FILENAMES (set for lavapipe runs) to Chromium: they break
@@ -43,6 +78,6 @@ export async function launchChromium(pw, extraArgs = []) {
     executablePath: chromium,
     headless: true,
     env,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+    args: ['--no-sandbox', ...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
