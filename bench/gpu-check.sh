@@ -4,12 +4,16 @@
 #
 #   cargo build --release -p ferroflow-bench -p ferroflow-demos     # x86-64 binaries
 #   bash scripts/run-demo.sh --epochs 0 || true                       # makes data/mnist if missing
-#   mkdir -p .gpu && cp target/release/{ferroflow-bench,mnist-native} .gpu/ && cp -r data/mnist .gpu/
+#   cargo build --release -p ferroflow-tests --bin op-matrix
+#   mkdir -p .gpu && cp target/release/{ferroflow-bench,mnist-native,op-matrix} .gpu/ && cp -r data/mnist .gpu/
 #   (Vulkan loader debs into .gl/ as ../.library/device/README.md describes)
 #   device run: carry [".gpu", ".gl"], command "bash bench/gpu-check.sh", timeout_s 420
+#   (`bash bench/gpu-check.sh --profile`: only the bench plus a per-kernel profile of the CNN step)
 #
-# It prints the adapter, `ferroflow-bench --gpu` (matmul 256/1024/2048 GFLOP/s and the MNIST
-# CNN step, wgpu next to cpu, dispatches and pipelines per step) and a full 5-epoch
+# It prints the adapter; `op-matrix --backend wgpu` (every op's forward and gradient check on the
+# real GPU); `ferroflow-bench --gpu` (matmul 256/1024/2048 GFLOP/s and the MNIST CNN step, wgpu
+# next to cpu, dispatches and pipelines per step) beside the same workloads in PyTorch on CUDA
+# (bench/peer_torch.py --device cuda, TF32 off), as ratios; and a full 5-epoch
 # `mnist-native --backend wgpu` run against the CPU accuracy bar (>= 0.97). Logs go to $OUT.
 set -uo pipefail
 OUT="${OUT:-/tmp/gpu-check}"
@@ -18,19 +22,65 @@ if [ -d .gl ]; then
     for f in .gl/*.deb; do dpkg -x "$f" /; done
     ldconfig
 fi
-if ! ldconfig -p | grep -q libvulkan; then
+if ! ldconfig -p | grep libvulkan >/dev/null; then   # (not grep -q: SIGPIPE under pipefail)
     echo "gpu-check: no Vulkan loader (carry .gl with libvulkan1)"; exit 2
 fi
 export XDG_RUNTIME_DIR="$(mktemp -d)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$OUT/gpu.txt"
 BIN=.gpu
 [ -x "$BIN/ferroflow-bench" ] || { echo "gpu-check: build and carry .gpu/ferroflow-bench first"; exit 2; }
+if [ "${1:-}" = "--profile" ]; then
+    # Just the wgpu CNN step, kernel by kernel (synchronized after each): where the time goes.
+    "$BIN/ferroflow-bench" --gpu --profile 2>&1 | grep -v "warmup" | tee "$OUT/profile-gpu.txt"
+    exit 0
+fi
 run_bench() { "$BIN/ferroflow-bench" --gpu 2>&1 | tee "$OUT/bench-gpu.txt"; }
 if ! run_bench || grep -q "wgpu SKIPPED" "$OUT/bench-gpu.txt"; then
     echo "gpu-check: retrying with the NVIDIA ICD named explicitly"
     export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
     run_bench
 fi
+
+echo "== op-matrix on wgpu (the real GPU) =="
+if [ -x "$BIN/op-matrix" ]; then
+    "$BIN/op-matrix" --json --backend wgpu > "$OUT/op-matrix-wgpu.jsonl" 2> "$OUT/op-matrix-wgpu.err"
+    python3 - "$OUT/op-matrix-wgpu.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+bad = [(r["op"], k, v) for r in rows for b, res in r["backends"].items() if b == "wgpu"
+       for k, v in res.items() if k in ("forward", "grad") and v not in ("pass", "n/a")]
+print(f"op-matrix wgpu: {len(rows)} ops, {len(bad)} failures {bad[:10]}")
+PY
+else
+    echo "gpu-check: no .gpu/op-matrix carried; skipping the op matrix"
+fi
+
+echo "== PyTorch on CUDA, same workloads =="
+PYTHONUNBUFFERED=1 python3 bench/peer_torch.py --device cuda \
+    --only matmul_256,matmul_1024,matmul_2048,matmul_4096,cnn_adam_step > "$OUT/torch-cuda.json" 2> "$OUT/torch-cuda.err" \
+    || echo "gpu-check: the PyTorch peer failed: $(tail -n 3 "$OUT/torch-cuda.err")"
+"$BIN/ferroflow-bench" --gpu --json > "$OUT/bench-gpu.json" 2>/dev/null
+python3 - "$OUT/bench-gpu.json" "$OUT/torch-cuda.json" <<'PY'
+import json, sys
+ours = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["gpu_report"]
+wgpu = next((c for c in ours if c["backend"] == "wgpu"), None)
+try:
+    torch = json.load(open(sys.argv[2]))["torch"]
+except Exception as e:
+    torch = {"available": False, "reason": repr(e)}
+if wgpu is None or not torch.get("available"):
+    sys.exit(f"no comparison: wgpu {'present' if wgpu else 'absent'}, torch {torch.get('reason', 'ok')}")
+res = torch["results"]
+print(f"wgpu on {wgpu['device']} vs torch {torch['version']} on {torch['device']} (ratio = torch time / ours)")
+for m in wgpu["matmul"]:
+    t = res.get(f"matmul_{m['n']}")
+    print(f"  matmul {m['n']}^3: ours {m['ms']:.3f} ms ({m['gflops']:.0f} GF/s), torch {t['median_ms']:.3f} ms -> {t['median_ms'] / m['ms']:.2f}x")
+t = res.get("matmul_4096")
+if t:
+    print(f"  matmul 4096^3: torch {t['median_ms']:.3f} ms ({2 * 4096**3 / t['median_ms'] / 1e6:.0f} GF/s)")
+t = res["cnn_adam_step"]
+print(f"  MNIST CNN Adam step b64: ours {wgpu['mnist_step_ms']:.3f} ms, torch {t['median_ms']:.3f} ms -> {t['median_ms'] / wgpu['mnist_step_ms']:.2f}x")
+PY
 "$BIN/mnist-native" --backend wgpu --epochs 5 --json --data-dir "$BIN/mnist" --model-dir /tmp/mnist-model 2>&1 \
     | tee "$OUT/mnist-wgpu.txt" | grep -v "^epoch .*ETA"
 tail -n 1 "$OUT/mnist-wgpu.txt" | python3 -c '

@@ -25,10 +25,20 @@ import time
 
 
 ONLY = set()
+# "cpu" (the default) or "cuda" (bench/gpu-check.sh: the GPU peer of the wgpu figures).
+DEVICE = "cpu"
 
 
 def log(msg):
     print(f"[peer] {msg}", file=sys.stderr, flush=True)
+
+
+def sync():
+    """Waits for queued GPU work, so a timed region counts it (a no-op on the CPU)."""
+    if DEVICE != "cpu":
+        import torch
+
+        torch.cuda.synchronize()
 
 
 def measure(name, fn, warmup, runs):
@@ -36,10 +46,12 @@ def measure(name, fn, warmup, runs):
         return None
     for _ in range(warmup):
         fn()
+    sync()
     samples = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
+        sync()
         samples.append((time.perf_counter() - t0) * 1e3)
     med = statistics.median(samples)
     log(f"{name}: median {med:.3f} ms over {runs} runs (min {min(samples):.3f})")
@@ -51,6 +63,8 @@ def counts(args, name):
     full = {
         "matmul_256": (5, 50),
         "matmul_1024": (3, 20),
+        "matmul_2048": (2, 10),
+        "matmul_4096": (2, 10),
         "elementwise_4m": (3, 20),
         "conv2d": (5, 30),
         "mlp_sgd_step": (5, 30),
@@ -102,15 +116,22 @@ def bench_torch(args):
         return {"available": False, "reason": f"{type(e).__name__}: {e}"}
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if DEVICE != "cpu" and not torch.cuda.is_available():
+        return {"available": False, "reason": f"torch {torch.__version__} sees no CUDA device"}
+    # Every tensor and module below is created on DEVICE; TF32 stays off so f32 is f32.
+    torch.set_default_device(DEVICE)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     out = {
         "available": True,
         "version": torch.__version__,
+        "device": torch.cuda.get_device_name() if DEVICE != "cpu" else "cpu",
         "threads": torch.get_num_threads(),
         "results": {},
     }
     res = out["results"]
     with torch.no_grad():
-        for n in (256, 1024):
+        for n in (256, 1024) if DEVICE == "cpu" else (256, 1024, 2048, 4096):
             a = torch.randn(n, n)
             b = torch.randn(n, n)
             name = f"matmul_{n}"
@@ -181,11 +202,14 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", default="", help="comma-separated workloads (default: all)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="torch's device (numpy is skipped on cuda)")
     a = p.parse_args()
+    global DEVICE
+    DEVICE = a.device
     ONLY.update(k for k in a.only.split(",") if k)
-    log(f"python {sys.version.split()[0]}, {a.threads} threads")
-    result = {"python": sys.version.split()[0], "threads": a.threads}
-    result["numpy"] = bench_numpy(a)
+    log(f"python {sys.version.split()[0]}, {a.threads} threads, device {DEVICE}")
+    result = {"python": sys.version.split()[0], "threads": a.threads, "device": DEVICE}
+    result["numpy"] = bench_numpy(a) if DEVICE == "cpu" else {"available": False, "reason": "CPU-only peer"}
     result["torch"] = bench_torch(a)
     if not result["torch"]["available"]:
         log(f"PyTorch not available: {result['torch']['reason']}")

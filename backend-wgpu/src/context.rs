@@ -101,6 +101,8 @@ impl Gpu {
                     .min(256),
             ),
             max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
+            max_storage_buffers: limits.max_storage_buffers_per_shader_stage,
+            gemm_side: gemm_side(&limits),
         };
         Ok(Gpu {
             device,
@@ -199,6 +201,22 @@ impl Gpu {
             i.backend, i.name, i.device_type, i.driver, i.driver_info
         )
     }
+}
+
+/// GEMM workgroups of 8 x 8 invocations everywhere: on an H200 (Vulkan) 16 x 16 was slower
+/// (2048^3 matmul 47.9 against 39.1 ms, MNIST CNN step 15.4 against 13.3 ms), and on lavapipe
+/// much slower (see `render/gemm.rs`). `FERROFLOW_WGPU_GEMM_SIDE=16` selects 16 x 16 natively,
+/// for benchmarking new GEMM variants on other GPUs.
+#[cfg_attr(target_arch = "wasm32", allow(unused_variables))]
+fn gemm_side(limits: &wgpu::Limits) -> u32 {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let fits16 = limits.max_compute_invocations_per_workgroup >= 256 && limits.max_compute_workgroup_size_x >= 16;
+        if fits16 && std::env::var("FERROFLOW_WGPU_GEMM_SIDE").as_deref() == Ok("16") {
+            return 16;
+        }
+    }
+    8
 }
 
 fn largest_pow2_at_most(n: u32) -> u32 {

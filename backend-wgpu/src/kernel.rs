@@ -21,6 +21,15 @@ pub(crate) struct GpuKernel {
     inputs: Vec<Option<DType>>,
     out_len: usize,
     out_dtype: DType,
+    /// Split-K GEMMs: the pass that folds the first pass's partials into the output.
+    finish: Option<FinishPass>,
+}
+
+struct FinishPass {
+    layout: Arc<Layout>,
+    pipeline: Arc<wgpu::ComputePipeline>,
+    grid: [u32; 3],
+    partials: usize,
 }
 
 impl GpuKernel {
@@ -37,6 +46,22 @@ impl GpuKernel {
         validate(&shader.source)?;
         let layout = cache.layout(gpu, kernel.num_inputs)?;
         let pipeline = build_pipeline(gpu, cache, &layout, &shader)?;
+        let finish = match &shader.finish {
+            None => None,
+            Some(f) => {
+                #[cfg(not(target_arch = "wasm32"))]
+                validate(&f.shader.source)?;
+                // The partials are one more read-only input.
+                let layout = cache.layout(gpu, kernel.num_inputs + 1)?;
+                let pipeline = build_pipeline(gpu, cache, &layout, &f.shader)?;
+                Some(FinishPass {
+                    layout,
+                    pipeline,
+                    grid: f.shader.grid,
+                    partials: f.partials,
+                })
+            }
+        };
         let out_len = kernel.out_shape.iter().product();
         Ok(GpuKernel {
             gpu: gpu.clone(),
@@ -47,6 +72,7 @@ impl GpuKernel {
             inputs: shader.inputs,
             out_len,
             out_dtype: kernel.out_dtype,
+            finish,
         })
     }
 }
@@ -114,31 +140,54 @@ impl Executable for GpuKernel {
             bufs.push(g);
         }
         let out = GpuBuffer::alloc(&self.gpu, &self.mem, self.out_len, self.out_dtype)?;
-        if self.out_len > 0 {
-            let mut entries = Vec::with_capacity(bufs.len() + 1);
-            for (i, b) in bufs.iter().enumerate() {
-                entries.push(wgpu::BindGroupEntry {
-                    binding: i as u32,
-                    resource: b.raw()?.as_entire_binding(),
-                });
-            }
-            entries.push(wgpu::BindGroupEntry {
-                binding: bufs.len() as u32,
-                resource: out.raw()?.as_entire_binding(),
-            });
-            let group = self.gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        if self.out_len == 0 {
+            return Ok(Buffer::new(out));
+        }
+        let group = |layout: &Layout, entries: &[wgpu::BindGroupEntry<'_>]| {
+            self.gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: None,
-                layout: &self.layout.bind_group,
-                entries: &entries,
-            });
-            let [x, y, z] = self.grid;
+                layout: &layout.bind_group,
+                entries,
+            })
+        };
+        let dispatch = |pipeline: &wgpu::ComputePipeline, group: &wgpu::BindGroup, [x, y, z]: [u32; 3]| {
             self.gpu.record(|enc| {
                 let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-                pass.set_pipeline(&self.pipeline);
-                pass.set_bind_group(0, &group, &[]);
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, group, &[]);
                 pass.dispatch_workgroups(x, y, z);
-            })?;
+            })
+        };
+        match &self.finish {
+            None => {
+                let g = group(&self.layout, &bind_entries(&bufs, &[&out])?);
+                dispatch(&self.pipeline, &g, self.grid)?;
+            }
+            Some(f) => {
+                // Partial products first, then the fold into `out`; queue order orders them,
+                // and the partials return to the pool only after both are recorded.
+                let partials = GpuBuffer::alloc(&self.gpu, &self.mem, f.partials, DType::F32)?;
+                let g1 = group(&self.layout, &bind_entries(&bufs, &[&partials])?);
+                dispatch(&self.pipeline, &g1, self.grid)?;
+                let g2 = group(&f.layout, &bind_entries(&bufs, &[&partials, &out])?);
+                dispatch(&f.pipeline, &g2, f.grid)?;
+            }
         }
         Ok(Buffer::new(out))
     }
+}
+
+/// Bindings `0..` in order: the kernel's inputs, then `extra` (the output, or the partials).
+fn bind_entries<'a>(inputs: &[&'a GpuBuffer], extra: &[&'a GpuBuffer]) -> Result<Vec<wgpu::BindGroupEntry<'a>>> {
+    inputs
+        .iter()
+        .chain(extra)
+        .enumerate()
+        .map(|(i, b)| {
+            Ok(wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.raw()?.as_entire_binding(),
+            })
+        })
+        .collect()
 }

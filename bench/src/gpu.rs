@@ -83,14 +83,17 @@ fn gflops(n: usize, t: &Timing) -> f64 {
     2.0 * (n as f64).powi(3) / (t.median_ms * 1e6)
 }
 
-pub fn run(quick: bool, as_json: bool) -> Result<ExitCode> {
+/// `profile`: afterwards, the wgpu CNN step kernel by kernel (synchronized after each kernel).
+pub fn run(quick: bool, as_json: bool, profile: bool) -> Result<ExitCode> {
     let cpu = ferroflow_native::cpu();
     let mut cols = vec![column(&cpu, quick)?];
     let mut skipped = None;
+    let mut gpu = None;
     match ferroflow_wgpu::device() {
         Ok(g) => {
             eprintln!("[bench] wgpu: {}", g.description());
             cols.push(column(&g, quick)?);
+            gpu = Some(g);
         }
         Err(e) => {
             eprintln!("[bench] wgpu SKIPPED: {e}");
@@ -155,6 +158,11 @@ pub fn run(quick: bool, as_json: bool) -> Result<ExitCode> {
     }
     if let Some(why) = skipped {
         println!("wgpu: SKIPPED ({why})");
+    }
+    if let (true, Some(g)) = (profile, gpu) {
+        let (tdev, prof) = crate::profile::TimedBackend::device(&g);
+        let mut t = cnn_trainer(&tdev)?;
+        crate::profile_step("wgpu CNN Adam step, b64", &mut t, &prof, 5, true)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -335,7 +335,7 @@ fn bench_training(
 }
 
 /// Per-kernel profile of a training step on a timing device (after the timed benchmarks).
-fn profile_step(
+pub(crate) fn profile_step(
     title: &str,
     trainer: &mut Trainer,
     prof: &profile::Profile,
@@ -411,7 +411,7 @@ fn run() -> Result<ExitCode> {
         }
     };
     if opts.gpu {
-        return gpu::run(opts.quick, opts.json);
+        return gpu::run(opts.quick, opts.json, opts.profile);
     }
     let threads = our_threads();
     let load_start = loadavg();

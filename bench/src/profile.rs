@@ -27,12 +27,19 @@ struct TimedExe {
     inner: Arc<dyn Executable>,
     label: String,
     table: Table,
+    /// The wrapped device, synchronized after each run so a GPU kernel's time is its own
+    /// (without it, queued work would be billed to whichever kernel waits next).
+    device: Device,
 }
 
 impl Executable for TimedExe {
     fn run(&self, inputs: &[&Buffer]) -> Result<Buffer> {
         let t0 = Instant::now();
         let out = self.inner.run(inputs);
+        let out = match out {
+            Ok(b) => self.device.synchronize().map(|_| b),
+            e => e,
+        };
         let ms = t0.elapsed().as_secs_f64() * 1e3;
         if let Ok(mut t) = self.table.lock() {
             let e = t.entry(self.label.clone()).or_default();
@@ -132,6 +139,7 @@ impl Backend for TimedBackend {
             inner: exe,
             label: label(kernel),
             table: self.table.clone(),
+            device: self.inner.clone(),
         }))
     }
     fn memory(&self) -> MemoryInfo {

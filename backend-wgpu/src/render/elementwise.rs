@@ -36,5 +36,6 @@ pub(crate) fn render(kernel: &Kernel, expr: &Expr, n: usize, limits: &RenderLimi
         grid: grid_for(n, limits)?,
         inputs,
         output: kernel.out_dtype,
+        finish: None,
     })
 }

@@ -51,6 +51,7 @@ pub(crate) fn render_gather(kernel: &Kernel, dims: Dims, n: usize, limits: &Rend
         grid: grid_for(n, limits)?,
         inputs: vec![Some(d), Some(DType::I32)],
         output: d,
+        finish: None,
     })
 }
 
@@ -82,6 +83,7 @@ pub(crate) fn render_scatter_add(kernel: &Kernel, dims: Dims, n: usize, limits: 
         grid: grid_for(n, limits)?,
         inputs: vec![Some(d), Some(DType::I32)],
         output: d,
+        finish: None,
     })
 }
 

@@ -12,8 +12,8 @@ use ferroflow_core::ir::{ConvParams, Expr, Kernel, KernelBody, View};
 use ferroflow_core::{DType, Result};
 
 use super::expr::{input_dtypes, render_fn_acc, view_offset};
-use super::wgsl::{bindings, decompose, to_storage, PRELUDE};
-use super::{checked_i32, checked_u32, size_error, unsupported, RenderLimits, Shader};
+use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage, PRELUDE};
+use super::{checked_i32, checked_u32, grid_for, size_error, unsupported, Finish, RenderLimits, Shader};
 
 /// Outputs per invocation along each of M and N.
 const R: u32 = 4;
@@ -190,6 +190,27 @@ fn store_fn(index: &str, kernel: &Kernel, epi: Option<&Expr>) -> Result<(String,
     Ok((f, inputs, e.dtype()))
 }
 
+/// Split K over several workgroups once the output tiles alone would leave most of a GPU idle.
+/// The weight gradients of a conv (`[kh*kw*c, oc]` outputs, `K` = batch x pixels) are the
+/// typical case: on an H200 the MNIST CNN's first-layer filter gradient was one workgroup
+/// looping over K = 50,176 and took 135 ms of a 187 ms step.
+const SPLIT_TARGET_WORKGROUPS: usize = 256;
+/// Each split keeps at least this much of K, so the partials stay small next to the work.
+const SPLIT_MIN_K: usize = 256;
+const SPLIT_MAX: usize = 64;
+
+/// How many K slices: 1 (no split) unless tiles are few and K is long.
+fn k_splits(tiles: usize, k: usize, n_inputs: usize, limits: &RenderLimits) -> usize {
+    // The finishing pass binds the kernel's inputs, the partials and the output.
+    if n_inputs + 2 > limits.max_storage_buffers as usize || tiles >= SPLIT_TARGET_WORKGROUPS / 4 {
+        return 1;
+    }
+    SPLIT_TARGET_WORKGROUPS
+        .div_ceil(tiles.max(1))
+        .min(k / SPLIT_MIN_K)
+        .clamp(1, SPLIT_MAX)
+}
+
 fn render_gemm(
     p: &Problem,
     loads: &str,
@@ -198,18 +219,18 @@ fn render_gemm(
     epi: Option<&Expr>,
     limits: &RenderLimits,
 ) -> Result<Shader> {
-    // 8 x 8 invocations (32 x 32 outputs): measured against 16 x 16 on lavapipe, the MNIST CNN
-    // step ran 2.7x faster (its convs have N = 32 output channels, half of a 64-wide tile idle)
-    // and 2048^3 matmul 1.7x; it is also what TF.js's WebGPU matmul uses, and every WebGPU device
-    // allows 64 invocations per workgroup.
-    let t: u32 = 8;
+    // 8 x 8 invocations (32 x 32 outputs) by default. Measured against 16 x 16 on lavapipe, the
+    // MNIST CNN step ran 2.7x faster (its convs have N = 32 output channels, half of a 64-wide
+    // tile idle) and 2048^3 matmul 1.7x; on an H200 too, 16 x 16 was slower (CNN step 15.4
+    // against 13.3 ms, 2048^3 47.9 against 39.1 ms). It is also what TF.js's WebGPU matmul
+    // uses, and every WebGPU device allows 64 invocations per workgroup.
+    let t: u32 = if limits.gemm_side == 16 { 16 } else { 8 };
     let tile = t * R;
     let max = limits.max_workgroups_per_dim as usize;
-    let grid = [
-        p.n.div_ceil(tile as usize).max(1),
-        p.m.div_ceil(tile as usize).max(1),
-        p.batches.max(1),
-    ];
+    let tiles_mn = [p.n.div_ceil(tile as usize).max(1), p.m.div_ceil(tile as usize).max(1)];
+    let batches = p.batches.max(1);
+    let splits = k_splits(tiles_mn[0] * tiles_mn[1] * batches, p.k, kernel.num_inputs, limits);
+    let grid = [tiles_mn[0], tiles_mn[1], batches * splits];
     if grid.iter().any(|&g| g > max) {
         return Err(size_error(format!(
             "GEMM of {} x [{}, {}] x [{}, {}] needs a {grid:?} grid, beyond the device's {max} per dimension",
@@ -217,25 +238,64 @@ fn render_gemm(
         )));
     }
     let k = checked_u32(p.k)?;
+    // Each split covers `k_chunk` of K, a whole number of staged slices.
+    let k_chunk = checked_u32(p.k.div_ceil(splits).next_multiple_of(K_TILE as usize))?;
+    let outputs = checked_u32(batches.saturating_mul(p.m).saturating_mul(p.n))?;
     let (store, inputs, output) = store_fn(index, kernel, epi)?;
     let mut s = String::from(PRELUDE);
-    s += &bindings(&inputs, output);
-    s += loads;
-    s += &store;
+    let finish = if splits > 1 {
+        // First pass: only the template's two operands are read; partial `s` of output
+        // (batch, m, n) goes to `out[s * outputs + (batch * M + m) * N + n]`.
+        let mut first_inputs = vec![None; kernel.num_inputs];
+        first_inputs[0] = Some(DType::F32);
+        first_inputs[1] = Some(DType::F32);
+        s += &bindings(&first_inputs, DType::F32);
+        s += loads;
+        let _ = writeln!(
+            s,
+            "fn store_partial(split: u32, batch: u32, m: u32, n: u32, v: f32) {{\n    out[split * {outputs}u + (batch * {mu}u + m) * {nu}u + n] = v;\n}}",
+            mu = checked_u32(p.m)?,
+            nu = checked_u32(p.n)?,
+        );
+        let partials = splits * outputs as usize;
+        let shader = render_split_finish(splits, outputs, p, &store, &inputs, output, limits)?;
+        Some(Box::new(Finish { shader, partials }))
+    } else {
+        s += &bindings(&inputs, output);
+        s += loads;
+        s += &store;
+        None
+    };
+    let (batch_of, k_begin, k_end, store_call) = if splits > 1 {
+        (
+            format!("wid.z / {splits}u"),
+            format!("(wid.z % {splits}u) * {k_chunk}u"),
+            format!("min(k_begin + {k_chunk}u, {k}u)"),
+            format!("store_partial(wid.z % {splits}u, batch, m, n, acc[i * {R}u + j])"),
+        )
+    } else {
+        (
+            "wid.z".into(),
+            "0u".into(),
+            format!("{k}u"),
+            format!("store(batch, m, n, acc[i * {R}u + j])"),
+        )
+    };
     let _ = write!(
         s,
         "var<workgroup> tile_a: array<f32, {ka}>;\nvar<workgroup> tile_b: array<f32, {ka}>;\n\
          @compute @workgroup_size({t}, {t})\n\
          fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
-         \x20   let batch = wid.z;\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
+         \x20   let batch = {batch_of};\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
+         \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
          \x20   let tid = lid.y * {t}u + lid.x;\n\
          \x20   var acc: array<f32, {rr}>;\n\
-         \x20   for (var k0: u32 = 0u; k0 < {k}u; k0 = k0 + {kt}u) {{\n\
+         \x20   for (var k0: u32 = k_begin; k0 < k_end; k0 = k0 + {kt}u) {{\n\
          \x20       for (var e: u32 = tid; e < {ka}u; e = e + {tt}u) {{\n\
          \x20           let row = e / {kt}u; let kk = e % {kt}u;\n\
-         \x20           tile_a[kk * {tile}u + row] = load_a(batch, m0 + row, k0 + kk);\n\
+         \x20           tile_a[kk * {tile}u + row] = select(0.0, load_a(batch, m0 + row, k0 + kk), k0 + kk < k_end);\n\
          \x20           let kb = e / {tile}u; let col = e % {tile}u;\n\
-         \x20           tile_b[kb * {tile}u + col] = load_b(batch, k0 + kb, n0 + col);\n\
+         \x20           tile_b[kb * {tile}u + col] = select(0.0, load_b(batch, k0 + kb, n0 + col), k0 + kb < k_end);\n\
          \x20       }}\n\
          \x20       workgroupBarrier();\n\
          \x20       for (var kk: u32 = 0u; kk < {kt}u; kk = kk + 1u) {{\n\
@@ -255,7 +315,7 @@ fn render_gemm(
          \x20   for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
          \x20       for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
          \x20           let m = m0 + lid.y + i * {t}u; let n = n0 + lid.x + j * {t}u;\n\
-         \x20           if (m < {m}u && n < {n}u) {{ store(batch, m, n, acc[i * {r}u + j]); }}\n\
+         \x20           if (m < {m}u && n < {n}u) {{ {store_call}; }}\n\
          \x20       }}\n\
          \x20   }}\n}}\n",
         ka = tile * K_TILE,
@@ -266,11 +326,60 @@ fn render_gemm(
         m = checked_u32(p.m)?,
         n = checked_u32(p.n)?,
     );
+    let (inputs, output) = if splits > 1 {
+        let mut first = vec![None; kernel.num_inputs];
+        first[0] = Some(DType::F32);
+        first[1] = Some(DType::F32);
+        (first, DType::F32)
+    } else {
+        (inputs, output)
+    };
     Ok(Shader {
         source: s,
         grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
         inputs,
         output,
+        finish,
+    })
+}
+
+/// The split-K finishing pass: one invocation per output sums its `splits` partials in split
+/// order (deterministic, unlike atomics) and stores through the template's `store` (epilogue
+/// included). The partials are bound as input `inputs.len()`.
+fn render_split_finish(
+    splits: usize,
+    outputs: u32,
+    p: &Problem,
+    store: &str,
+    inputs: &[Option<DType>],
+    output: DType,
+    limits: &RenderLimits,
+) -> Result<Shader> {
+    let mut with_partials = inputs.to_vec();
+    with_partials.push(Some(DType::F32));
+    let partials = format!("in{}", inputs.len());
+    let wg = limits.workgroup_size;
+    let mut s = String::from(PRELUDE);
+    s += &bindings(&with_partials, output);
+    s += store;
+    s += &entry_1d(wg);
+    s += &flat_invocation(wg);
+    let _ = write!(
+        s,
+        "    if (g >= {outputs}u) {{ return; }}\n\
+         \x20   var v: f32 = 0.0;\n\
+         \x20   for (var sp: u32 = 0u; sp < {splits}u; sp = sp + 1u) {{ v = v + {partials}[sp * {outputs}u + g]; }}\n\
+         \x20   let n = g % {nu}u; let bm = g / {nu}u;\n\
+         \x20   store(bm / {mu}u, bm % {mu}u, n, v);\n}}\n",
+        nu = checked_u32(p.n)?,
+        mu = checked_u32(p.m)?,
+    );
+    Ok(Shader {
+        source: s,
+        grid: grid_for(outputs as usize, limits)?,
+        inputs: with_partials,
+        output,
+        finish: None,
     })
 }
 

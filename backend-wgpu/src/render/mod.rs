@@ -23,6 +23,11 @@ pub struct RenderLimits {
     pub workgroup_size: u32,
     /// Most workgroups per grid dimension.
     pub max_workgroups_per_dim: u32,
+    /// Storage buffers one shader may bind (a split-K GEMM's second pass binds two extra).
+    pub max_storage_buffers: u32,
+    /// Invocations along each side of a GEMM workgroup (each owns 4 x 4 outputs): 8, or 16
+    /// where `FERROFLOW_WGPU_GEMM_SIDE=16` asks for it (see `context.rs`).
+    pub gemm_side: u32,
 }
 
 impl Default for RenderLimits {
@@ -31,6 +36,8 @@ impl Default for RenderLimits {
         RenderLimits {
             workgroup_size: 256,
             max_workgroups_per_dim: 65_535,
+            max_storage_buffers: 8,
+            gemm_side: 8,
         }
     }
 }
@@ -45,6 +52,18 @@ pub struct Shader {
     /// read (declared as u32, accepts any buffer).
     pub inputs: Vec<Option<DType>>,
     pub output: DType,
+    /// Split-K GEMMs only: this shader writes `partials` f32 partial products instead of the
+    /// output, and `finish` folds them into the output (see `gemm.rs`).
+    pub finish: Option<Box<Finish>>,
+}
+
+/// The second pass of a split-K GEMM. It binds the kernel's inputs, then the partials as one
+/// more read-only input, then the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    pub shader: Shader,
+    /// f32 elements of the partials buffer the first pass writes.
+    pub partials: usize,
 }
 
 /// Renders one kernel.

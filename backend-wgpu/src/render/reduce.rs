@@ -152,6 +152,7 @@ pub(crate) fn render(
         grid,
         inputs,
         output: kernel.out_dtype,
+        finish: None,
     })
 }
 

@@ -29,11 +29,15 @@ fn check(k: &Kernel) {
         RenderLimits {
             workgroup_size: 64,
             max_workgroups_per_dim: 1000,
+            max_storage_buffers: 8,
+            gemm_side: 16,
         },
     ] {
         let s = render(k, &limits).unwrap_or_else(|e| panic!("{k:?}: {e}"));
-        if let Err(e) = validate(&s.source) {
-            panic!("{e}\n--- kernel {k:?}\n--- source\n{}", s.source);
+        for src in std::iter::once(&s.source).chain(s.finish.as_ref().map(|f| &f.shader.source)) {
+            if let Err(e) = validate(src) {
+                panic!("{e}\n--- kernel {k:?}\n--- source\n{src}");
+            }
         }
     }
 }
@@ -246,4 +250,33 @@ fn templates_render_valid_wgsl() {
             },
         });
     }
+}
+
+#[test]
+fn gemm_splits_k_only_when_tiles_are_few_and_k_is_long() {
+    let matmul = |m: usize, k: usize, n: usize| Kernel {
+        num_inputs: 2,
+        out_shape: vec![1, m, n],
+        out_dtype: DType::F32,
+        body: KernelBody::MatMul {
+            a: View::contiguous(&[1, m, k]),
+            b: View::contiguous(&[1, k, n]),
+        },
+    };
+    let limits = RenderLimits::default();
+    // One 32 x 32 tile, K = 50,176 (the MNIST filter gradient's shape): split 64 ways, and
+    // the finishing pass reads 64 x 9 x 32 partials.
+    let long = render(&matmul(9, 50_176, 32), &limits).unwrap();
+    let f = long.finish.as_ref().expect("a long-K product with one tile is split");
+    assert_eq!((long.grid[2], f.partials), (64, 64 * 9 * 32));
+    check(&matmul(9, 50_176, 32));
+    // Short K, or enough tiles already: one pass.
+    assert!(render(&matmul(9, 300, 32), &limits).unwrap().finish.is_none());
+    assert!(render(&matmul(1024, 4096, 1024), &limits).unwrap().finish.is_none());
+    // Too many bindings for the finishing pass on a device that allows only 4: one pass.
+    let tight = RenderLimits {
+        max_storage_buffers: 3,
+        ..limits
+    };
+    assert!(render(&matmul(9, 50_176, 32), &tight).unwrap().finish.is_none());
 }
