@@ -79,3 +79,22 @@ ensure_node() {
   command -v node >/dev/null && command -v npm >/dev/null && return 0
   apt-get update -qq && apt-get install -y -qq nodejs npm
 }
+
+# Cross-building for aarch64 Linux: Debian's cross gcc (the linker named in .cargo/config.toml),
+# the arm64 glibc it links against, qemu-user to run the result, and the Rust target.
+ensure_aarch64_cross() {
+  ensure_apt gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  ensure_rust_target aarch64-unknown-linux-gnu
+}
+
+# cargo-zigbuild and ziglang (PyPI) in a venv under ~/.cache (created once; installs skipped when
+# both are there). Puts the venv's bin folder first on PATH, so `cargo zigbuild` and
+# `python -m ziglang` resolve to it.
+ensure_zigbuild() {
+  local venv="${FERROFLOW_ZIG_VENV:-$HOME/.cache/ferroflow-zigbuild-venv}"
+  if [ ! -x "$venv/bin/cargo-zigbuild" ] || ! "$venv/bin/python" -c 'import ziglang' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check ziglang cargo-zigbuild
+  fi
+  export PATH="$venv/bin:$PATH"
+}
