@@ -2,9 +2,9 @@
 //! matrix, input patches are gathered into A tiles on the fly, never materialized).
 //!
 //! Each workgroup computes a `TILE x TILE` block of C for one batch (matmul) or group (conv):
-//! `T x T` invocations each own `R x R` outputs (register blocking), and the K loop stages
-//! `TILE x K_TILE` slices of A and B through workgroup memory. Templates differ only in the
-//! `load_a`, `load_b` and `store` functions.
+//! `T x T` invocations each own `R x R` = 4 x 4 outputs (register blocking, one vec4 per row),
+//! and the K loop stages `TILE x K_TILE` slices of A and B through workgroup memory as vec4s.
+//! Templates differ only in the `load_a`, `load_b` and `store` functions.
 
 use std::fmt::Write;
 
@@ -271,57 +271,62 @@ fn render_gemm(
             format!("wid.z / {splits}u"),
             format!("(wid.z % {splits}u) * {k_chunk}u"),
             format!("min(k_begin + {k_chunk}u, {k}u)"),
-            format!("store_partial(wid.z % {splits}u, batch, m, n, acc[i * {R}u + j])"),
+            format!("store_partial(wid.z % {splits}u, batch, m, n, acc[i][j])"),
         )
     } else {
         (
             "wid.z".into(),
             "0u".into(),
             format!("{k}u"),
-            format!("store(batch, m, n, acc[i * {R}u + j])"),
+            "store(batch, m, n, acc[i][j])".to_string(),
         )
     };
+    // Each invocation owns 4 consecutive rows x 4 consecutive columns. Workgroup tiles hold
+    // vec4s (4 rows of A, or 4 columns of B, at one k), so the inner loop does two
+    // workgroup-memory loads and four vec4 FMAs per k where scalar tiles needed eight loads and
+    // sixteen FMAs. Global loads stay scalar (any layout, bounds-checked in load_a/load_b) and
+    // consecutive invocations read consecutive k of A and consecutive columns of B.
+    let q = tile / R; // vec4s across a tile
     let _ = write!(
         s,
-        "var<workgroup> tile_a: array<f32, {ka}>;\nvar<workgroup> tile_b: array<f32, {ka}>;\n\
+        "var<workgroup> tile_a: array<vec4<f32>, {kq}>;\nvar<workgroup> tile_b: array<vec4<f32>, {kq}>;\n\
+         fn ld_a(batch: u32, m: u32, k: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_a(batch, m, k); }}\n\
+         fn ld_b(batch: u32, k: u32, n: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_b(batch, k, n); }}\n\
          @compute @workgroup_size({t}, {t})\n\
          fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
          \x20   let batch = {batch_of};\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
          \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
          \x20   let tid = lid.y * {t}u + lid.x;\n\
-         \x20   var acc: array<f32, {rr}>;\n\
+         \x20   var acc: array<vec4<f32>, {r}>;\n\
          \x20   for (var k0: u32 = k_begin; k0 < k_end; k0 = k0 + {kt}u) {{\n\
-         \x20       for (var e: u32 = tid; e < {ka}u; e = e + {tt}u) {{\n\
-         \x20           let row = e / {kt}u; let kk = e % {kt}u;\n\
-         \x20           tile_a[kk * {tile}u + row] = select(0.0, load_a(batch, m0 + row, k0 + kk), k0 + kk < k_end);\n\
-         \x20           let kb = e / {tile}u; let col = e % {tile}u;\n\
-         \x20           tile_b[kb * {tile}u + col] = select(0.0, load_b(batch, k0 + kb, n0 + col), k0 + kb < k_end);\n\
+         \x20       for (var e: u32 = tid; e < {kq}u; e = e + {tt}u) {{\n\
+         \x20           let ka = e % {kt}u; let m = m0 + (e / {kt}u) * 4u;\n\
+         \x20           tile_a[ka * {q}u + e / {kt}u] = vec4<f32>(ld_a(batch, m, k0 + ka, k_end), ld_a(batch, m + 1u, k0 + ka, k_end), \
+         ld_a(batch, m + 2u, k0 + ka, k_end), ld_a(batch, m + 3u, k0 + ka, k_end));\n\
+         \x20           let kb = e / {q}u; let n = n0 + (e % {q}u) * 4u;\n\
+         \x20           tile_b[e] = vec4<f32>(ld_b(batch, k0 + kb, n, k_end), ld_b(batch, k0 + kb, n + 1u, k_end), \
+         ld_b(batch, k0 + kb, n + 2u, k_end), ld_b(batch, k0 + kb, n + 3u, k_end));\n\
          \x20       }}\n\
          \x20       workgroupBarrier();\n\
          \x20       for (var kk: u32 = 0u; kk < {kt}u; kk = kk + 1u) {{\n\
-         \x20           var a: array<f32, {r}>;\n            var b: array<f32, {r}>;\n\
-         \x20           for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
-         \x20               a[i] = tile_a[kk * {tile}u + lid.y + i * {t}u];\n\
-         \x20               b[i] = tile_b[kk * {tile}u + lid.x + i * {t}u];\n\
-         \x20           }}\n\
-         \x20           for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
-         \x20               for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
-         \x20                   acc[i * {r}u + j] = fma(a[i], b[j], acc[i * {r}u + j]);\n\
-         \x20               }}\n\
-         \x20           }}\n\
+         \x20           let a = tile_a[kk * {q}u + lid.y];\n\
+         \x20           let b = tile_b[kk * {q}u + lid.x];\n\
+         \x20           acc[0] = fma(vec4<f32>(a.x), b, acc[0]);\n\
+         \x20           acc[1] = fma(vec4<f32>(a.y), b, acc[1]);\n\
+         \x20           acc[2] = fma(vec4<f32>(a.z), b, acc[2]);\n\
+         \x20           acc[3] = fma(vec4<f32>(a.w), b, acc[3]);\n\
          \x20       }}\n\
          \x20       workgroupBarrier();\n\
          \x20   }}\n\
          \x20   for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
          \x20       for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
-         \x20           let m = m0 + lid.y + i * {t}u; let n = n0 + lid.x + j * {t}u;\n\
+         \x20           let m = m0 + lid.y * {r}u + i; let n = n0 + lid.x * {r}u + j;\n\
          \x20           if (m < {m}u && n < {n}u) {{ {store_call}; }}\n\
          \x20       }}\n\
          \x20   }}\n}}\n",
-        ka = tile * K_TILE,
+        kq = q * K_TILE,
         kt = K_TILE,
         tt = t * t,
-        rr = R * R,
         r = R,
         m = checked_u32(p.m)?,
         n = checked_u32(p.n)?,
