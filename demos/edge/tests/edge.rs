@@ -226,6 +226,37 @@ fn auto_falls_back_to_cpu_and_says_why() {
     }
 }
 
+/// The web demo's export (written by `demos/mnist-web`'s e2e test; `FERROFLOW_WEB_EXPORT`
+/// overrides the folder): the binary on the CPU predicts the browser's 100 labels.
+#[test]
+fn web_export_predictions_match_the_browser() {
+    let dir = std::env::var_os("FERROFLOW_WEB_EXPORT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| mnist::repo_root().join("target").join("mnist-web").join("export"));
+    let files = ["model.json", "digits-100-u8.bin", "predictions-100.json"].map(|f| dir.join(f));
+    if !files.iter().all(|f| f.is_file()) {
+        println!(
+            "skipped: no web demo export in {} (scripts/test-web-demo.sh writes it)",
+            dir.display()
+        );
+        return;
+    }
+    let s = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let o = edge(&[
+        "--model",
+        &s(&dir),
+        "--digits",
+        &s(&files[1]),
+        "--expect",
+        &s(&files[2]),
+        "--backend",
+        "cpu",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    println!("{}", text(&o.stdout).trim());
+}
+
 #[test]
 fn bench_reports_percentiles() {
     let model = trained_model().to_str().expect("utf-8 path");
