@@ -75,6 +75,7 @@ x86_wgpu() {
 }
 # No Vulkan device under qemu-user: the aarch64 run uses the CPU backend.
 aarch64_cpu() {
+  echo "  aarch64 under qemu-aarch64: CPU backend (qemu-user has no Vulkan device)"
   "${QEMU[@]}" "$ARM" --model "$MODEL" "${INPUT[@]}" --backend cpu --expect "$EXPECT" --json > "$OUT/aarch64-cpu.json"
   summarize "$OUT/aarch64-cpu.json"
 }
