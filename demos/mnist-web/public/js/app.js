@@ -411,7 +411,6 @@ async function train() {
   if (busy) return;
   readSettings();
   const p = demo.params;
-  setBusy(true);
   stopRequested = false;
   demo.status = 'training';
   setBusy(true);
@@ -721,6 +720,11 @@ async function main() {
     demo.drawPrediction = null;
   });
   $('predict-btn').addEventListener('click', () => predictDrawing());
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(drawCharts, 150);
+  });
   drawCharts();
 
   try {
@@ -753,7 +757,7 @@ async function main() {
       '',
       {
         id: 'offer',
-        html: `A model trained here before is saved in IndexedDB (${escapeHtml(marker.backend)}, ${marker.steps} steps, test accuracy ${pct(marker.testAccuracy)}, ${escapeHtml(new Date(marker.savedAt).toLocaleString())}). <button id="offer-load">Load it</button>`,
+        html: `A model trained here before is saved in IndexedDB (${escapeHtml(marker.backend)}, ${escapeHtml(marker.steps)} steps, test accuracy ${escapeHtml(pct(marker.testAccuracy))}, ${escapeHtml(new Date(marker.savedAt).toLocaleString())}). <button id="offer-load">Load it</button>`,
       },
     );
     el.querySelector('#offer-load').addEventListener('click', () => {
