@@ -256,6 +256,32 @@ impl Selection {
     }
 }
 
+/// What a `--backend NAME` flag opens: `"auto"` tries every candidate in order (best first),
+/// any other name only the candidate of that name. An unknown name is an error listing the
+/// accepted ones. Returns the device and [`Selection::report`]'s line.
+///
+/// ```
+/// use ferroflow_core::device::{select_named, Candidate};
+/// use ferroflow_core::Error;
+/// let candidates = || -> Vec<Candidate> { vec![("gpu", Box::new(|| Err(Error::backend("gpu", "no adapter"))))] };
+/// assert!(select_named("tpu", candidates()).unwrap_err().contains("auto, gpu"));
+/// assert!(select_named("auto", candidates()).unwrap_err().contains("no adapter"));
+/// ```
+pub fn select_named<'a>(name: &str, candidates: Vec<Candidate<'a>>) -> std::result::Result<(Device, String), String> {
+    let known: Vec<&str> = std::iter::once("auto").chain(candidates.iter().map(|c| c.0)).collect();
+    let chosen: Vec<Candidate<'a>> = if name == "auto" {
+        candidates
+    } else {
+        candidates.into_iter().filter(|c| c.0 == name).collect()
+    };
+    if chosen.is_empty() {
+        return Err(format!("unknown backend {name:?}; available: {}", known.join(", ")));
+    }
+    let s = select(chosen).map_err(|e| e.to_string())?;
+    let report = s.report();
+    Ok((s.device, report))
+}
+
 /// A candidate for [`select`]: a name and how to open it.
 pub type Candidate<'a> = (&'a str, Box<dyn FnOnce() -> Result<Device> + 'a>);
 

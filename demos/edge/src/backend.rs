@@ -1,6 +1,6 @@
 //! Picks the device: `auto` is wgpu when an adapter opens, else the CPU, with the reason.
 
-use ferroflow_core::device::{select, Candidate};
+use ferroflow_core::device::{select_named, Candidate};
 use ferroflow_core::{Device, Error};
 
 /// Backend names accepted by `--backend`.
@@ -27,12 +27,6 @@ fn gpu() -> ferroflow_core::Result<Device> {
 /// skipped.
 pub fn device(name: &str) -> Result<(Device, String), String> {
     let cpu = || Ok::<Device, Error>(ferroflow_native::cpu());
-    let candidates: Vec<Candidate> = match name {
-        "auto" => vec![("wgpu", Box::new(gpu)), ("cpu", Box::new(cpu))],
-        "wgpu" => vec![("wgpu", Box::new(gpu))],
-        "cpu" => vec![("cpu", Box::new(cpu))],
-        other => return Err(format!("unknown backend {other:?}; available: {}", KNOWN.join(", "))),
-    };
-    let s = select(candidates).map_err(|e| e.to_string())?;
-    Ok((s.device.clone(), s.report()))
+    let candidates: Vec<Candidate> = vec![("wgpu", Box::new(gpu)), ("cpu", Box::new(cpu))];
+    select_named(name, candidates)
 }
