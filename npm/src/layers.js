@@ -647,6 +647,9 @@ export class Sequential {
           }
         }
         const totals = new Float64Array(names.length);
+        // Examples seen this epoch: the epoch's means are over these (as in TF.js), also when a
+        // callback stops training mid-epoch.
+        let seen = 0;
         let batch = 0;
         for (let b = 0; b < nTrain; b += batchSize, batch++) {
           const e = Math.min(nTrain, b + batchSize);
@@ -664,6 +667,7 @@ export class Sequential {
             logs[k] = vals[i];
             totals[i] += vals[i] * (e - b);
           });
+          seen += e - b;
           await fire(cbs, 'onBatchEnd', batch, logs);
           await nextFrame();
           await fire(cbs, 'onYield', epoch, batch, logs);
@@ -680,7 +684,7 @@ export class Sequential {
           }
           names.forEach((k, i) => (epochLogs[`val_${k}`] = vals[i]));
         }
-        names.forEach((k, i) => (epochLogs[k] = totals[i] / nTrain));
+        names.forEach((k, i) => (epochLogs[k] = totals[i] / Math.max(seen, 1)));
         history._record(epoch, { ...epochLogs });
         await fire(cbs, 'onEpochEnd', epoch, epochLogs);
         await nextFrame();

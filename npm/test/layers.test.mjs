@@ -317,14 +317,21 @@ test('stopTraining from a callback, earlyStopping, and one fit at a time', async
   const y = ff.zeros([8, 1]);
   let batches = 0;
   const yields = [];
+  const batchLosses = [];
   const h = await m.fit(x, y, {
     epochs: 5,
     batchSize: 2,
-    callbacks: { onBatchEnd: () => { batches++; if (batches === 3) m.stopTraining = true; }, onYield: (epoch, batch) => yields.push([epoch, batch]) },
+    callbacks: {
+      onBatchEnd: (b, logs) => { batches++; batchLosses.push(logs.loss); if (batches === 3) m.stopTraining = true; },
+      onYield: (epoch, batch) => yields.push([epoch, batch]),
+    },
   });
   assert.equal(batches, 3);
   assert.deepEqual(yields, [[0, 0], [0, 1], [0, 2]], 'onYield after each batch');
   assert.deepEqual(h.epoch, [0]);
+  // The epoch's loss is the mean over the 3 batches seen (equal sizes), not over all 8 examples.
+  const seenMean = batchLosses.reduce((a, v) => a + v, 0) / 3;
+  assert.ok(Math.abs(h.history.loss[0] - seenMean) <= 1e-6 * Math.max(1, seenMean), `${h.history.loss[0]} vs ${seenMean}`);
   // The loss cannot improve with lr 0: earlyStopping (patience 2) stops after 3 epochs.
   m.compile({ optimizer: ff.train.sgd(0), loss: 'mse' });
   const h2 = await m.fit(x, y, { epochs: 20, callbacks: [ff.callbacks.earlyStopping({ monitor: 'loss', patience: 2 })] });
