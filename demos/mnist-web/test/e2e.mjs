@@ -329,9 +329,10 @@ try {
 
   // ---- 3. CPU-wasm to >= 90% (--full: 10 epochs, >= 97%) ----------------------------------
   if (wants('cpu')) {
-    const run = 'cpu';
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     const backend = headlessRun ? opt('--backend', 'cpu') : 'cpu';
+    // Named after the backend, so a `--headless-run --backend webgpu` line says webgpu.
+    const run = backend;
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     const query = full ? `backend=${backend}&epochs=${fullEpochs}&autostart=1` : 'backend=cpu&epochs=3&stopAt=0.9&autostart=1';
     const afterTraining = async (page, st) => {
       // Draw a "1" and a "0" on the pad.
