@@ -60,7 +60,7 @@ impl Gpu {
                 apply_limit_buckets: false,
             })
             .await
-            .map_err(|e| backend_error(format!("no GPU adapter available: {e}")))?;
+            .map_err(|e| backend_error(no_adapter(&e)))?;
         let info = adapter.get_info();
         let limits = adapter.limits();
         let (device, queue) = adapter
@@ -217,6 +217,19 @@ fn gemm_side(limits: &wgpu::Limits) -> u32 {
         }
     }
     8
+}
+
+/// Why no adapter opened. In a browser, wgpu's own message lists the native backends it was not
+/// built with, which says nothing to a web developer: name what happened instead.
+fn no_adapter(e: &wgpu::RequestAdapterError) -> String {
+    if cfg!(target_arch = "wasm32") {
+        format!(
+            "navigator.gpu.requestAdapter() returned no adapter: WebGPU is disabled in this browser, \
+             blocked for this GPU or driver, or behind a flag (wgpu: {e})"
+        )
+    } else {
+        format!("no GPU adapter available: {e}")
+    }
 }
 
 fn largest_pow2_at_most(n: u32) -> u32 {
