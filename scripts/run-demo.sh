@@ -8,7 +8,7 @@
 #                        (default http://127.0.0.1:8080/; Ctrl-C stops)
 #   scripts/run-demo.sh --headless [--epochs N] [--backend cpu|webgpu]
 #                        no display needed: the same build, then a full training run in headless
-#                        Chromium (CPU-wasm by default: SwiftShader's WebGPU is ~70x slower), with
+#                        Chromium (CPU-wasm by default: SwiftShader's WebGPU is ~25x slower), with
 #                        progress lines and a final JSON line; fails below 97% test accuracy
 #   scripts/run-demo.sh --native [mnist-native args]
 #                        the native demo: cargo run --release -p ferroflow-demos --bin mnist-native

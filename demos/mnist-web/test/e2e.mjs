@@ -16,7 +16,7 @@
 //   node test/e2e.mjs --full         3. as a full run: 10 epochs on CPU-wasm, test accuracy >= 97%.
 //   node test/e2e.mjs --headless-run only the full CPU-wasm run, with progress lines (run-demo.sh --headless).
 // Options: --no-build (don't run scripts/build.mjs first), --only RUN[,RUN] (webgpu, no-webgpu, cpu), --epochs N (full runs), --backend B
-// (--headless-run: cpu by default; webgpu on SwiftShader takes ~20 min per epoch), --timeout S (per run).
+// (--headless-run: cpu by default; webgpu on SwiftShader takes ~2.5 min per epoch here), --timeout S (per run).
 // FF_ALLOW_WEBGPU_SKIP=1 accepts a machine where Chromium has no WebGPU adapter (run 1 is skipped).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
