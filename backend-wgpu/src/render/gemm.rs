@@ -243,13 +243,19 @@ fn render_gemm(
     let outputs = checked_u32(batches.saturating_mul(p.m).saturating_mul(p.n))?;
     let (store, inputs, output) = store_fn(index, kernel, epi)?;
     let mut s = String::from(PRELUDE);
+    // The bindings this shader declares: a split's first pass reads only the template's two
+    // operands and writes f32 partials; otherwise the store's inputs and output.
+    let (shader_inputs, shader_output) = if splits > 1 {
+        let mut first = vec![None; kernel.num_inputs];
+        first[0] = Some(DType::F32);
+        first[1] = Some(DType::F32);
+        (first, DType::F32)
+    } else {
+        (inputs.clone(), output)
+    };
+    s += &bindings(&shader_inputs, shader_output);
     let finish = if splits > 1 {
-        // First pass: only the template's two operands are read; partial `s` of output
-        // (batch, m, n) goes to `out[s * outputs + (batch * M + m) * N + n]`.
-        let mut first_inputs = vec![None; kernel.num_inputs];
-        first_inputs[0] = Some(DType::F32);
-        first_inputs[1] = Some(DType::F32);
-        s += &bindings(&first_inputs, DType::F32);
+        // Partial `s` of output (batch, m, n) goes to `out[s * outputs + (batch * M + m) * N + n]`.
         s += loads;
         let _ = writeln!(
             s,
@@ -261,7 +267,6 @@ fn render_gemm(
         let shader = render_split_finish(splits, outputs, p, &store, &inputs, output, limits)?;
         Some(Box::new(Finish { shader, partials }))
     } else {
-        s += &bindings(&inputs, output);
         s += loads;
         s += &store;
         None
@@ -331,19 +336,11 @@ fn render_gemm(
         m = checked_u32(p.m)?,
         n = checked_u32(p.n)?,
     );
-    let (inputs, output) = if splits > 1 {
-        let mut first = vec![None; kernel.num_inputs];
-        first[0] = Some(DType::F32);
-        first[1] = Some(DType::F32);
-        (first, DType::F32)
-    } else {
-        (inputs, output)
-    };
     Ok(Shader {
         source: s,
         grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
-        inputs,
-        output,
+        inputs: shader_inputs,
+        output: shader_output,
         finish,
     })
 }
