@@ -37,8 +37,14 @@ mod load;
 mod matmul;
 mod ops;
 mod par;
+#[cfg(feature = "pjrt")]
+pub mod pjrt;
+#[cfg(feature = "pjrt")]
+mod pjrt_backend;
 mod pool;
 mod reduce;
+#[cfg(feature = "pjrt")]
+pub mod stablehlo;
 mod util;
 
 use std::sync::Arc;
@@ -151,6 +157,29 @@ impl CpuBackend {
 /// A [`Device`] on the CPU backend with rayon's global pool.
 pub fn cpu() -> Device {
     Device::new(CpuBackend::new())
+}
+
+/// A [`Device`] on the PJRT plugin named by `FERROFLOW_PJRT_PLUGIN` (XLA: CPU here, GPU/TPU with
+/// their plugins); an error saying why when the variable is unset, the plugin does not load, or
+/// this build lacks the `pjrt` feature.
+pub fn pjrt() -> Result<Device> {
+    #[cfg(feature = "pjrt")]
+    {
+        pjrt_backend::device()
+    }
+    #[cfg(not(feature = "pjrt"))]
+    {
+        Err(ferroflow_core::Error::backend(
+            "pjrt",
+            "not built in (ferroflow-native was built without the `pjrt` cargo feature)",
+        ))
+    }
+}
+
+/// A [`Device`] on the PJRT plugin at `path` (a shared library exporting `GetPjrtApi`).
+#[cfg(feature = "pjrt")]
+pub fn pjrt_from(path: &std::path::Path) -> Result<Device> {
+    pjrt_backend::device_from(path)
 }
 
 fn host(b: &Buffer) -> Result<&HostData> {

@@ -1,6 +1,8 @@
 //! The backend boundary. A [`Backend`] stores buffers, compiles [`Kernel`]s and runs them; it
-//! never sees user ops. A [`Device`] wraps a backend with the kernel cache and counters shared by
-//! every backend, so each backend implements only the five methods below.
+//! never sees user ops. A backend that compiles whole programs instead (PJRT/XLA) says so with
+//! [`Backend::compiles_graphs`] and receives each realized [`Graph`] as one unit. A [`Device`]
+//! wraps a backend with the compile caches and counters shared by every backend, so each backend
+//! implements only the five methods below (or the graph pair).
 
 use rustc_hash::FxHashMap as HashMap;
 use std::any::Any;
@@ -10,7 +12,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use crate::dtype::{DType, HostData};
-use crate::ir::Kernel;
+use crate::ir::{Graph, Kernel};
 use crate::{Error, Result};
 
 /// A backend's buffer. Implementations free device memory in `Drop`.
@@ -54,6 +56,13 @@ impl Buffer {
 pub trait Executable: Send + Sync {
     /// Runs on `inputs` (as many as `Kernel::num_inputs`) and returns the new output buffer.
     fn run(&self, inputs: &[&Buffer]) -> Result<Buffer>;
+}
+
+/// A compiled program (see [`Backend::compile_graph`]).
+pub trait GraphExecutable: Send + Sync {
+    /// Runs on the graph's parameters (as many as `Graph::num_params`, in order) and returns one
+    /// new buffer per `Graph::outputs` entry.
+    fn run(&self, params: &[&Buffer]) -> Result<Vec<Buffer>>;
 }
 
 /// Live memory of a backend, as TF.js's `memory()` reports it.
@@ -112,6 +121,19 @@ pub trait Backend: Send + Sync {
         Box::pin(std::future::ready(self.download(buf)))
     }
     fn compile(&self, kernel: &Kernel) -> Result<Arc<dyn Executable>>;
+    /// True for backends that compile whole programs: the scheduler then hands them each
+    /// realized graph through [`Backend::compile_graph`] and never calls [`Backend::compile`].
+    fn compiles_graphs(&self) -> bool {
+        false
+    }
+    /// Compiles a whole pending graph (only called when [`Backend::compiles_graphs`] is true).
+    fn compile_graph(&self, graph: &Graph) -> Result<Arc<dyn GraphExecutable>> {
+        let _ = graph;
+        Err(Error::backend(
+            self.name(),
+            "this backend compiles kernels, not programs",
+        ))
+    }
     fn memory(&self) -> MemoryInfo {
         MemoryInfo::default()
     }
@@ -139,6 +161,7 @@ pub struct DeviceStats {
 struct DeviceInner {
     backend: Box<dyn Backend>,
     cache: Mutex<HashMap<Kernel, Arc<dyn Executable>>>,
+    graph_cache: Mutex<HashMap<Graph, Arc<dyn GraphExecutable>>>,
     stats: Mutex<DeviceStats>,
 }
 
@@ -163,6 +186,7 @@ impl Device {
         Device(Arc::new(DeviceInner {
             backend: Box::new(backend),
             cache: Mutex::new(HashMap::default()),
+            graph_cache: Mutex::new(HashMap::default()),
             stats: Mutex::new(DeviceStats::default()),
         }))
     }
@@ -189,9 +213,14 @@ impl Device {
     pub fn stats(&self) -> DeviceStats {
         self.0.stats.lock().map(|s| *s).unwrap_or_default()
     }
-    /// Number of distinct kernels compiled so far.
+    /// Number of distinct kernels (or programs, for graph backends) compiled so far.
     pub fn cached_kernels(&self) -> usize {
-        self.0.cache.lock().map(|c| c.len()).unwrap_or(0)
+        let kernels = self.0.cache.lock().map(|c| c.len()).unwrap_or(0);
+        kernels + self.0.graph_cache.lock().map(|c| c.len()).unwrap_or(0)
+    }
+    /// See [`Backend::compiles_graphs`].
+    pub fn compiles_graphs(&self) -> bool {
+        self.0.backend.compiles_graphs()
     }
     pub fn upload(&self, data: &HostData) -> Result<Buffer> {
         self.0.backend.upload(data)
@@ -236,6 +265,51 @@ impl Device {
     }
 }
 
+impl Device {
+    /// Compiles (or fetches from the cache) and runs one program; counted like a kernel in
+    /// [`DeviceStats`].
+    pub fn execute_graph(&self, graph: &Graph, params: &[&Buffer]) -> Result<Vec<Buffer>> {
+        if params.len() != graph.num_params {
+            return Err(Error::backend(
+                self.name(),
+                format!("program expects {} parameters, got {}", graph.num_params, params.len()),
+            ));
+        }
+        let poisoned = || Error::backend("device", "program cache lock poisoned");
+        let cached = self.0.graph_cache.lock().map_err(|_| poisoned())?.get(graph).cloned();
+        let exe = match cached {
+            Some(e) => e,
+            None => {
+                let e = self.0.backend.compile_graph(graph)?;
+                self.0
+                    .graph_cache
+                    .lock()
+                    .map_err(|_| poisoned())?
+                    .insert(graph.clone(), e.clone());
+                if let Ok(mut s) = self.0.stats.lock() {
+                    s.compiled += 1;
+                }
+                e
+            }
+        };
+        let out = exe.run(params)?;
+        if out.len() != graph.outputs.len() {
+            return Err(Error::backend(
+                self.name(),
+                format!(
+                    "program returned {} results, expected {}",
+                    out.len(),
+                    graph.outputs.len()
+                ),
+            ));
+        }
+        if let Ok(mut s) = self.0.stats.lock() {
+            s.executed += 1;
+        }
+        Ok(out)
+    }
+}
+
 /// A device picked by preference, with the reason each better-ranked candidate was passed over
 /// (what an app shows as "running on CPU because: no WebGPU adapter").
 #[derive(Debug, Clone)]
@@ -256,21 +330,33 @@ impl Selection {
     }
 }
 
-/// What a `--backend NAME` flag opens: `"auto"` tries every candidate in order (best first),
-/// any other name only the candidate of that name. An unknown name is an error listing the
-/// accepted ones. Returns the device and [`Selection::report`]'s line.
+/// The order `"best"` (alias `"auto"`) tries backends in: NVIDIA GPUs through our CUDA kernels,
+/// then a PJRT plugin (XLA on whatever device the plugin drives), then wgpu (Vulkan/Metal/DX12,
+/// WebGPU in a page), then the CPU, which always opens. Names not listed go last.
+pub const BEST_ORDER: &[&str] = &["cuda", "pjrt", "wgpu", "cpu"];
+
+/// What a `--backend NAME` flag opens: `"best"` (or `"auto"`) tries every candidate in
+/// [`BEST_ORDER`] (whatever order the caller listed them in), any other name only the candidate of
+/// that name. An unknown name is an error listing the accepted ones. Returns the device and
+/// [`Selection::report`]'s line, which names every better backend that did not open and why.
 ///
 /// ```
 /// use ferroflow_core::device::{select_named, Candidate};
 /// use ferroflow_core::Error;
 /// let candidates = || -> Vec<Candidate> { vec![("gpu", Box::new(|| Err(Error::backend("gpu", "no adapter"))))] };
-/// assert!(select_named("tpu", candidates()).unwrap_err().contains("auto, gpu"));
+/// assert!(select_named("tpu", candidates()).unwrap_err().contains("best, auto, gpu"));
 /// assert!(select_named("auto", candidates()).unwrap_err().contains("no adapter"));
 /// ```
 pub fn select_named<'a>(name: &str, candidates: Vec<Candidate<'a>>) -> std::result::Result<(Device, String), String> {
-    let known: Vec<&str> = std::iter::once("auto").chain(candidates.iter().map(|c| c.0)).collect();
-    let chosen: Vec<Candidate<'a>> = if name == "auto" {
-        candidates
+    let known: Vec<&str> = ["best", "auto"]
+        .into_iter()
+        .chain(candidates.iter().map(|c| c.0))
+        .collect();
+    let chosen: Vec<Candidate<'a>> = if name == "best" || name == "auto" {
+        let mut c = candidates;
+        let rank = |n: &str| BEST_ORDER.iter().position(|&b| b == n).unwrap_or(BEST_ORDER.len());
+        c.sort_by_key(|c| rank(c.0));
+        c
     } else {
         candidates.into_iter().filter(|c| c.0 == name).collect()
     };

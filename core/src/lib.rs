@@ -10,7 +10,8 @@ pub mod ir;
 pub mod shape;
 
 pub use device::{
-    Backend, BackendBuffer, Buffer, Device, DeviceStats, DownloadFuture, Executable, MemoryCounter, MemoryInfo,
+    Backend, BackendBuffer, Buffer, Device, DeviceStats, DownloadFuture, Executable, GraphExecutable, MemoryCounter,
+    MemoryInfo,
 };
 pub use dtype::{DType, HostData, Scalar};
 pub use error::{Error, Result};

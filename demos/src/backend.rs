@@ -1,13 +1,21 @@
 //! Picks a device by name. New backends plug in here.
 
 use ferroflow_core::device::{select_named, Candidate};
-use ferroflow_core::Device;
+use ferroflow_core::{Device, Error};
 
-/// The device for `name` ("auto": wgpu, else cpu) and a line saying what was chosen and why; or a message saying which
-/// names exist or why the named backend cannot open.
+/// The device for `name` ("best"/"auto": the first of cuda, pjrt, wgpu, cpu that opens, as
+/// `core::device::BEST_ORDER` ranks them) and a line saying what was chosen and why better
+/// ones were skipped; or a message saying which names exist or why the named backend cannot open.
 pub fn device(name: &str) -> Result<(Device, String), String> {
-    let gpu = || ferroflow_wgpu::device();
+    let cuda = || Err(Error::backend("cuda", "not implemented yet"));
+    let pjrt = ferroflow_native::pjrt;
+    let gpu = ferroflow_wgpu::device;
     let cpu = || Ok(ferroflow_native::cpu());
-    let candidates: Vec<Candidate> = vec![("wgpu", Box::new(gpu)), ("cpu", Box::new(cpu))];
+    let candidates: Vec<Candidate> = vec![
+        ("cuda", Box::new(cuda)),
+        ("pjrt", Box::new(pjrt)),
+        ("wgpu", Box::new(gpu)),
+        ("cpu", Box::new(cpu)),
+    ];
     select_named(name, candidates)
 }

@@ -23,11 +23,12 @@ use ferroflow_demos::progress::{bar, fmt_secs, Progress};
 use ferroflow_demos::{backend, train};
 
 const USAGE: &str =
-    "usage: mnist-native [--backend auto|wgpu|cpu] [--epochs N] [--batch-size N] [--lr F] [--lr-decay F]
+    "usage: mnist-native [--backend best|cuda|pjrt|wgpu|cpu] [--epochs N] [--batch-size N] [--lr F] [--lr-decay F]
                     [--filters A,B] [--hidden N] [--seed N] [--limit N] [--test-size N]
                     [--data-dir DIR] [--model-dir DIR] [--json] [--quiet]
 
-  --backend NAME    auto (wgpu if an adapter exists, else cpu), wgpu or cpu      [cpu]
+  --backend NAME    best (first that opens of cuda, pjrt, wgpu, cpu; also auto),
+                    cuda, pjrt (plugin from FERROFLOW_PJRT_PLUGIN), wgpu or cpu  [cpu]
   --epochs N        passes over the training set                                 [5]
   --batch-size N    examples per optimizer step                                  [32]
   --lr F            Adam learning rate of the first epoch                        [0.002]

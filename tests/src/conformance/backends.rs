@@ -52,7 +52,7 @@ pub async fn open_async(name: &str) -> Result<Device, String> {
         "cpu" => Ok(ferroflow_native::cpu()),
         "wgpu" => open_wgpu().await,
         "cuda" => Err("ferroflow-native feature \"cuda\" is not implemented yet".into()),
-        "pjrt" => Err("ferroflow-native feature \"pjrt\" is not implemented yet".into()),
+        "pjrt" => ferroflow_native::pjrt().map_err(|e| e.to_string()),
         other => Err(format!("unknown backend {other:?}")),
     }
 }

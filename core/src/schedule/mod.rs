@@ -22,6 +22,8 @@ use crate::shape::numel;
 use crate::tensor::Tensor;
 use crate::{Error, Result};
 
+mod program;
+
 /// Most distinct input buffers one fused kernel may read (WebGPU guarantees 8 storage buffers per
 /// stage; one is the output).
 pub const MAX_KERNEL_INPUTS: usize = 7;
@@ -372,7 +374,7 @@ impl SsaBuilder {
 }
 
 /// A u64 seed as the int32 `[lo, hi]` buffer contents `Source::Rand` reads.
-fn seed_words(seed: u64) -> HostData {
+pub(crate) fn seed_words(seed: u64) -> HostData {
     HostData::I32(vec![seed as u32 as i32, (seed >> 32) as u32 as i32])
 }
 
@@ -691,6 +693,9 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
     let order = pending_order(targets);
     let Some(first) = order.first() else { return Ok(()) };
     let dev = first.device();
+    if dev.compiles_graphs() {
+        return program::realize(&dev, targets, &order);
+    }
     let mut consumers: HashMap<u64, usize> = HashMap::default();
     for t in &order {
         for i in t.inputs() {

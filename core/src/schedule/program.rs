@@ -1,0 +1,139 @@
+//! Realizing for backends that compile whole programs ([`Backend::compiles_graphs`]): the pending
+//! nodes become one [`Graph`] whose parameters are the realized buffers they read, and the
+//! backend's compiler (XLA) does the fusion the kernel scheduler does for the other backends.
+//!
+//! Only the targets are returned from the program: intermediate values stay inside it, so a
+//! later graph that needs one recomputes it (XLA would have fused most of them away anyway).
+//!
+//! [`Backend::compiles_graphs`]: crate::Backend::compiles_graphs
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::seed_words;
+use crate::device::{Buffer, Device};
+use crate::ir::{Graph, GraphNode, GraphOp, Prim};
+use crate::tensor::Tensor;
+use crate::{DType, Error, Result};
+
+/// Builds the program of `order` (pending nodes, topologically sorted) returning `targets`, runs
+/// it, and stores each result in its target.
+pub(super) fn realize(dev: &Device, targets: &[&Tensor], order: &[Tensor]) -> Result<()> {
+    let mut b = Builder {
+        dev,
+        graph: Graph {
+            nodes: vec![],
+            outputs: vec![],
+            num_params: 0,
+        },
+        params: vec![],
+        index: HashMap::default(),
+        param_index: HashMap::default(),
+    };
+    for t in order {
+        if t.device() != *dev {
+            return Err(Error::invalid(
+                "realize",
+                "tensors on different devices realized together",
+            ));
+        }
+        let node = b.node(t)?;
+        b.index.insert(t.id(), node);
+    }
+    let mut out_tensors: Vec<&Tensor> = vec![];
+    for t in targets {
+        if t.is_realized() || out_tensors.iter().any(|o| o.id() == t.id()) {
+            continue;
+        }
+        let Some(&i) = b.index.get(&t.id()) else {
+            return Err(Error::backend("scheduler", "target missing from its pending graph"));
+        };
+        b.graph.outputs.push(i);
+        out_tensors.push(t);
+    }
+    if out_tensors.is_empty() {
+        return Ok(());
+    }
+    let params: Vec<&Buffer> = b.params.iter().collect();
+    let results = dev.execute_graph(&b.graph, &params)?;
+    for (t, buf) in out_tensors.iter().zip(results) {
+        if buf.len() != t.numel() || buf.dtype() != t.dtype() {
+            return Err(Error::backend(
+                dev.name(),
+                format!(
+                    "program result has {} {} elements, expected {} {}",
+                    buf.len(),
+                    buf.dtype(),
+                    t.numel(),
+                    t.dtype()
+                ),
+            ));
+        }
+        t.set_buffer(buf);
+    }
+    Ok(())
+}
+
+struct Builder<'a> {
+    dev: &'a Device,
+    graph: Graph,
+    /// Parameter buffers, in parameter order.
+    params: Vec<Buffer>,
+    /// Tensor id -> node index.
+    index: HashMap<u64, usize>,
+    /// Realized buffer (by identity) -> its parameter node, so a buffer read twice is one parameter.
+    param_index: HashMap<usize, usize>,
+}
+
+impl Builder<'_> {
+    fn push(&mut self, op: GraphOp, inputs: Vec<usize>, shape: &[usize], dtype: DType) -> usize {
+        self.graph.nodes.push(GraphNode {
+            op,
+            inputs,
+            shape: shape.to_vec(),
+            dtype,
+        });
+        self.graph.nodes.len() - 1
+    }
+
+    fn param(&mut self, buf: Buffer, shape: &[usize], dtype: DType) -> usize {
+        let key = std::sync::Arc::as_ptr(&buf.0) as *const () as usize;
+        if let Some(&n) = self.param_index.get(&key) {
+            if self.graph.nodes[n].shape == shape {
+                return n;
+            }
+        }
+        let p = self.graph.num_params;
+        self.graph.num_params += 1;
+        self.params.push(buf);
+        let n = self.push(GraphOp::Param(p), vec![], shape, dtype);
+        self.param_index.insert(key, n);
+        n
+    }
+
+    /// The node of input `t`: an earlier pending node, or a parameter for a realized one.
+    fn input(&mut self, t: &Tensor) -> Result<usize> {
+        if let Some(b) = t.buffer() {
+            return Ok(self.param(b, t.shape(), t.dtype()));
+        }
+        self.index
+            .get(&t.id())
+            .copied()
+            .ok_or_else(|| Error::backend("scheduler", "input of a pending node was not lowered first"))
+    }
+
+    fn node(&mut self, t: &Tensor) -> Result<usize> {
+        let inputs = t.inputs().iter().map(|i| self.input(i)).collect::<Result<Vec<_>>>()?;
+        Ok(match t.prim() {
+            Prim::Data => match t.buffer() {
+                Some(b) => self.param(b, t.shape(), t.dtype()),
+                None => return Err(Error::backend("scheduler", "data leaf without a buffer")),
+            },
+            Prim::Rand { seed, .. } => {
+                let seed = self.dev.upload(&seed_words(*seed))?;
+                let s = self.param(seed, &[2], DType::I32);
+                self.push(GraphOp::Rand, vec![s], t.shape(), t.dtype())
+            }
+            p => self.push(GraphOp::Prim(p.clone()), inputs, t.shape(), t.dtype()),
+        })
+    }
+}
