@@ -2,11 +2,13 @@
 # Runs every op's forward and gradient check on every present backend and enforces the bar:
 # >= 80 ops, every forward "pass", every gradient "pass" or "n/a" (absent backends "skip").
 # FF_REQUIRED_BACKENDS (default "cpu") names backends that must be present and pass every op;
-# test-all.sh requires "cpu wgpu" because it installs lavapipe.
+# test-all.sh requires "cpu wgpu pjrt" because it installs lavapipe and the PJRT CPU plugin.
+# FF_OP_MATRIX_ARGS passes extra arguments to op-matrix (e.g. "--backend pjrt").
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 mkdir -p target
-cargo run --release -q -p ferroflow-tests --bin op-matrix -- --json > target/op-matrix.jsonl
+read -r -a extra <<<"${FF_OP_MATRIX_ARGS:-}"
+cargo run --release -q -p ferroflow-tests --bin op-matrix -- --json "${extra[@]}" > target/op-matrix.jsonl
 FF_REQUIRED_BACKENDS="${FF_REQUIRED_BACKENDS:-cpu}" python3 - target/op-matrix.jsonl <<'PY'
 import json, os, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

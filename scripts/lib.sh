@@ -75,6 +75,28 @@ ensure_lavapipe() {
   ensure_xdg_runtime_dir
 }
 
+# The PJRT CPU plugins from PyPI (scripts/fetch-pjrt.sh: pinned versions, SHA-256 checked, ~63 MB
+# each, downloaded once). Exports FERROFLOW_PJRT_PLUGIN (API 0.115), which makes the `pjrt`
+# backend present for every later stage, and FERROFLOW_PJRT_PLUGIN_OLD (API 0.81).
+ensure_pjrt() {
+  local vars
+  vars="$(bash "$ROOT/scripts/fetch-pjrt.sh")"
+  set -a
+  eval "$vars"
+  set +a
+  echo "pjrt plugins: $FERROFLOW_PJRT_PLUGIN (current), $FERROFLOW_PJRT_PLUGIN_OLD (old API)"
+}
+
+# NVRTC from PyPI (scripts/fetch-nvrtc.sh: pinned nvidia-cuda-nvrtc, SHA-256 checked), put on
+# LD_LIBRARY_PATH so the CUDA renderer's compile test (tests/tests/cuda_nvrtc.rs) runs: every
+# op's kernels compile to PTX without a GPU.
+ensure_nvrtc() {
+  local line
+  line="$(bash "$ROOT/scripts/fetch-nvrtc.sh")"
+  export LD_LIBRARY_PATH="${line#LD_LIBRARY_PATH=}"
+  echo "nvrtc: LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+}
+
 ensure_node() {
   command -v node >/dev/null && command -v npm >/dev/null && return 0
   apt-get update -qq && apt-get install -y -qq nodejs npm

@@ -6,22 +6,31 @@
 # the browser MNIST demo end to end (WebGPU, no-WebGPU fallback, CPU-wasm to >= 90%, reload from
 # IndexedDB, export), the edge binary on that export (x86_64 cpu/wgpu, aarch64 under qemu,
 # Android type check), and the native MNIST runs (CPU with its accuracy bar; a short one on wgpu).
+# The PJRT CPU plugin (PyPI) is fetched first, so every test that runs on all present backends
+# also runs on `pjrt` (XLA), which then trains MNIST to the same bar; the op matrix also runs on an
+# older plugin (API 0.81) to prove version handling. NVRTC (PyPI) is fetched too, so every op's
+# kernels are rendered to CUDA C and compiled to PTX (no GPU needed).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 stage setup ensure_rust_tools
 stage setup-node ensure_node
 stage setup-lavapipe ensure_lavapipe
+stage setup-pjrt ensure_pjrt
+stage setup-nvrtc ensure_nvrtc
 stage fmt cargo fmt --all --check
 stage clippy cargo clippy --workspace --all-targets --release -- -D warnings
 stage unit-and-conformance-tests cargo test --workspace --release
-stage op-matrix env FF_REQUIRED_BACKENDS="cpu wgpu" bash scripts/check-op-matrix.sh
+stage op-matrix env FF_REQUIRED_BACKENDS="cpu wgpu pjrt" bash scripts/check-op-matrix.sh
+stage op-matrix-pjrt-old-api env FERROFLOW_PJRT_PLUGIN="$FERROFLOW_PJRT_PLUGIN_OLD" \
+  FF_OP_MATRIX_ARGS="--backend pjrt" FF_REQUIRED_BACKENDS=pjrt bash scripts/check-op-matrix.sh
 stage other-targets bash scripts/check-targets.sh
 stage browser-tests bash scripts/test-browser.sh
 stage npm-package bash scripts/test-npm.sh
 stage web-demo bash scripts/test-web-demo.sh
 # After web-demo: it compares every edge build with the browser's predictions (its export).
 stage edge bash scripts/test-edge.sh
-stage mnist-native bash scripts/check-mnist.sh
+stage mnist-native bash scripts/check-mnist.sh cpu
+stage mnist-pjrt bash scripts/check-mnist.sh pjrt
 stage mnist-wgpu bash scripts/check-mnist-wgpu.sh
 echo "all stages passed"

@@ -31,6 +31,8 @@
 
 mod buffer;
 mod conv;
+#[cfg(feature = "cuda")]
+pub mod cuda;
 mod eval;
 mod gather;
 mod load;

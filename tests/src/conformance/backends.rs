@@ -51,7 +51,11 @@ pub async fn open_async(name: &str) -> Result<Device, String> {
     match name {
         "cpu" => Ok(ferroflow_native::cpu()),
         "wgpu" => open_wgpu().await,
-        "cuda" => Err("ferroflow-native feature \"cuda\" is not implemented yet".into()),
+        "cuda" => Err(
+            "the CUDA runtime is not implemented yet (kernels render to CUDA C and compile with NVRTC: \
+             tests/tests/cuda_nvrtc.rs)"
+                .into(),
+        ),
         "pjrt" => ferroflow_native::pjrt().map_err(|e| e.to_string()),
         other => Err(format!("unknown backend {other:?}")),
     }

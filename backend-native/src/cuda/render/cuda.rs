@@ -1,0 +1,320 @@
+//! CUDA C vocabulary shared by every template: storage types, exact literals, kernel parameter
+//! lists, the 1-D thread index, and the math prelude.
+//!
+//! Storage layout: f32 and i32 as themselves; bool as one `unsigned char` (0/1) per element, the
+//! host's `bool` layout, so uploads need no conversion. The prelude ports the CPU backend's
+//! approximations (same polynomials, same operation order; NVRTC is run with `--fmad=false` so no
+//! multiply-add is contracted, see `cuda::nvrtc`) and spells out the integer semantics that C
+//! leaves undefined (signed overflow, `INT_MIN / -1`, out-of-range float-to-int casts).
+
+use std::fmt::Write;
+
+use ferroflow_core::{DType, Scalar};
+
+/// The name every rendered module gives its one kernel.
+pub const KERNEL_ENTRY: &str = "ff_kernel";
+
+/// The CUDA type of a value of `dtype` in registers.
+pub(crate) fn reg_ty(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "float",
+        DType::I32 => "int",
+        DType::Bool => "bool",
+    }
+}
+
+/// The CUDA element type of a buffer holding `dtype`.
+pub(crate) fn storage_ty(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "float",
+        DType::I32 => "int",
+        DType::Bool => "unsigned char",
+    }
+}
+
+/// `expr` (a storage element of `dtype`) as a register value.
+pub(crate) fn from_storage(dtype: DType, expr: &str) -> String {
+    match dtype {
+        DType::Bool => format!("({expr} != 0)"),
+        _ => expr.to_string(),
+    }
+}
+
+/// `expr` (a register value of `dtype`) as a storage element.
+pub(crate) fn to_storage(dtype: DType, expr: &str) -> String {
+    match dtype {
+        DType::Bool => format!("(unsigned char)(({expr}) ? 1 : 0)"),
+        _ => expr.to_string(),
+    }
+}
+
+/// An exact literal. Floats go through their bit pattern (decimal round trips depend on the
+/// parser rounding once; infinities and NaNs have no literal at all).
+pub(crate) fn literal(s: Scalar) -> String {
+    match s {
+        Scalar::F32(v) => format!("__uint_as_float({:#010x}u)", v.to_bits()),
+        Scalar::I32(i32::MIN) => "(-2147483647 - 1)".into(),
+        Scalar::I32(v) => format!("({v})"),
+        Scalar::Bool(b) => b.to_string(),
+    }
+}
+
+/// The zero of a register type (what masked loads read).
+pub(crate) fn zero(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "0.0f",
+        DType::I32 => "0",
+        DType::Bool => "false",
+    }
+}
+
+/// The buffers a kernel binds: inputs `in0..` (read-only; `None` for a slot it never reads) and
+/// `out`. Device functions that load take the inputs as parameters, so every helper renders its
+/// parameter list and argument list from here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Buffers {
+    pub inputs: Vec<Option<DType>>,
+    pub output: DType,
+}
+
+impl Buffers {
+    /// `const float* __restrict__ in0, ...` (no trailing comma; empty without inputs).
+    pub fn input_params(&self) -> String {
+        self.inputs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| match d {
+                Some(d) => format!("const {}* __restrict__ in{i}", storage_ty(*d)),
+                None => format!("const void* __restrict__ in{i}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `in0, in1, ...`.
+    pub fn input_args(&self) -> String {
+        (0..self.inputs.len())
+            .map(|i| format!("in{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The inputs' parameters followed by `out`.
+    pub fn all_params(&self) -> String {
+        join_nonempty(&[
+            self.input_params(),
+            format!("{}* __restrict__ out", storage_ty(self.output)),
+        ])
+    }
+
+    /// The inputs' arguments followed by `out`.
+    pub fn all_args(&self) -> String {
+        join_nonempty(&[self.input_args(), "out".into()])
+    }
+
+    /// `extern "C" __global__ void ff_kernel(...)` with `__launch_bounds__` for `threads` per block.
+    pub fn entry(&self, threads: u32) -> String {
+        format!(
+            "extern \"C\" __global__ void __launch_bounds__({threads}) {KERNEL_ENTRY}({}) {{\n",
+            self.all_params()
+        )
+    }
+}
+
+/// Comma-joins the non-empty parts of a parameter or argument list.
+pub(crate) fn join_nonempty(parts: &[String]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The flat index of a thread in a 1-D problem (blocks along x only: CUDA allows 2^31 - 1 of
+/// them, more than any output the renderer accepts needs).
+pub(crate) const FLAT_THREAD: &str = "    const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;\n";
+
+/// Helpers every kernel may call. Unused device functions cost nothing after compilation.
+pub(crate) const PRELUDE: &str = r#"
+#define FF_DEV static __device__ __forceinline__
+
+FF_DEV bool ff_is_nan(float x) { return (__float_as_uint(x) & 0x7fffffffu) > 0x7f800000u; }
+FF_DEV float ff_inf() { return __uint_as_float(0x7f800000u); }
+FF_DEV float ff_nan() { return __uint_as_float(0x7fc00000u); }
+
+// The CPU backend's exp (Cephes' expf after reduction by ln 2), operation for operation: k is
+// rounded by adding and subtracting 1.5 * 2^23 (kept: NVRTC does not reassociate without fast
+// math) and read from t's low mantissa bits; 2^k is applied in two steps so subnormal results
+// survive. The CPU's clamp keeps NaN; fminf/fmaxf would not, hence the early return.
+FF_DEV float ff_exp(float x0) {
+    if (ff_is_nan(x0)) { return x0; }
+    const float x = fmaxf(fminf(x0, 89.0f), -104.0f);
+    const float t = x * 1.44269504f + 12582912.0f;
+    const float kf = t - 12582912.0f;
+    const float r = (x - kf * 0.693359375f) - kf * -2.12194440e-4f;
+    float p = 1.9875691e-4f;
+    p = p * r + 1.3981999e-3f;
+    p = p * r + 8.333452e-3f;
+    p = p * r + 4.1665796e-2f;
+    p = p * r + 1.6666665e-1f;
+    p = p * r + 5e-1f;
+    const float e = p * (r * r) + r + 1.0f;
+    const int k = (int)(__float_as_uint(t) - 0x4B400000u);
+    const int k1 = k >> 1;
+    const int k2 = k - k1;
+    const float s1 = __uint_as_float((unsigned)(k1 + 127) << 23);
+    const float s2 = __uint_as_float((unsigned)(k2 + 127) << 23);
+    return e * s1 * s2;
+}
+
+// The CPU backend's ln (Cephes' logf) with IEEE special cases: ln(0) = -inf, ln(x<0) = NaN,
+// ln(inf) = inf, NaN stays NaN.
+FF_DEV float ff_log(float x) {
+    const bool sub = x < 1.17549435e-38f;
+    const float xs = sub ? x * 8388608.0f : x;
+    const int bits = __float_as_int(xs);
+    int e = ((bits >> 23) & 0xff) - 126 - (sub ? 23 : 0);
+    const float m = __int_as_float((bits & 0x007fffff) | 0x3f000000);
+    const bool lo = m < 0.707106781f;
+    e -= lo ? 1 : 0;
+    const float z = lo ? m + m - 1.0f : m - 1.0f;
+    const float ef = (float)e;
+    float y = 7.0376836e-2f;
+    y = y * z - 1.1514611e-1f;
+    y = y * z + 1.1676999e-1f;
+    y = y * z - 1.2420141e-1f;
+    y = y * z + 1.4249323e-1f;
+    y = y * z - 1.6668058e-1f;
+    y = y * z + 2.0000715e-1f;
+    y = y * z - 2.4999994e-1f;
+    y = y * z + 3.333333e-1f;
+    const float z2 = z * z;
+    y = y * z * z2;
+    y += -2.12194440e-4f * ef;
+    y += -0.5f * z2;
+    const float r = z + y + 0.693359375f * ef;
+    if (x > 0.0f && x < ff_inf()) { return r; }
+    if (x == 0.0f) { return -ff_inf(); }
+    if (x == ff_inf()) { return x; }
+    return ff_nan();
+}
+
+FF_DEV float ff_sigmoid(float x) { return 1.0f / (1.0f + ff_exp(-x)); }
+
+// The CPU backend's tanh: Cephes' odd polynomial near zero, else 1 - 2 / (e^{2|x|} + 1).
+FF_DEV float ff_tanh(float x) {
+    const float a = fabsf(x);
+    if (a < 0.625f) {
+        const float z = x * x;
+        float p = -5.7049887e-3f;
+        p = p * z + 2.063909e-2f;
+        p = p * z - 5.3739716e-2f;
+        p = p * z + 1.3331442e-1f;
+        p = p * z - 3.333328e-1f;
+        return p * z * x + x;
+    }
+    return copysignf(1.0f - 2.0f / (ff_exp(2.0f * a) + 1.0f), x);
+}
+
+// The CPU computes erf in f64 and rounds; so does this (CUDA's erf is within 2 ulp in f64).
+FF_DEV float ff_erf(float x) { return (float)erf((double)x); }
+
+// NaN-propagating max/min exactly as the CPU backend: a NaN first operand wins, else the
+// comparison picks (so a NaN second operand also wins).
+FF_DEV float ff_max(float a, float b) { return ff_is_nan(a) ? a : (a > b ? a : b); }
+FF_DEV float ff_min(float a, float b) { return ff_is_nan(a) ? a : (a < b ? a : b); }
+
+// Reduction steps: NaN-sticky, the accumulator first (as the CPU backend's max_step/min_step).
+FF_DEV float ff_max_step(float m, float x) { return (x > m || ff_is_nan(x)) ? x : m; }
+FF_DEV float ff_min_step(float m, float x) { return (x < m || ff_is_nan(x)) ? x : m; }
+
+FF_DEV float ff_mod(float a, float b) { return a - floorf(a / b) * b; }
+
+// Saturating float-to-int with NaN -> 0 (a C cast of an out-of-range float is undefined).
+FF_DEV int ff_f32_to_i32(float x) {
+    if (ff_is_nan(x)) { return 0; }
+    if (x >= 2147483648.0f) { return 2147483647; }
+    if (x <= -2147483648.0f) { return -2147483647 - 1; }
+    return (int)x;
+}
+
+// Wrapping i32 arithmetic (signed overflow is undefined in C, defined as wrapping in the IR).
+FF_DEV int ff_add_i32(int a, int b) { return (int)((unsigned)a + (unsigned)b); }
+FF_DEV int ff_sub_i32(int a, int b) { return (int)((unsigned)a - (unsigned)b); }
+FF_DEV int ff_mul_i32(int a, int b) { return (int)((unsigned)a * (unsigned)b); }
+FF_DEV int ff_neg_i32(int a) { return (int)(0u - (unsigned)a); }
+
+// Floor division and modulo with x/0 = 0 and x%0 = 0, wrapping on INT_MIN / -1.
+FF_DEV int ff_div_i32(int a, int b) {
+    if (b == 0) { return 0; }
+    if (b == -1) { return ff_neg_i32(a); }
+    const int q = a / b;
+    const int r = a % b;
+    return (r != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+FF_DEV int ff_mod_i32(int a, int b) {
+    if (b == 0 || b == -1) { return 0; }
+    const int r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+FF_DEV int ff_pow_i32(int base, int e) {
+    if (e < 0) {
+        if (base == 1) { return 1; }
+        if (base == -1) { return (e & 1) == 0 ? 1 : -1; }
+        return 0;
+    }
+    unsigned result = 1u;
+    unsigned b = (unsigned)base;
+    for (unsigned n = (unsigned)e; n != 0u; n >>= 1) {
+        if (n & 1u) { result *= b; }
+        b *= b;
+    }
+    return (int)result;
+}
+
+// Counter-based random bits keyed by a u64 seed (core's rand_bits, u32 arithmetic only).
+FF_DEV unsigned ff_mix(unsigned x) {
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+FF_DEV unsigned ff_rand_bits(unsigned k0, unsigned k1, unsigned index) {
+    return ff_mix(ff_mix(ff_mix(index ^ k0) ^ k1) + 0x9e3779b9u);
+}
+FF_DEV float ff_uniform(unsigned bits) { return (float)(bits >> 8) * (1.0f / 16777216.0f); }
+"#;
+
+/// Statements that split the flat index `flat` (an unsigned expression) into
+/// `const unsigned {names[d]}` for each dim of `shape`, row-major.
+pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String {
+    let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
+    let mut s = format!("    unsigned {rem} = {flat};\n");
+    if shape.contains(&0) {
+        // An empty space has no indices; the code that would use them never runs.
+        for name in names {
+            let _ = writeln!(s, "    const unsigned {name} = 0u;");
+        }
+        let _ = writeln!(s, "    (void){rem};");
+        return s;
+    }
+    for d in (0..shape.len()).rev() {
+        let name = &names[d];
+        if shape[d] == 1 {
+            let _ = writeln!(s, "    const unsigned {name} = 0u;");
+        } else if d == 0 || shape[..d].iter().all(|&n| n == 1) {
+            let _ = writeln!(s, "    const unsigned {name} = {rem};");
+        } else {
+            let _ = writeln!(
+                s,
+                "    const unsigned {name} = {rem} % {n}u;\n    {rem} /= {n}u;",
+                n = shape[d]
+            );
+        }
+    }
+    let _ = writeln!(s, "    (void){rem};");
+    s
+}
