@@ -240,32 +240,12 @@ impl Device {
                 format!("kernel expects {} inputs, got {}", kernel.num_inputs, inputs.len()),
             ));
         }
-        let poisoned = || Error::backend("device", "kernel cache lock poisoned");
-        let cached = self.0.cache.lock().map_err(|_| poisoned())?.get(kernel).cloned();
-        let exe = match cached {
-            Some(e) => e,
-            None => {
-                let e = self.0.backend.compile(kernel)?;
-                self.0
-                    .cache
-                    .lock()
-                    .map_err(|_| poisoned())?
-                    .insert(kernel.clone(), e.clone());
-                if let Ok(mut s) = self.0.stats.lock() {
-                    s.compiled += 1;
-                }
-                e
-            }
-        };
+        let exe = self.cached(&self.0.cache, kernel, || self.0.backend.compile(kernel))?;
         let out = exe.run(inputs)?;
-        if let Ok(mut s) = self.0.stats.lock() {
-            s.executed += 1;
-        }
+        self.count(|s| s.executed += 1);
         Ok(out)
     }
-}
 
-impl Device {
     /// Compiles (or fetches from the cache) and runs one program; counted like a kernel in
     /// [`DeviceStats`].
     pub fn execute_graph(&self, graph: &Graph, params: &[&Buffer]) -> Result<Vec<Buffer>> {
@@ -275,23 +255,7 @@ impl Device {
                 format!("program expects {} parameters, got {}", graph.num_params, params.len()),
             ));
         }
-        let poisoned = || Error::backend("device", "program cache lock poisoned");
-        let cached = self.0.graph_cache.lock().map_err(|_| poisoned())?.get(graph).cloned();
-        let exe = match cached {
-            Some(e) => e,
-            None => {
-                let e = self.0.backend.compile_graph(graph)?;
-                self.0
-                    .graph_cache
-                    .lock()
-                    .map_err(|_| poisoned())?
-                    .insert(graph.clone(), e.clone());
-                if let Ok(mut s) = self.0.stats.lock() {
-                    s.compiled += 1;
-                }
-                e
-            }
-        };
+        let exe = self.cached(&self.0.graph_cache, graph, || self.0.backend.compile_graph(graph))?;
         let out = exe.run(params)?;
         if out.len() != graph.outputs.len() {
             return Err(Error::backend(
@@ -303,10 +267,35 @@ impl Device {
                 ),
             ));
         }
-        if let Ok(mut s) = self.0.stats.lock() {
-            s.executed += 1;
-        }
+        self.count(|s| s.executed += 1);
         Ok(out)
+    }
+
+    /// The compiled form of `key` from `cache`, compiled (and counted) on a miss. The lock is
+    /// not held while compiling, so a slow compile never blocks other threads' cache hits.
+    fn cached<K: Clone + Eq + std::hash::Hash, V: Clone>(
+        &self,
+        cache: &Mutex<HashMap<K, V>>,
+        key: &K,
+        compile: impl FnOnce() -> Result<V>,
+    ) -> Result<V> {
+        let poisoned = || Error::backend("device", "compile cache lock poisoned");
+        if let Some(hit) = cache.lock().map_err(|_| poisoned())?.get(key).cloned() {
+            return Ok(hit);
+        }
+        let compiled = compile()?;
+        cache
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(key.clone(), compiled.clone());
+        self.count(|s| s.compiled += 1);
+        Ok(compiled)
+    }
+
+    fn count(&self, f: impl FnOnce(&mut DeviceStats)) {
+        if let Ok(mut s) = self.0.stats.lock() {
+            f(&mut s);
+        }
     }
 }
 

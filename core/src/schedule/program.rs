@@ -2,12 +2,16 @@
 //! nodes become one [`Graph`] whose parameters are the realized buffers they read, and the
 //! backend's compiler (XLA) does the fusion the kernel scheduler does for the other backends.
 //!
-//! Only the targets are returned from the program: intermediate values stay inside it, so a
-//! later graph that needs one recomputes it (XLA would have fused most of them away anyway).
+//! The program returns the targets and every other pending value that something outside this
+//! graph still holds (a `Tensor` handle kept by the caller: the loss `minimize` returns, logits
+//! kept for accuracy, a value a custom gradient captured). Those become realized too, so reading
+//! them later is a download instead of a second program recomputing them; values nothing else
+//! holds stay inside the program, where XLA fuses them away.
 //!
 //! [`Backend::compiles_graphs`]: crate::Backend::compiles_graphs
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::Arc;
 
 use super::seed_words;
 use crate::device::{Buffer, Device};
@@ -40,7 +44,12 @@ pub(super) fn realize(dev: &Device, targets: &[&Tensor], order: &[Tensor]) -> Re
         b.index.insert(t.id(), node);
     }
     let mut out_tensors: Vec<&Tensor> = vec![];
-    for t in targets {
+    let held = held_outside(order);
+    let wanted = targets
+        .iter()
+        .copied()
+        .chain(order.iter().filter(|t| held.contains(&t.id())));
+    for t in wanted {
         if t.is_realized() || out_tensors.iter().any(|o| o.id() == t.id()) {
             continue;
         }
@@ -73,6 +82,25 @@ pub(super) fn realize(dev: &Device, targets: &[&Tensor], order: &[Tensor]) -> Re
     Ok(())
 }
 
+/// Ids of the computed nodes of `order` that have more handles than this graph accounts for
+/// (`order` itself and its nodes' inputs), so something outside may read them later. Constants
+/// are left out: recomputing them is free.
+fn held_outside(order: &[Tensor]) -> HashSet<u64> {
+    let mut uses: HashMap<u64, usize> = HashMap::default();
+    for t in order {
+        let custom = t.0.custom.iter().flat_map(|c| c.inputs.iter());
+        for i in t.inputs().iter().chain(custom) {
+            *uses.entry(i.id()).or_default() += 1;
+        }
+    }
+    order
+        .iter()
+        .filter(|t| !matches!(t.prim(), Prim::Const(_) | Prim::Arange(_)))
+        .filter(|t| Arc::strong_count(&t.0) > 1 + uses.get(&t.id()).copied().unwrap_or(0))
+        .map(|t| t.id())
+        .collect()
+}
+
 struct Builder<'a> {
     dev: &'a Device,
     graph: Graph,
@@ -96,7 +124,7 @@ impl Builder<'_> {
     }
 
     fn param(&mut self, buf: Buffer, shape: &[usize], dtype: DType) -> usize {
-        let key = std::sync::Arc::as_ptr(&buf.0) as *const () as usize;
+        let key = Arc::as_ptr(&buf.0) as *const () as usize;
         if let Some(&n) = self.param_index.get(&key) {
             if self.graph.nodes[n].shape == shape {
                 return n;
