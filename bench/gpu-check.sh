@@ -11,10 +11,12 @@
 #   (`bash bench/gpu-check.sh --profile`: only the bench plus a per-kernel profile of the CNN step)
 #
 # It prints the adapter; `op-matrix --backend wgpu` (every op's forward and gradient check on the
-# real GPU); `ferroflow-bench --gpu` (matmul 256/1024/2048 GFLOP/s and the MNIST CNN step, wgpu
-# next to cpu, dispatches and pipelines per step) beside the same workloads in PyTorch on CUDA
-# (bench/peer_torch.py --device cuda, TF32 off), as ratios; and a full 5-epoch
-# `mnist-native --backend wgpu` run against the CPU accuracy bar (>= 0.97). Logs go to $OUT.
+# real GPU) and `--backend pjrt` with XLA's CUDA plugin (jax-cuda13-pjrt, found through python3;
+# FERROFLOW_PJRT_PLUGIN overrides); `ferroflow-bench --gpu` (matmul 256/1024/2048 GFLOP/s and the
+# MNIST CNN step, wgpu and pjrt next to cpu, dispatches/programs and pipelines per step) beside
+# the same workloads in PyTorch on CUDA (bench/peer_torch.py --device cuda, TF32 off), as ratios;
+# and a full 5-epoch `mnist-native --backend wgpu` run against the CPU accuracy bar (>= 0.97), then
+# the same on pjrt. Logs go to $OUT.
 set -uo pipefail
 OUT="${OUT:-/tmp/gpu-check}"
 mkdir -p "$OUT"
@@ -28,6 +30,16 @@ fi
 export XDG_RUNTIME_DIR="$(mktemp -d)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$OUT/gpu.txt"
 BIN=.gpu
+if [ -z "${FERROFLOW_PJRT_PLUGIN:-}" ]; then
+    FERROFLOW_PJRT_PLUGIN="$(python3 -c 'import os, jax_plugins.xla_cuda13 as p; print(os.path.join(os.path.dirname(p.__file__), "xla_cuda_plugin.so"))' 2>/dev/null || true)"
+fi
+if [ -f "${FERROFLOW_PJRT_PLUGIN:-}" ]; then
+    export FERROFLOW_PJRT_PLUGIN
+    echo "gpu-check: pjrt plugin $FERROFLOW_PJRT_PLUGIN"
+else
+    unset FERROFLOW_PJRT_PLUGIN
+    echo "gpu-check: no PJRT CUDA plugin (pip jax-cuda13-pjrt); pjrt is skipped"
+fi
 [ -x "$BIN/ferroflow-bench" ] || { echo "gpu-check: build and carry .gpu/ferroflow-bench first"; exit 2; }
 if [ "${1:-}" = "--profile" ]; then
     # Just the wgpu CNN step, kernel by kernel (synchronized after each): where the time goes.
@@ -41,19 +53,20 @@ if ! run_bench || grep -q "wgpu SKIPPED" "$OUT/bench-gpu.txt"; then
     run_bench
 fi
 
-echo "== op-matrix on wgpu (the real GPU) =="
-if [ -x "$BIN/op-matrix" ]; then
-    "$BIN/op-matrix" --json --backend wgpu > "$OUT/op-matrix-wgpu.jsonl" 2> "$OUT/op-matrix-wgpu.err"
-    python3 - "$OUT/op-matrix-wgpu.jsonl" <<'PY'
+for backend in wgpu pjrt; do
+    echo "== op-matrix on $backend (the real GPU) =="
+    if [ ! -x "$BIN/op-matrix" ]; then echo "gpu-check: no .gpu/op-matrix carried; skipping"; break; fi
+    if [ "$backend" = pjrt ] && [ -z "${FERROFLOW_PJRT_PLUGIN:-}" ]; then echo "skipped: no plugin"; continue; fi
+    timeout 240 "$BIN/op-matrix" --json --backend "$backend" > "$OUT/op-matrix-$backend.jsonl" 2> "$OUT/op-matrix-$backend.err"
+    tail -n 2 "$OUT/op-matrix-$backend.err"
+    python3 - "$OUT/op-matrix-$backend.jsonl" "$backend" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-bad = [(r["op"], k, v) for r in rows for b, res in r["backends"].items() if b == "wgpu"
+bad = [(r["op"], k, v) for r in rows for b, res in r["backends"].items() if b == sys.argv[2]
        for k, v in res.items() if k in ("forward", "grad") and v not in ("pass", "n/a")]
-print(f"op-matrix wgpu: {len(rows)} ops, {len(bad)} failures {bad[:10]}")
+print(f"op-matrix {sys.argv[2]}: {len(rows)} ops, {len(bad)} failures {bad[:10]}")
 PY
-else
-    echo "gpu-check: no .gpu/op-matrix carried; skipping the op matrix"
-fi
+done
 
 echo "== PyTorch on CUDA, same workloads =="
 PYTHONUNBUFFERED=1 python3 bench/peer_torch.py --device cuda \
@@ -63,23 +76,28 @@ PYTHONUNBUFFERED=1 python3 bench/peer_torch.py --device cuda \
 python3 - "$OUT/bench-gpu.json" "$OUT/torch-cuda.json" <<'PY'
 import json, sys
 ours = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["gpu_report"]
-wgpu = next((c for c in ours if c["backend"] == "wgpu"), None)
 try:
     torch = json.load(open(sys.argv[2]))["torch"]
 except Exception as e:
     torch = {"available": False, "reason": repr(e)}
-if wgpu is None or not torch.get("available"):
-    sys.exit(f"no comparison: wgpu {'present' if wgpu else 'absent'}, torch {torch.get('reason', 'ok')}")
+if not torch.get("available"):
+    sys.exit(f"no comparison: torch {torch.get('reason', 'unavailable')}")
 res = torch["results"]
-print(f"wgpu on {wgpu['device']} vs torch {torch['version']} on {torch['device']} (ratio = torch time / ours)")
-for m in wgpu["matmul"]:
-    t = res.get(f"matmul_{m['n']}")
-    print(f"  matmul {m['n']}^3: ours {m['ms']:.3f} ms ({m['gflops']:.0f} GF/s), torch {t['median_ms']:.3f} ms -> {t['median_ms'] / m['ms']:.2f}x")
+for col in ours:
+    if col["backend"] == "cpu":
+        continue
+    print(f"{col['backend']} on {col['device']} vs torch {torch['version']} on {torch['device']} (ratio = torch time / ours)")
+    for m in col["matmul"]:
+        t = res.get(f"matmul_{m['n']}")
+        if t is None:
+            print(f"  matmul {m['n']}^3: ours {m['ms']:.3f} ms ({m['gflops']:.0f} GF/s), torch: no figure")
+            continue
+        print(f"  matmul {m['n']}^3: ours {m['ms']:.3f} ms ({m['gflops']:.0f} GF/s), torch {t['median_ms']:.3f} ms -> {t['median_ms'] / m['ms']:.2f}x")
+    t = res["cnn_adam_step"]
+    print(f"  MNIST CNN Adam step b64: ours {col['mnist_step_ms']:.3f} ms, torch {t['median_ms']:.3f} ms -> {t['median_ms'] / col['mnist_step_ms']:.2f}x")
 t = res.get("matmul_4096")
 if t:
     print(f"  matmul 4096^3: torch {t['median_ms']:.3f} ms ({2 * 4096**3 / t['median_ms'] / 1e6:.0f} GF/s)")
-t = res["cnn_adam_step"]
-print(f"  MNIST CNN Adam step b64: ours {wgpu['mnist_step_ms']:.3f} ms, torch {t['median_ms']:.3f} ms -> {t['median_ms'] / wgpu['mnist_step_ms']:.2f}x")
 PY
 "$BIN/mnist-native" --backend wgpu --epochs 5 --json --data-dir "$BIN/mnist" --model-dir /tmp/mnist-model 2>&1 \
     | tee "$OUT/mnist-wgpu.txt" | grep -v "^epoch .*ETA"
@@ -89,3 +107,7 @@ r = json.loads(sys.stdin.read())
 print("gpu-check mnist:", r)
 assert r["test_accuracy"] >= 0.97, "accuracy below 0.97"
 '
+if [ -n "${FERROFLOW_PJRT_PLUGIN:-}" ]; then
+    timeout 300 "$BIN/mnist-native" --backend pjrt --epochs 5 --json --data-dir "$BIN/mnist" --model-dir /tmp/mnist-model-pjrt 2>&1 \
+        | tee "$OUT/mnist-pjrt.txt" | grep -v "^epoch .*ETA" | tail -n 3
+fi
