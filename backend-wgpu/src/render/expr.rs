@@ -1,146 +1,73 @@
-//! Renders a kernel [`Expr`] (SSA nodes over loads through views) as one WGSL function of the
-//! multi-index, `fn NAME(i0: u32, ..) -> T`, that elementwise and reduction templates call.
+//! Renders a planned kernel expression ([`ExprPlan`]: SSA steps over loads through views) as one
+//! WGSL function of the multi-index, `fn NAME(i0: u32, ..) -> T`, that elementwise, reduction
+//! and epilogue templates call.
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::{BinaryOp, Expr, ExprOp, Source, UnaryOp, View};
-use ferroflow_core::{DType, Result};
+use ferroflow_core::ir::plan::{self, checked_i32, Bound, ExprPlan, Rejection, StepOp, Validity, ViewIndex};
+use ferroflow_core::ir::{BinaryOp, Source, UnaryOp};
+use ferroflow_core::DType;
 
 use super::wgsl::{from_storage, literal, reg_ty, zero};
-use super::{checked_i32, unsupported};
 
-/// The dtypes the expression reads from each input slot (`None`: slot not read as data).
-pub(crate) fn input_dtypes(expr: &Expr, num_inputs: usize) -> Result<Vec<Option<DType>>> {
-    let mut types = vec![None; num_inputs];
-    for node in &expr.nodes {
-        let ExprOp::Load { src, .. } = &node.op else { continue };
-        let (slot, dtype) = match src {
-            Source::Input(i) => (*i, node.dtype),
-            Source::Rand { seed_input } => (*seed_input, DType::I32),
-            _ => continue,
-        };
-        let entry = types
-            .get_mut(slot)
-            .ok_or_else(|| unsupported(format!("load from input {slot} of a {num_inputs}-input kernel")))?;
-        match entry {
-            Some(d) if *d != dtype => {
-                return Err(unsupported(format!("input {slot} read as both {d} and {dtype}")));
-            }
-            _ => *entry = Some(dtype),
-        }
-    }
-    Ok(types)
-}
-
-/// `fn name(i0: u32, ...) -> T` computing the expression at one multi-index.
-pub(crate) fn render_fn(expr: &Expr, name: &str) -> Result<String> {
-    render(expr, name, false)
-}
-
-/// [`render_fn`] for an epilogue: an extra last parameter `acc: f32` is what
-/// `Source::Accumulator` loads read.
-pub(crate) fn render_fn_acc(expr: &Expr, name: &str) -> Result<String> {
-    render(expr, name, true)
-}
-
-fn render(expr: &Expr, name: &str, with_acc: bool) -> Result<String> {
-    let rank = expr.shape.len();
-    let mut params: Vec<String> = (0..rank).map(|d| format!("i{d}: u32")).collect();
-    if with_acc {
+/// `fn name(i0: u32, ...) -> T` computing the expression at one multi-index; an epilogue's
+/// takes an extra last parameter `acc: f32`, which `Source::Accumulator` loads read.
+pub(crate) fn render_fn(plan: &ExprPlan, name: &str) -> plan::Result<String> {
+    let mut params: Vec<String> = (0..plan.rank()).map(|d| format!("i{d}: u32")).collect();
+    if plan.accumulator {
         params.push("acc: f32".into());
     }
-    let mut s = format!("fn {name}({}) -> {} {{\n", params.join(", "), reg_ty(expr.dtype()));
-    for (i, node) in expr.nodes.iter().enumerate() {
-        let operand = |j: usize| -> Result<&ferroflow_core::ir::ExprNode> {
-            if j < i {
-                Ok(&expr.nodes[j])
-            } else {
-                Err(unsupported(format!("node {i} uses later node {j}")))
+    let mut s = format!("fn {name}({}) -> {} {{\n", params.join(", "), reg_ty(plan.dtype()));
+    for (i, step) in plan.steps.iter().enumerate() {
+        let ty = reg_ty(step.dtype);
+        let value = match &step.op {
+            StepOp::Load { src, index } => {
+                render_load(&mut s, i, step.dtype, src, index)?;
+                continue;
             }
+            StepOp::Const(c) => literal(*c),
+            StepOp::Unary { op, arg, arg_dtype } => unary(*op, *arg_dtype, &format!("v{arg}"))?,
+            StepOp::Binary {
+                op,
+                lhs,
+                rhs,
+                operand_dtype,
+            } => binary(*op, *operand_dtype, &format!("v{lhs}"), &format!("v{rhs}"))?,
+            StepOp::Where { cond, then, otherwise } => format!("select(v{otherwise}, v{then}, v{cond})"),
+            StepOp::Cast { arg, from } => cast(*from, step.dtype, &format!("v{arg}")),
         };
-        let ty = reg_ty(node.dtype);
-        match &node.op {
-            ExprOp::Load { src, view } => {
-                if view.shape != expr.shape {
-                    return Err(unsupported(format!(
-                        "load view shape {:?} differs from the expression shape {:?}",
-                        view.shape, expr.shape
-                    )));
-                }
-                if *src == Source::Accumulator && !(with_acc && view.is_contiguous() && node.dtype == DType::F32) {
-                    return Err(unsupported(
-                        "accumulator load outside an epilogue or through a non-identity view",
-                    ));
-                }
-                render_load(&mut s, i, node.dtype, src, view)?;
-            }
-            ExprOp::Const(c) => {
-                let _ = writeln!(s, "    let v{i}: {ty} = {};", literal(*c));
-            }
-            ExprOp::Unary(op, a) => {
-                let rhs = unary(*op, operand(*a)?.dtype, &format!("v{a}"))?;
-                let _ = writeln!(s, "    let v{i}: {ty} = {rhs};");
-            }
-            ExprOp::Binary(op, a, b) => {
-                let rhs = binary(*op, operand(*a)?.dtype, &format!("v{a}"), &format!("v{b}"))?;
-                operand(*b)?;
-                let _ = writeln!(s, "    let v{i}: {ty} = {rhs};");
-            }
-            ExprOp::Where(c, a, b) => {
-                operand(*c)?;
-                operand(*a)?;
-                operand(*b)?;
-                let _ = writeln!(s, "    let v{i}: {ty} = select(v{b}, v{a}, v{c});");
-            }
-            ExprOp::Cast(a) => {
-                let rhs = cast(operand(*a)?.dtype, node.dtype, &format!("v{a}"));
-                let _ = writeln!(s, "    let v{i}: {ty} = {rhs};");
-            }
-        }
+        let _ = writeln!(s, "    let v{i}: {ty} = {value};");
     }
-    let last = expr
-        .nodes
-        .len()
-        .checked_sub(1)
-        .ok_or_else(|| unsupported("empty expression"))?;
-    let _ = writeln!(s, "    return v{last};\n}}");
+    let _ = writeln!(s, "    return v{};\n}}", plan.result());
     Ok(s)
 }
 
 /// The source offset of a view at multi-index `i0..` as an i32 expression, and the validity test
 /// (`None` when always valid).
-pub(crate) fn view_offset(view: &View) -> Result<(String, Option<String>)> {
-    let mut off = format!("{}i", checked_i32(view.offset)?);
-    for (d, (&n, &st)) in view.shape.iter().zip(&view.strides).enumerate() {
-        if n > 1 && st != 0 {
-            let _ = write!(off, " + i32(i{d}) * {}i", checked_i32(st)?);
-        }
+pub(crate) fn view_offset(index: &ViewIndex) -> plan::Result<(String, Option<String>)> {
+    let mut off = format!("{}i", checked_i32(index.offset)?);
+    for &(d, st) in &index.terms {
+        let _ = write!(off, " + i32(i{d}) * {}i", checked_i32(st)?);
     }
-    let valid = match &view.mask {
-        None => None,
-        Some(m) => {
-            let mut conds = Vec::new();
-            for (d, (&(lo, hi), &n)) in m.iter().zip(&view.shape).enumerate() {
-                if lo >= hi {
-                    conds.clear();
-                    conds.push("false".to_string());
-                    break;
-                }
-                if lo > 0 {
-                    conds.push(format!("i{d} >= {}u", checked_i32(lo as isize)?));
-                }
-                if hi < n {
-                    conds.push(format!("i{d} < {}u", checked_i32(hi as isize)?));
-                }
-            }
-            (!conds.is_empty()).then(|| conds.join(" && "))
+    let valid = match &index.validity {
+        Validity::Always => None,
+        Validity::Never => Some("false".to_string()),
+        Validity::Within(bounds) => {
+            let conds = bounds
+                .iter()
+                .map(|b| match *b {
+                    Bound::AtLeast { dim, lo } => Ok(format!("i{dim} >= {}u", checked_i32(lo as isize)?)),
+                    Bound::Below { dim, hi } => Ok(format!("i{dim} < {}u", checked_i32(hi as isize)?)),
+                })
+                .collect::<plan::Result<Vec<_>>>()?;
+            Some(conds.join(" && "))
         }
     };
     Ok((off, valid))
 }
 
-fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, view: &View) -> Result<()> {
-    let (off, valid) = view_offset(view)?;
+fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, index: &ViewIndex) -> plan::Result<()> {
+    let (off, valid) = view_offset(index)?;
     let value = match src {
         Source::Input(slot) => from_storage(dtype, &format!("in{slot}[u32({off})]")),
         Source::Const(c) => literal(*c),
@@ -167,7 +94,7 @@ fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, view: &View
     Ok(())
 }
 
-fn unary(op: UnaryOp, d: DType, a: &str) -> Result<String> {
+fn unary(op: UnaryOp, d: DType, a: &str) -> plan::Result<String> {
     use UnaryOp::*;
     Ok(match (op, d) {
         (Neg, DType::F32 | DType::I32) => format!("-{a}"),
@@ -184,11 +111,11 @@ fn unary(op: UnaryOp, d: DType, a: &str) -> Result<String> {
         (Floor, DType::F32) => format!("floor({a})"),
         (Ceil, DType::F32) => format!("ceil({a})"),
         (Round, DType::F32) => format!("round({a})"),
-        _ => return Err(unsupported(format!("unary {} on {d}", op.name()))),
+        _ => return Err(Rejection::unsupported(format!("unary {} on {d}", op.name()))),
     })
 }
 
-fn binary(op: BinaryOp, d: DType, a: &str, b: &str) -> Result<String> {
+fn binary(op: BinaryOp, d: DType, a: &str, b: &str) -> plan::Result<String> {
     use BinaryOp::*;
     Ok(match (op, d) {
         (Add, DType::F32 | DType::I32) => format!("({a} + {b})"),
@@ -209,7 +136,7 @@ fn binary(op: BinaryOp, d: DType, a: &str, b: &str) -> Result<String> {
         (Eq, _) => format!("({a} == {b})"),
         (And, DType::Bool) => format!("({a} && {b})"),
         (Or, DType::Bool) => format!("({a} || {b})"),
-        _ => return Err(unsupported(format!("binary {} on {d}", op.name()))),
+        _ => return Err(Rejection::unsupported(format!("binary {} on {d}", op.name()))),
     })
 }
 

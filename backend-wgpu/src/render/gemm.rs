@@ -4,90 +4,57 @@
 //! Each workgroup computes a `TILE x TILE` block of C for one batch (matmul) or group (conv):
 //! `T x T` invocations each own `R x R` = 4 x 4 outputs (register blocking, one vec4 per row),
 //! and the K loop stages `TILE x K_TILE` slices of A and B through workgroup memory as vec4s.
-//! Templates differ only in the `load_a`, `load_b` and `store` functions.
+//! Templates differ only in the `load_a`, `load_b` and `store` functions, written from core's
+//! [`GemmPlan`] (the problem's sizes, the operands' views or the conv's geometry, the layout of
+//! the output); how to tile and split it over the device is decided here.
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::{ConvParams, Expr, Kernel, KernelBody, View};
-use ferroflow_core::{DType, Result};
+use ferroflow_core::ir::plan::{
+    self, checked_u32, ConvGeometry, ExprPlan, GemmOperands, GemmPlan, GemmProblem, Rejection, ViewIndex,
+};
+use ferroflow_core::DType;
 
-use super::expr::{input_dtypes, render_fn_acc, view_offset};
+use super::expr::{render_fn, view_offset};
 use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage, PRELUDE};
-use super::{checked_i32, checked_u32, grid_for, size_error, unsupported, Finish, RenderLimits, Shader};
+use super::{grid_for, Finish, RenderLimits, Shader};
 
 /// Outputs per invocation along each of M and N.
 const R: u32 = 4;
 /// K slice staged per step.
 const K_TILE: u32 = 16;
 
-/// GEMM problem: `batches` independent `[m, k] x [k, n]` products.
-struct Problem {
-    batches: usize,
-    m: usize,
-    n: usize,
-    k: usize,
+pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<Shader> {
+    let (m, n) = (p.problem.m, p.problem.n);
+    // Loads, and the index `store` writes (batch, m, n) to.
+    let (loads, index) = match &p.operands {
+        GemmOperands::MatMul { a, b } => (
+            matmul_loads(&p.problem, a, b)?,
+            format!("(batch * {m}u + m) * {n}u + n"),
+        ),
+        GemmOperands::Conv(g) => (
+            conv_loads(&p.problem, g),
+            format!("m * {}u + batch * {}u + n", g.oc, g.og),
+        ),
+    };
+    render_gemm(p, &loads, &index, limits)
 }
 
-pub(crate) fn render_matmul(
-    kernel: &Kernel,
-    a: &View,
-    b: &View,
-    epi: Option<&Expr>,
-    limits: &RenderLimits,
-) -> Result<Shader> {
-    let [bt, m, k] = dims3(a)?;
-    let [bt2, k2, n] = dims3(b)?;
-    if bt != bt2 || k != k2 || (epi.is_none() && (kernel.out_shape != [bt, m, n] || kernel.out_dtype != DType::F32)) {
-        return Err(unsupported(format!(
-            "matmul {:?} x {:?} -> {:?} {}",
-            a.shape, b.shape, kernel.out_shape, kernel.out_dtype
-        )));
-    }
-    if a.mask.is_some() || b.mask.is_some() || kernel.num_inputs < 2 {
-        return Err(unsupported("matmul operands must be unmasked views of two inputs"));
-    }
+fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex) -> plan::Result<String> {
     // view_offset names the multi-index i0 (batch), i1, i2.
     let (a_off, _) = view_offset(a)?;
     let (b_off, _) = view_offset(b)?;
-    let (mu, nu, ku) = (checked_u32(m)?, checked_u32(n)?, checked_u32(k)?);
-    let loads = format!(
+    let (mu, nu, ku) = (p.m, p.n, p.k);
+    Ok(format!(
         "fn load_a(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {mu}u || i2 >= {ku}u) {{ return 0.0; }}\n    return in0[u32({a_off})];\n}}\n\
          fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {ku}u || i2 >= {nu}u) {{ return 0.0; }}\n    return in1[u32({b_off})];\n}}\n"
-    );
-    let index = format!("(batch * {mu}u + m) * {nu}u + n");
-    checked_u32(bt.saturating_mul(m).saturating_mul(n))?;
-    render_gemm(&Problem { batches: bt, m, n, k }, &loads, &index, kernel, epi, limits)
+    ))
 }
 
-pub(crate) fn render_conv(
-    kernel: &Kernel,
-    p: &ConvParams,
-    x: &[usize; 4],
-    w: &[usize; 4],
-    epi: Option<&Expr>,
-    limits: &RenderLimits,
-) -> Result<Shader> {
-    let [nb, h, wd, c] = *x;
-    let [kh, kw, cg, oc] = *w;
-    let g = p.groups;
-    if g == 0 || cg.checked_mul(g) != Some(c) || oc % g != 0 || kernel.num_inputs < 2 {
-        return Err(unsupported(format!("conv x {x:?} w {w:?} groups {g}")));
-    }
-    let [oh, ow] = p.out_spatial("conv", [h, wd], [kh, kw])?;
-    if epi.is_none() && (kernel.out_shape != [nb, oh, ow, oc] || kernel.out_dtype != DType::F32) {
-        return Err(unsupported(format!(
-            "conv output {:?}, expected {:?}",
-            kernel.out_shape,
-            [nb, oh, ow, oc]
-        )));
-    }
-    for n in [x.iter().product::<usize>(), w.iter().product(), nb * oh * ow * oc] {
-        checked_u32(n)?;
-    }
-    let og = oc / g;
-    let (m, k) = (nb * oh * ow, kh * kw * cg);
-    let u = checked_u32;
-    let i = |v: isize| checked_i32(v);
+fn conv_loads(p: &GemmProblem, g: &ConvGeometry) -> String {
+    let (m, k) = (p.m, p.k);
+    let (h, w, c, cg, ow, ohw, kw, oc, og) = (g.h, g.w, g.c, g.cg, g.ow, g.ohw, g.kw, g.oc, g.og);
+    let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
     let mut loads = String::new();
     let _ = write!(
         loads,
@@ -96,21 +63,8 @@ pub(crate) fn render_conv(
          \x20   let ch = k % {cg}u; let tap = k / {cg}u; let ky = tap / {kw}u; let kx = tap % {kw}u;\n\
          \x20   let yd = i32(oh * {sh}u + ky * {dh}u) - {ph}i; let xd = i32(ow * {sw}u + kx * {dw}u) - {pw}i;\n\
          \x20   if (yd < 0i || xd < 0i) {{ return 0.0; }}\n",
-        m = u(m)?,
-        k = u(k)?,
-        ohw = u(oh * ow)?,
-        ow = u(ow)?,
-        cg = u(cg)?,
-        kw = u(kw)?,
-        sh = u(p.stride[0])?,
-        sw = u(p.stride[1])?,
-        dh = u(p.rhs_dilation[0])?,
-        dw = u(p.rhs_dilation[1])?,
-        ph = i(p.padding[0].0)?,
-        pw = i(p.padding[1].0)?,
     );
     // lhs dilation (transposed convolution): only every ld-th dilated position is a real pixel.
-    let (lh, lw) = (u(p.lhs_dilation[0])?, u(p.lhs_dilation[1])?);
     if lh > 1 || lw > 1 {
         let _ = writeln!(
             loads,
@@ -124,58 +78,22 @@ pub(crate) fn render_conv(
          \x20   return in0[((b * {h}u + y) * {w}u + xx) * {c}u + grp * {cg}u + ch];\n}}\n\
          fn load_b(grp: u32, k: u32, n: u32) -> f32 {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0; }}\n\
          \x20   return in1[k * {oc}u + grp * {og}u + n];\n}}\n",
-        h = u(h)?,
-        w = u(wd)?,
-        c = u(c)?,
-        cg = u(cg)?,
-        k = u(k)?,
-        og = u(og)?,
-        oc = u(oc)?,
     );
-    let index = format!("m * {}u + batch * {}u + n", u(oc)?, u(og)?);
-    render_gemm(
-        &Problem {
-            batches: g,
-            m,
-            n: og,
-            k,
-        },
-        &loads,
-        &index,
-        kernel,
-        epi,
-        limits,
-    )
-}
-
-fn dims3(v: &View) -> Result<[usize; 3]> {
-    match v.shape[..] {
-        [a, b, c] => Ok([a, b, c]),
-        _ => Err(unsupported(format!("matmul operand of rank {}", v.shape.len()))),
-    }
+    loads
 }
 
 /// The output stage: `store(batch, m, n, v)` writes element `index` (a WGSL expression of those),
 /// through the epilogue when there is one.
-fn store_fn(index: &str, kernel: &Kernel, epi: Option<&Expr>) -> Result<(String, Vec<Option<DType>>, DType)> {
-    let Some(e) = epi else {
-        let f = format!("fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[{index}] = v;\n}}\n");
-        return Ok((f, vec![Some(DType::F32); 2], DType::F32));
+fn store_fn(index: &str, epilogue: Option<&ExprPlan>) -> plan::Result<String> {
+    let Some(e) = epilogue else {
+        return Ok(format!(
+            "fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[{index}] = v;\n}}\n"
+        ));
     };
-    if e.shape != kernel.out_shape || e.dtype() != kernel.out_dtype {
-        return Err(unsupported("epilogue shape or dtype differs from the kernel output"));
-    }
-    let mut inputs = input_dtypes(e, kernel.num_inputs)?;
-    for (slot, d) in inputs.iter_mut().enumerate().take(2) {
-        if let Some(other) = d.filter(|&t| t != DType::F32) {
-            return Err(unsupported(format!("epilogue reads template input {slot} as {other}")));
-        }
-        *d = Some(DType::F32);
-    }
-    let names: Vec<String> = (0..e.shape.len()).map(|d| format!("i{d}")).collect();
-    let mut f = render_fn_acc(e, "ff_epilogue")?;
+    let names: Vec<String> = (0..e.rank()).map(|d| format!("i{d}")).collect();
+    let mut f = render_fn(e, "ff_epilogue")?;
     f += &format!("fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    let idx = {index};\n");
-    f += &decompose("idx", &e.shape, &names);
+    f += &decompose("idx", e.shape(), &names);
     f += &format!(
         "    out[idx] = {};\n}}\n",
         to_storage(
@@ -187,7 +105,7 @@ fn store_fn(index: &str, kernel: &Kernel, epi: Option<&Expr>) -> Result<(String,
             )
         )
     );
-    Ok((f, inputs, e.dtype()))
+    Ok(f)
 }
 
 /// Split K over several workgroups once the output tiles alone would leave most of a GPU idle.
@@ -211,14 +129,7 @@ fn k_splits(tiles: usize, k: usize, n_inputs: usize, limits: &RenderLimits) -> u
         .clamp(1, SPLIT_MAX)
 }
 
-fn render_gemm(
-    p: &Problem,
-    loads: &str,
-    index: &str,
-    kernel: &Kernel,
-    epi: Option<&Expr>,
-    limits: &RenderLimits,
-) -> Result<Shader> {
+fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) -> plan::Result<Shader> {
     // 8 x 8 invocations (32 x 32 outputs) by default. Measured against 16 x 16 on lavapipe, the
     // MNIST CNN step ran 2.7x faster (its convs have N = 32 output channels, half of a 64-wide
     // tile idle) and 2048^3 matmul 1.7x; on an H200 too, 16 x 16 was slower (CNN step 15.4
@@ -227,26 +138,27 @@ fn render_gemm(
     let t: u32 = if limits.gemm_side == 16 { 16 } else { 8 };
     let tile = t * R;
     let max = limits.max_workgroups_per_dim as usize;
-    let tiles_mn = [p.n.div_ceil(tile as usize).max(1), p.m.div_ceil(tile as usize).max(1)];
-    let batches = p.batches.max(1);
-    let splits = k_splits(tiles_mn[0] * tiles_mn[1] * batches, p.k, kernel.num_inputs, limits);
-    let grid = [tiles_mn[0], tiles_mn[1], batches * splits];
+    let problem = &p.problem;
+    let tiles = problem.tiles(tile as usize);
+    let batches = tiles.batches;
+    let splits = k_splits(tiles.n * tiles.m * batches, problem.k as usize, p.num_inputs, limits);
+    let grid = [tiles.n, tiles.m, batches * splits];
     if grid.iter().any(|&g| g > max) {
-        return Err(size_error(format!(
-            "GEMM of {} x [{}, {}] x [{}, {}] needs a {grid:?} grid, beyond the device's {max} per dimension",
-            p.batches, p.m, p.k, p.k, p.n
+        return Err(Rejection::size(format!(
+            "GEMM of {problem} needs a {grid:?} grid, beyond the device's {max} per dimension"
         )));
     }
-    let k = checked_u32(p.k)?;
+    let (m, n, k) = (problem.m, problem.n, problem.k);
     // Each split covers `k_chunk` of K, a whole number of staged slices.
-    let k_chunk = checked_u32(p.k.div_ceil(splits).next_multiple_of(K_TILE as usize))?;
-    let outputs = checked_u32(batches.saturating_mul(p.m).saturating_mul(p.n))?;
-    let (store, inputs, output) = store_fn(index, kernel, epi)?;
+    let k_chunk = checked_u32((k as usize).div_ceil(splits).next_multiple_of(K_TILE as usize))?;
+    let outputs = checked_u32(batches.saturating_mul(m as usize).saturating_mul(n as usize))?;
+    let store = store_fn(index, p.epilogue.as_ref())?;
+    let (inputs, output) = (&p.inputs, p.output);
     let mut s = String::from(PRELUDE);
     // The bindings this shader declares: a split's first pass reads only the template's two
     // operands and writes f32 partials; otherwise the store's inputs and output.
     let (shader_inputs, shader_output) = if splits > 1 {
-        let mut first = vec![None; kernel.num_inputs];
+        let mut first = vec![None; p.num_inputs];
         first[0] = Some(DType::F32);
         first[1] = Some(DType::F32);
         (first, DType::F32)
@@ -259,12 +171,10 @@ fn render_gemm(
         s += loads;
         let _ = writeln!(
             s,
-            "fn store_partial(split: u32, batch: u32, m: u32, n: u32, v: f32) {{\n    out[split * {outputs}u + (batch * {mu}u + m) * {nu}u + n] = v;\n}}",
-            mu = checked_u32(p.m)?,
-            nu = checked_u32(p.n)?,
+            "fn store_partial(split: u32, batch: u32, m: u32, n: u32, v: f32) {{\n    out[split * {outputs}u + (batch * {m}u + m) * {n}u + n] = v;\n}}",
         );
         let partials = splits * outputs as usize;
-        let shader = render_split_finish(splits, outputs, p, &store, &inputs, output, limits)?;
+        let shader = render_split_finish(splits, outputs, problem, &store, inputs, output, limits)?;
         Some(Box::new(Finish { shader, partials }))
     } else {
         s += loads;
@@ -333,8 +243,6 @@ fn render_gemm(
         kt = K_TILE,
         tt = t * t,
         r = R,
-        m = checked_u32(p.m)?,
-        n = checked_u32(p.n)?,
     );
     Ok(Shader {
         source: s,
@@ -351,12 +259,12 @@ fn render_gemm(
 fn render_split_finish(
     splits: usize,
     outputs: u32,
-    p: &Problem,
+    p: &GemmProblem,
     store: &str,
     inputs: &[Option<DType>],
     output: DType,
     limits: &RenderLimits,
-) -> Result<Shader> {
+) -> plan::Result<Shader> {
     let mut with_partials = inputs.to_vec();
     with_partials.push(Some(DType::F32));
     let partials = format!("in{}", inputs.len());
@@ -373,8 +281,8 @@ fn render_split_finish(
          \x20   for (var sp: u32 = 0u; sp < {splits}u; sp = sp + 1u) {{ v = v + {partials}[sp * {outputs}u + g]; }}\n\
          \x20   let n = g % {nu}u; let bm = g / {nu}u;\n\
          \x20   store(bm / {mu}u, bm % {mu}u, n, v);\n}}\n",
-        nu = checked_u32(p.n)?,
-        mu = checked_u32(p.m)?,
+        nu = p.n,
+        mu = p.m,
     );
     Ok(Shader {
         source: s,
@@ -383,26 +291,4 @@ fn render_split_finish(
         output,
         finish: None,
     })
-}
-
-/// A matmul or conv template with its elementwise epilogue, as one GEMM kernel.
-pub(crate) fn render_with_epilogue(
-    kernel: &Kernel,
-    template: &KernelBody,
-    epilogue: &Expr,
-    limits: &RenderLimits,
-) -> Result<Shader> {
-    let natural: usize = template.template_shape()?.iter().product();
-    if natural != epilogue.shape.iter().product::<usize>() {
-        return Err(unsupported("epilogue and template element counts differ"));
-    }
-    match template {
-        KernelBody::MatMul { a, b } => render_matmul(kernel, a, b, Some(epilogue), limits),
-        KernelBody::Conv {
-            params,
-            x_shape,
-            w_shape,
-        } => render_conv(kernel, params, x_shape, w_shape, Some(epilogue), limits),
-        _ => Err(unsupported("an epilogue needs a matmul or conv template")),
-    }
 }

@@ -1,5 +1,9 @@
 //! The one WGSL renderer: core [`Kernel`]s in, WGSL compute shaders out.
 //!
+//! What to compute (validation, reduction strategy, GEMM geometry, view index terms) comes from
+//! core's [`plan`], shared with the CUDA renderer; this module writes it as WGSL and fits it to
+//! the device's limits.
+//!
 //! Elementwise and reduction kernels render their expression once ([`expr`]) and wrap it in a
 //! template; matmul and conv share one tiled GEMM template ([`gemm`]) that differs only in how it
 //! loads its operands; gather and scatter-add are small direct kernels ([`gather`]). Every size is
@@ -13,8 +17,9 @@ mod gemm;
 mod reduce;
 pub(crate) mod wgsl;
 
-use ferroflow_core::ir::{Kernel, KernelBody};
-use ferroflow_core::{DType, Error, Result};
+use ferroflow_core::ir::plan::{self, KernelPlan, Rejection};
+use ferroflow_core::ir::Kernel;
+use ferroflow_core::{DType, Result};
 
 /// What the renderer needs to know about the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,46 +73,26 @@ pub struct Finish {
 
 /// Renders one kernel.
 pub fn render(kernel: &Kernel, limits: &RenderLimits) -> Result<Shader> {
-    let out_len = kernel
-        .out_shape
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .filter(|&n| n <= i32::MAX as usize)
-        .ok_or_else(|| size_error(format!("output of shape {:?} exceeds 2^31 elements", kernel.out_shape)))?;
-    match &kernel.body {
-        KernelBody::Elementwise(expr) => elementwise::render(kernel, expr, out_len, limits),
-        KernelBody::Reduce { op, axes, expr } => reduce::render(kernel, *op, axes, expr, limits),
-        KernelBody::MatMul { a, b } => gemm::render_matmul(kernel, a, b, None, limits),
-        KernelBody::Conv {
-            params,
-            x_shape,
-            w_shape,
-        } => gemm::render_conv(kernel, params, x_shape, w_shape, None, limits),
-        KernelBody::WithEpilogue { template, epilogue } => {
-            gemm::render_with_epilogue(kernel, template, epilogue, limits)
-        }
-        KernelBody::Gather {
-            outer,
-            axis_len,
-            n_idx,
-            inner,
-        } => gather::render_gather(kernel, [*outer, *axis_len, *n_idx, *inner], out_len, limits),
-        KernelBody::ScatterAdd {
-            outer,
-            n_idx,
-            inner,
-            axis_len,
-        } => gather::render_scatter_add(kernel, [*outer, *axis_len, *n_idx, *inner], out_len, limits),
+    render_plan(kernel, limits).map_err(|r| r.into_error("wgpu"))
+}
+
+fn render_plan(kernel: &Kernel, limits: &RenderLimits) -> plan::Result<Shader> {
+    match plan::plan(kernel)? {
+        KernelPlan::Elementwise(p) => elementwise::render(&p, limits),
+        KernelPlan::Reduce(p) => reduce::render(&p, limits),
+        KernelPlan::Gemm(p) => gemm::render(&p, limits),
+        KernelPlan::Gather(p) => gather::render_gather(&p, limits),
+        KernelPlan::ScatterAdd(p) => gather::render_scatter_add(&p, limits),
     }
 }
 
 /// Spreads `n` workgroups over x (up to the per-dimension limit) and y.
-pub(crate) fn grid_1d(n: usize, limits: &RenderLimits) -> Result<[u32; 3]> {
+pub(crate) fn grid_1d(n: usize, limits: &RenderLimits) -> plan::Result<[u32; 3]> {
     let max = limits.max_workgroups_per_dim.max(1) as usize;
     let x = n.clamp(1, max);
     let y = n.div_ceil(x).max(1);
     if y > max {
-        return Err(size_error(format!(
+        return Err(Rejection::size(format!(
             "{n} workgroups exceed the device's {max} x {max} grid"
         )));
     }
@@ -115,28 +100,8 @@ pub(crate) fn grid_1d(n: usize, limits: &RenderLimits) -> Result<[u32; 3]> {
 }
 
 /// Workgroups for `n` invocations of `limits.workgroup_size` each.
-pub(crate) fn grid_for(n: usize, limits: &RenderLimits) -> Result<[u32; 3]> {
+pub(crate) fn grid_for(n: usize, limits: &RenderLimits) -> plan::Result<[u32; 3]> {
     grid_1d(n.div_ceil(limits.workgroup_size as usize), limits)
-}
-
-/// A value that must fit in WGSL's i32 index arithmetic.
-pub(crate) fn checked_i32(v: isize) -> Result<i32> {
-    i32::try_from(v).map_err(|_| size_error(format!("index value {v} exceeds WGSL's 32-bit index range")))
-}
-
-pub(crate) fn checked_u32(v: usize) -> Result<u32> {
-    u32::try_from(v)
-        .ok()
-        .filter(|&x| x <= i32::MAX as u32)
-        .ok_or_else(|| size_error(format!("size {v} exceeds WGSL's 31-bit index range")))
-}
-
-pub(crate) fn unsupported(msg: impl Into<String>) -> Error {
-    Error::backend("wgpu", format!("cannot render kernel: {}", msg.into()))
-}
-
-pub(crate) fn size_error(msg: impl Into<String>) -> Error {
-    Error::size("wgpu", msg)
 }
 
 #[cfg(test)]

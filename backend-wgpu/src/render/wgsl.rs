@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use ferroflow_core::ir::plan::{flat_digits, Digit};
 use ferroflow_core::{DType, Scalar};
 
 /// The WGSL type of a value of `dtype` in registers.
@@ -319,31 +320,18 @@ fn ff_rand_bits(k0: u32, k1: u32, index: u32) -> u32 {
 fn ff_uniform(bits: u32) -> f32 { return f32(bits >> 8u) * (1.0 / 16777216.0); }
 "#;
 
-/// Statements that split the flat index `flat` (a u32 expression) into `let {prefix}{d}` for
-/// each dim of `shape`, row-major; `names[d]` overrides the variable name of dim `d`.
+/// Statements that split the flat index `flat` (a u32 expression) into `let {names[d]}` for each
+/// dim of `shape`, row-major.
 pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String {
-    let mut s = format!("    var rem_{} = {flat};\n", names.first().map_or("x", |n| n.as_str()));
     let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
-    if shape.contains(&0) {
-        // An empty space has no indices; the code that would use them never runs.
-        for name in names {
-            let _ = writeln!(s, "    let {name} = 0u;");
-        }
-        return s;
-    }
-    for d in (0..shape.len()).rev() {
+    let mut s = format!("    var {rem} = {flat};\n");
+    for (d, digit) in flat_digits(shape) {
         let name = &names[d];
-        if shape[d] == 1 {
-            let _ = writeln!(s, "    let {name} = 0u;");
-        } else if d == 0 || shape[..d].iter().all(|&n| n == 1) {
-            let _ = writeln!(s, "    let {name} = {rem};");
-        } else {
-            let _ = writeln!(
-                s,
-                "    let {name} = {rem} % {}u;\n    {rem} = {rem} / {}u;",
-                shape[d], shape[d]
-            );
-        }
+        let _ = match digit {
+            Digit::Zero => writeln!(s, "    let {name} = 0u;"),
+            Digit::Rest => writeln!(s, "    let {name} = {rem};"),
+            Digit::DivMod(n) => writeln!(s, "    let {name} = {rem} % {n}u;\n    {rem} = {rem} / {n}u;"),
+        };
     }
     s
 }

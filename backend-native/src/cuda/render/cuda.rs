@@ -9,6 +9,7 @@
 
 use std::fmt::Write;
 
+use ferroflow_core::ir::plan::{flat_digits, Digit};
 use ferroflow_core::{DType, Scalar};
 
 /// The name every rendered module gives its one kernel.
@@ -293,27 +294,13 @@ FF_DEV float ff_uniform(unsigned bits) { return (float)(bits >> 8) * (1.0f / 167
 pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String {
     let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
     let mut s = format!("    unsigned {rem} = {flat};\n");
-    if shape.contains(&0) {
-        // An empty space has no indices; the code that would use them never runs.
-        for name in names {
-            let _ = writeln!(s, "    const unsigned {name} = 0u;");
-        }
-        let _ = writeln!(s, "    (void){rem};");
-        return s;
-    }
-    for d in (0..shape.len()).rev() {
+    for (d, digit) in flat_digits(shape) {
         let name = &names[d];
-        if shape[d] == 1 {
-            let _ = writeln!(s, "    const unsigned {name} = 0u;");
-        } else if d == 0 || shape[..d].iter().all(|&n| n == 1) {
-            let _ = writeln!(s, "    const unsigned {name} = {rem};");
-        } else {
-            let _ = writeln!(
-                s,
-                "    const unsigned {name} = {rem} % {n}u;\n    {rem} /= {n}u;",
-                n = shape[d]
-            );
-        }
+        let _ = match digit {
+            Digit::Zero => writeln!(s, "    const unsigned {name} = 0u;"),
+            Digit::Rest => writeln!(s, "    const unsigned {name} = {rem};"),
+            Digit::DivMod(n) => writeln!(s, "    const unsigned {name} = {rem} % {n}u;\n    {rem} /= {n}u;"),
+        };
     }
     let _ = writeln!(s, "    (void){rem};");
     s

@@ -2,38 +2,33 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::{Expr, Kernel};
-use ferroflow_core::Result;
+use ferroflow_core::ir::plan::{self, ElementwisePlan};
 
 use super::cuda::{decompose, join_nonempty, to_storage, Buffers, FLAT_THREAD, PRELUDE};
-use super::expr::{index_names, input_dtypes, render_fn};
-use super::{checked_u32, grid_1d, unsupported, CudaKernel, RenderLimits};
+use super::expr::{index_names, render_fn};
+use super::{grid_1d, CudaKernel, RenderLimits};
 
-pub(crate) fn render(kernel: &Kernel, expr: &Expr, n: usize, limits: &RenderLimits) -> Result<CudaKernel> {
-    if expr.shape != kernel.out_shape || expr.dtype() != kernel.out_dtype {
-        return Err(unsupported(
-            "elementwise expression shape or dtype differs from the output",
-        ));
-    }
+pub(crate) fn render(p: &ElementwisePlan, limits: &RenderLimits) -> plan::Result<CudaKernel> {
+    let expr = &p.expr;
     let buffers = Buffers {
-        inputs: input_dtypes(expr, kernel.num_inputs)?,
-        output: kernel.out_dtype,
+        inputs: expr.inputs.clone(),
+        output: expr.dtype(),
     };
     let bs = limits.block_size;
     let mut s = String::from(PRELUDE);
     s += &render_fn(expr, &buffers, "ff_expr")?;
     s += &buffers.entry(bs);
     s += FLAT_THREAD;
-    let _ = writeln!(s, "    if (g >= {}u) {{ return; }}", checked_u32(n)?);
-    let names = index_names(expr.shape.len());
-    s += &decompose("g", &expr.shape, &names);
+    let _ = writeln!(s, "    if (g >= {}u) {{ return; }}", p.outputs);
+    let names = index_names(expr.rank());
+    s += &decompose("g", expr.shape(), &names);
     let call = format!("ff_expr({})", join_nonempty(&[buffers.input_args(), names.join(", ")]));
-    let _ = writeln!(s, "    out[g] = {};\n}}", to_storage(kernel.out_dtype, &call));
+    let _ = writeln!(s, "    out[g] = {};\n}}", to_storage(expr.dtype(), &call));
     Ok(CudaKernel {
         source: s,
-        grid: grid_1d(n, bs)?,
+        grid: grid_1d(p.outputs as usize, bs)?,
         block: [bs, 1, 1],
         inputs: buffers.inputs,
-        output: kernel.out_dtype,
+        output: buffers.output,
     })
 }

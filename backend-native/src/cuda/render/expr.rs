@@ -1,48 +1,51 @@
-//! Renders a kernel [`Expr`] (SSA nodes over loads through views) as one CUDA device function of
-//! the multi-index, `T name(in0.., unsigned i0, ..)`, that elementwise, reduction and epilogue
-//! templates call. The same decomposition as the WGSL renderer: loads compute their view offset
-//! and mask inline, a masked-out position reads zero without touching memory.
+//! Renders a planned kernel expression ([`ExprPlan`]: SSA steps over loads through views) as one
+//! CUDA device function of the multi-index, `T name(in0.., unsigned i0, ..)`, that elementwise,
+//! reduction and epilogue templates call. As in the WGSL renderer, loads compute their view
+//! offset and mask inline, and a masked-out position reads zero without touching memory.
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::{BinaryOp, Expr, ExprNode, ExprOp, Source, UnaryOp, View};
-use ferroflow_core::{DType, Result};
+use ferroflow_core::ir::plan::{self, Bound, ExprPlan, Rejection, StepOp, Validity, ViewIndex};
+use ferroflow_core::ir::{BinaryOp, Source, UnaryOp};
+use ferroflow_core::DType;
 
 use super::cuda::{from_storage, join_nonempty, literal, reg_ty, zero, Buffers};
-use super::unsupported;
 
-/// The dtypes the expression reads from each input slot (`None`: slot not read as data).
-pub(crate) fn input_dtypes(expr: &Expr, num_inputs: usize) -> Result<Vec<Option<DType>>> {
-    let mut types = vec![None; num_inputs];
-    for node in &expr.nodes {
-        let ExprOp::Load { src, .. } = &node.op else { continue };
-        let (slot, dtype) = match src {
-            Source::Input(i) => (*i, node.dtype),
-            Source::Rand { seed_input } => (*seed_input, DType::I32),
-            _ => continue,
-        };
-        let entry = types
-            .get_mut(slot)
-            .ok_or_else(|| unsupported(format!("load from input {slot} of a {num_inputs}-input kernel")))?;
-        match entry {
-            Some(d) if *d != dtype => {
-                return Err(unsupported(format!("input {slot} read as both {d} and {dtype}")));
-            }
-            _ => *entry = Some(dtype),
-        }
+/// The device function `name(inputs.., i0, ..)` computing the expression at one multi-index; an
+/// epilogue's takes an extra last parameter `float acc`, which `Source::Accumulator` loads read.
+pub(crate) fn render_fn(plan: &ExprPlan, buffers: &Buffers, name: &str) -> plan::Result<String> {
+    let mut params: Vec<String> = vec![buffers.input_params()];
+    params.extend((0..plan.rank()).map(|d| format!("unsigned i{d}")));
+    if plan.accumulator {
+        params.push("float acc".into());
     }
-    Ok(types)
-}
-
-/// The device function `name(inputs.., i0, ..)` computing the expression at one multi-index.
-pub(crate) fn render_fn(expr: &Expr, buffers: &Buffers, name: &str) -> Result<String> {
-    render(expr, buffers, name, false)
-}
-
-/// [`render_fn`] for an epilogue: an extra last parameter `float acc` is what
-/// `Source::Accumulator` loads read.
-pub(crate) fn render_fn_acc(expr: &Expr, buffers: &Buffers, name: &str) -> Result<String> {
-    render(expr, buffers, name, true)
+    let mut s = format!(
+        "FF_DEV {} {name}({}) {{\n",
+        reg_ty(plan.dtype()),
+        join_nonempty(&params)
+    );
+    for (i, step) in plan.steps.iter().enumerate() {
+        let ty = reg_ty(step.dtype);
+        let value = match &step.op {
+            StepOp::Load { src, index } => {
+                render_load(&mut s, i, step.dtype, src, index);
+                continue;
+            }
+            StepOp::Const(c) => literal(*c),
+            StepOp::Unary { op, arg, arg_dtype } => unary(*op, *arg_dtype, &format!("v{arg}"))?,
+            StepOp::Binary {
+                op,
+                lhs,
+                rhs,
+                operand_dtype,
+            } => binary(*op, *operand_dtype, &format!("v{lhs}"), &format!("v{rhs}"))?,
+            StepOp::Where { cond, then, otherwise } => format!("v{cond} ? v{then} : v{otherwise}"),
+            StepOp::Cast { arg, from } => cast(*from, step.dtype, &format!("v{arg}")),
+        };
+        let _ = writeln!(s, "    const {ty} v{i} = {value};");
+    }
+    let _ = writeln!(s, "    return v{};\n}}", plan.result());
+    Ok(s)
 }
 
 /// The multi-index arguments `i0, i1, ..` of a rank-`rank` expression function.
@@ -50,122 +53,33 @@ pub(crate) fn index_names(rank: usize) -> Vec<String> {
     (0..rank).map(|d| format!("i{d}")).collect()
 }
 
-fn render(expr: &Expr, buffers: &Buffers, name: &str, with_acc: bool) -> Result<String> {
-    let rank = expr.shape.len();
-    let mut params: Vec<String> = vec![buffers.input_params()];
-    params.extend((0..rank).map(|d| format!("unsigned i{d}")));
-    if with_acc {
-        params.push("float acc".into());
-    }
-    let mut s = format!(
-        "FF_DEV {} {name}({}) {{\n",
-        reg_ty(expr.dtype()),
-        join_nonempty(&params)
-    );
-    for (i, node) in expr.nodes.iter().enumerate() {
-        let operand = |j: usize| -> Result<&ExprNode> {
-            if j < i {
-                Ok(&expr.nodes[j])
-            } else {
-                Err(unsupported(format!("node {i} uses later node {j}")))
-            }
-        };
-        let ty = reg_ty(node.dtype);
-        match &node.op {
-            ExprOp::Load { src, view } => {
-                if view.shape != expr.shape {
-                    return Err(unsupported(format!(
-                        "load view shape {:?} differs from the expression shape {:?}",
-                        view.shape, expr.shape
-                    )));
-                }
-                if *src == Source::Accumulator && !(with_acc && view.is_contiguous() && node.dtype == DType::F32) {
-                    return Err(unsupported(
-                        "accumulator load outside an epilogue or through a non-identity view",
-                    ));
-                }
-                render_load(&mut s, i, node.dtype, src, view)?;
-            }
-            ExprOp::Const(c) => {
-                if c.dtype() != node.dtype {
-                    return Err(unsupported(format!("constant {c:?} in a {} node", node.dtype)));
-                }
-                let _ = writeln!(s, "    const {ty} v{i} = {};", literal(*c));
-            }
-            ExprOp::Unary(op, a) => {
-                let rhs = unary(*op, operand(*a)?.dtype, &format!("v{a}"))?;
-                let _ = writeln!(s, "    const {ty} v{i} = {rhs};");
-            }
-            ExprOp::Binary(op, a, b) => {
-                let (da, db) = (operand(*a)?.dtype, operand(*b)?.dtype);
-                if da != db {
-                    return Err(unsupported(format!("binary {} on {da} and {db}", op.name())));
-                }
-                let rhs = binary(*op, da, &format!("v{a}"), &format!("v{b}"))?;
-                let _ = writeln!(s, "    const {ty} v{i} = {rhs};");
-            }
-            ExprOp::Where(c, a, b) => {
-                operand(*c)?;
-                operand(*a)?;
-                operand(*b)?;
-                let _ = writeln!(s, "    const {ty} v{i} = v{c} ? v{a} : v{b};");
-            }
-            ExprOp::Cast(a) => {
-                let rhs = cast(operand(*a)?.dtype, node.dtype, &format!("v{a}"));
-                let _ = writeln!(s, "    const {ty} v{i} = {rhs};");
-            }
-        }
-    }
-    let last = expr
-        .nodes
-        .len()
-        .checked_sub(1)
-        .ok_or_else(|| unsupported("empty expression"))?;
-    let _ = writeln!(s, "    return v{last};\n}}");
-    Ok(s)
-}
-
 /// The source offset of a view at multi-index `i0..` as a `long long` expression (64-bit: the
 /// terms of a valid position may pass 2^31 on the way to an in-range sum), and the validity test
 /// (`None` when always valid).
-pub(crate) fn view_offset(view: &View) -> Result<(String, Option<String>)> {
-    let mut off = format!("{}LL", view.offset);
-    for (d, (&n, &st)) in view.shape.iter().zip(&view.strides).enumerate() {
-        if n > 1 && st != 0 {
-            let _ = write!(off, " + (long long)i{d} * {st}LL");
-        }
+pub(crate) fn view_offset(index: &ViewIndex) -> (String, Option<String>) {
+    let mut off = format!("{}LL", index.offset);
+    for &(d, st) in &index.terms {
+        let _ = write!(off, " + (long long)i{d} * {st}LL");
     }
-    let valid = match &view.mask {
-        None => None,
-        Some(m) => {
-            if m.len() != view.shape.len() {
-                return Err(unsupported("view mask rank differs from its shape"));
-            }
-            let mut conds = Vec::new();
-            for (d, (&(lo, hi), &n)) in m.iter().zip(&view.shape).enumerate() {
-                if lo >= hi {
-                    conds.clear();
-                    conds.push("false".to_string());
-                    break;
-                }
-                if lo > 0 {
-                    conds.push(format!("i{d} >= {lo}u"));
-                }
-                if hi < n {
-                    conds.push(format!("i{d} < {hi}u"));
-                }
-            }
-            (!conds.is_empty()).then(|| conds.join(" && "))
-        }
+    let valid = match &index.validity {
+        Validity::Always => None,
+        Validity::Never => Some("false".to_string()),
+        Validity::Within(bounds) => Some(
+            bounds
+                .iter()
+                .map(|b| match *b {
+                    Bound::AtLeast { dim, lo } => format!("i{dim} >= {lo}u"),
+                    Bound::Below { dim, hi } => format!("i{dim} < {hi}u"),
+                })
+                .collect::<Vec<_>>()
+                .join(" && "),
+        ),
     };
-    Ok((off, valid))
+    (off, valid)
 }
 
-fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, view: &View) -> Result<()> {
-    if view.strides.len() != view.shape.len() {
-        return Err(unsupported("view strides rank differs from its shape"));
-    }
-    let (off, valid) = view_offset(view)?;
+fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, index: &ViewIndex) {
+    let (off, valid) = view_offset(index);
     let value = match src {
         Source::Input(slot) => from_storage(dtype, &format!("in{slot}[{off}]")),
         Source::Const(c) => literal(*c),
@@ -189,10 +103,9 @@ fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, view: &View
             );
         }
     }
-    Ok(())
 }
 
-fn unary(op: UnaryOp, d: DType, a: &str) -> Result<String> {
+fn unary(op: UnaryOp, d: DType, a: &str) -> plan::Result<String> {
     use UnaryOp::*;
     // sqrt, division, sin, cos, floor, ceil and rint are IEEE-exact or within 2 ulp in CUDA
     // without fast math (the CPU uses Rust's std, likewise); exp, log, tanh, sigmoid are the
@@ -213,11 +126,11 @@ fn unary(op: UnaryOp, d: DType, a: &str) -> Result<String> {
         (Floor, DType::F32) => format!("floorf({a})"),
         (Ceil, DType::F32) => format!("ceilf({a})"),
         (Round, DType::F32) => format!("rintf({a})"),
-        _ => return Err(unsupported(format!("unary {} on {d}", op.name()))),
+        _ => return Err(Rejection::unsupported(format!("unary {} on {d}", op.name()))),
     })
 }
 
-fn binary(op: BinaryOp, d: DType, a: &str, b: &str) -> Result<String> {
+fn binary(op: BinaryOp, d: DType, a: &str, b: &str) -> plan::Result<String> {
     use BinaryOp::*;
     Ok(match (op, d) {
         (Add, DType::F32) => format!("({a} + {b})"),
@@ -242,7 +155,7 @@ fn binary(op: BinaryOp, d: DType, a: &str, b: &str) -> Result<String> {
         (Eq, _) => format!("({a} == {b})"),
         (And, DType::Bool) => format!("({a} && {b})"),
         (Or, DType::Bool) => format!("({a} || {b})"),
-        _ => return Err(unsupported(format!("binary {} on {d}", op.name()))),
+        _ => return Err(Rejection::unsupported(format!("binary {} on {d}", op.name()))),
     })
 }
 

@@ -6,17 +6,18 @@
 //! `T x T` threads each own `R x R` = 4 x 4 outputs (4 consecutive rows x 4 consecutive columns,
 //! register blocking), and the K loop stages `K_TILE`-deep slices of A and B through shared
 //! memory, read back as float4s. Templates differ only in the `load_a`, `load_b` and `store`
-//! device functions; an epilogue (`KernelBody::WithEpilogue`) is applied inside `store`, so the
-//! template's result never reaches memory.
+//! device functions, written from core's [`GemmPlan`]; an epilogue (`KernelBody::WithEpilogue`)
+//! is applied inside `store`, so the template's result never reaches memory.
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::{ConvParams, Expr, Kernel, KernelBody, View};
-use ferroflow_core::{DType, Result};
+use ferroflow_core::ir::plan::{
+    self, checked_u32, ConvGeometry, ExprPlan, GemmOperands, GemmPlan, GemmProblem, Rejection, ViewIndex,
+};
 
 use super::cuda::{decompose, join_nonempty, to_storage, Buffers, PRELUDE};
-use super::expr::{index_names, input_dtypes, render_fn_acc, view_offset};
-use super::{checked_i32, checked_u32, size_error, unsupported, CudaKernel, RenderLimits};
+use super::expr::{index_names, render_fn, view_offset};
+use super::{CudaKernel, RenderLimits};
 
 /// Threads along each side of a block.
 const T: u32 = 16;
@@ -33,86 +34,34 @@ const TILE_A_ROW: u32 = TILE + 4;
 /// The two operands as the loads see them.
 const OPERANDS: &str = "const float* __restrict__ in0, const float* __restrict__ in1";
 
-/// GEMM problem: `batches` independent `[m, k] x [k, n]` products.
-struct Problem {
-    batches: usize,
-    m: usize,
-    n: usize,
-    k: usize,
+pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<CudaKernel> {
+    let (m, n) = (p.problem.m, p.problem.n);
+    // Loads, and the index `store` writes (batch, m, n) to.
+    let (loads, index) = match &p.operands {
+        GemmOperands::MatMul { a, b } => (matmul_loads(&p.problem, a, b), format!("(batch * {m}u + m) * {n}u + n")),
+        GemmOperands::Conv(g) => (
+            conv_loads(&p.problem, g),
+            format!("m * {}u + batch * {}u + n", g.oc, g.og),
+        ),
+    };
+    render_gemm(p, &loads, &index, limits)
 }
 
-pub(crate) fn render_matmul(
-    kernel: &Kernel,
-    a: &View,
-    b: &View,
-    epi: Option<&Expr>,
-    limits: &RenderLimits,
-) -> Result<CudaKernel> {
-    let [bt, m, k] = dims3(a)?;
-    let [bt2, k2, n] = dims3(b)?;
-    if bt != bt2 || k != k2 || (epi.is_none() && (kernel.out_shape != [bt, m, n] || kernel.out_dtype != DType::F32)) {
-        return Err(unsupported(format!(
-            "matmul {:?} x {:?} -> {:?} {}",
-            a.shape, b.shape, kernel.out_shape, kernel.out_dtype
-        )));
-    }
-    if a.mask.is_some() || b.mask.is_some() || kernel.num_inputs < 2 {
-        return Err(unsupported("matmul operands must be unmasked views of two inputs"));
-    }
-    if a.strides.len() != 3 || b.strides.len() != 3 {
-        return Err(unsupported("matmul operand strides of the wrong rank"));
-    }
+fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex) -> String {
     // view_offset names the multi-index i0 (batch), i1, i2.
-    let (a_off, _) = view_offset(a)?;
-    let (b_off, _) = view_offset(b)?;
-    let (mu, nu, ku) = (checked_u32(m)?, checked_u32(n)?, checked_u32(k)?);
-    let loads = format!(
+    let (a_off, _) = view_offset(a);
+    let (b_off, _) = view_offset(b);
+    let (mu, nu, ku) = (p.m, p.n, p.k);
+    format!(
         "FF_DEV float load_a({OPERANDS}, unsigned i0, unsigned i1, unsigned i2) {{\n    if (i1 >= {mu}u || i2 >= {ku}u) {{ return 0.0f; }}\n    return in0[{a_off}];\n}}\n\
          FF_DEV float load_b({OPERANDS}, unsigned i0, unsigned i1, unsigned i2) {{\n    if (i1 >= {ku}u || i2 >= {nu}u) {{ return 0.0f; }}\n    return in1[{b_off}];\n}}\n"
-    );
-    let index = format!("(batch * {mu}u + m) * {nu}u + n");
-    checked_u32(bt.saturating_mul(m).saturating_mul(n))?;
-    render_gemm(&Problem { batches: bt, m, n, k }, &loads, &index, kernel, epi, limits)
+    )
 }
 
-pub(crate) fn render_conv(
-    kernel: &Kernel,
-    p: &ConvParams,
-    x: &[usize; 4],
-    w: &[usize; 4],
-    epi: Option<&Expr>,
-    limits: &RenderLimits,
-) -> Result<CudaKernel> {
-    let [nb, h, wd, c] = *x;
-    let [kh, kw, cg, oc] = *w;
-    let g = p.groups;
-    if g == 0 || cg.checked_mul(g) != Some(c) || oc % g != 0 || kernel.num_inputs < 2 {
-        return Err(unsupported(format!("conv x {x:?} w {w:?} groups {g}")));
-    }
-    let [oh, ow] = p.out_spatial("conv", [h, wd], [kh, kw])?;
-    if epi.is_none() && (kernel.out_shape != [nb, oh, ow, oc] || kernel.out_dtype != DType::F32) {
-        return Err(unsupported(format!(
-            "conv output {:?}, expected {:?}",
-            kernel.out_shape,
-            [nb, oh, ow, oc]
-        )));
-    }
-    for n in [
-        x.iter().product::<usize>(),
-        w.iter().product(),
-        nb.saturating_mul(oh).saturating_mul(ow).saturating_mul(oc),
-    ] {
-        checked_u32(n)?;
-    }
-    let og = oc / g;
-    let (m, k) = (nb * oh * ow, kh * kw * cg);
-    let u = checked_u32;
-    let i = |v: isize| checked_i32(v);
-    // The dilated-input coordinate of the largest output pixel and tap must fit in an int too.
-    for d in 0..2 {
-        let reach = [oh, ow][d].saturating_mul(p.stride[d]) + [kh, kw][d].saturating_mul(p.rhs_dilation[d]);
-        checked_u32(reach)?;
-    }
+fn conv_loads(p: &GemmProblem, g: &ConvGeometry) -> String {
+    let (m, k) = (p.m, p.k);
+    let (h, w, c, cg, ow, ohw, kw, oc, og) = (g.h, g.w, g.c, g.cg, g.ow, g.ohw, g.kw, g.oc, g.og);
+    let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
     let mut loads = String::new();
     let _ = write!(
         loads,
@@ -121,21 +70,8 @@ pub(crate) fn render_conv(
          \x20   const unsigned ch = k % {cg}u; const unsigned tap = k / {cg}u; const unsigned ky = tap / {kw}u; const unsigned kx = tap % {kw}u;\n\
          \x20   const int yd = (int)(oh * {sh}u + ky * {dh}u) - ({ph}); const int xd = (int)(ow * {sw}u + kx * {dw}u) - ({pw});\n\
          \x20   if (yd < 0 || xd < 0) {{ return 0.0f; }}\n",
-        m = u(m)?,
-        k = u(k)?,
-        ohw = u(oh * ow)?,
-        ow = u(ow)?,
-        cg = u(cg)?,
-        kw = u(kw)?,
-        sh = u(p.stride[0])?,
-        sw = u(p.stride[1])?,
-        dh = u(p.rhs_dilation[0])?,
-        dw = u(p.rhs_dilation[1])?,
-        ph = i(p.padding[0].0)?,
-        pw = i(p.padding[1].0)?,
     );
     // lhs dilation (transposed convolution): only every ld-th dilated position is a real pixel.
-    let (lh, lw) = (u(p.lhs_dilation[0])?, u(p.lhs_dilation[1])?);
     if lh > 1 || lw > 1 {
         let _ = writeln!(
             loads,
@@ -149,105 +85,56 @@ pub(crate) fn render_conv(
          \x20   return in0[((b * {h}u + y) * {w}u + xx) * {c}u + grp * {cg}u + ch];\n}}\n\
          FF_DEV float load_b({OPERANDS}, unsigned grp, unsigned k, unsigned n) {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0f; }}\n\
          \x20   return in1[k * {oc}u + grp * {og}u + n];\n}}\n",
-        h = u(h)?,
-        w = u(wd)?,
-        c = u(c)?,
-        cg = u(cg)?,
-        k = u(k)?,
-        og = u(og)?,
-        oc = u(oc)?,
     );
-    let index = format!("m * {}u + batch * {}u + n", u(oc)?, u(og)?);
-    render_gemm(
-        &Problem {
-            batches: g,
-            m,
-            n: og,
-            k,
-        },
-        &loads,
-        &index,
-        kernel,
-        epi,
-        limits,
-    )
-}
-
-fn dims3(v: &View) -> Result<[usize; 3]> {
-    match v.shape[..] {
-        [a, b, c] => Ok([a, b, c]),
-        _ => Err(unsupported(format!("matmul operand of rank {}", v.shape.len()))),
-    }
+    loads
 }
 
 /// The output stage: `store(buffers.., batch, m, n, v)` writes element `index` (an expression of
-/// those), through the epilogue when there is one; also the buffers the kernel binds.
-fn store_fn(index: &str, kernel: &Kernel, epi: Option<&Expr>) -> Result<(String, Buffers)> {
-    let Some(e) = epi else {
-        let buffers = Buffers {
-            inputs: vec![Some(DType::F32); kernel.num_inputs.min(2)],
-            output: DType::F32,
-        };
-        let f = format!(
+/// those), through the epilogue when there is one.
+fn store_fn(index: &str, buffers: &Buffers, epilogue: Option<&ExprPlan>) -> plan::Result<String> {
+    let Some(e) = epilogue else {
+        return Ok(format!(
             "FF_DEV void store({}, unsigned batch, unsigned m, unsigned n, float v) {{\n    out[{index}] = v;\n}}\n",
             buffers.all_params()
-        );
-        return Ok((f, buffers));
+        ));
     };
-    if e.shape != kernel.out_shape || e.dtype() != kernel.out_dtype {
-        return Err(unsupported("epilogue shape or dtype differs from the kernel output"));
-    }
-    let mut inputs = input_dtypes(e, kernel.num_inputs)?;
-    for (slot, d) in inputs.iter_mut().enumerate().take(2) {
-        if let Some(other) = d.filter(|&t| t != DType::F32) {
-            return Err(unsupported(format!("epilogue reads template input {slot} as {other}")));
-        }
-        *d = Some(DType::F32);
-    }
-    let buffers = Buffers {
-        inputs,
-        output: e.dtype(),
-    };
-    let names = index_names(e.shape.len());
-    let mut f = render_fn_acc(e, &buffers, "ff_epilogue")?;
+    let names = index_names(e.rank());
+    let mut f = render_fn(e, buffers, "ff_epilogue")?;
     let _ = writeln!(
         f,
         "FF_DEV void store({}, unsigned batch, unsigned m, unsigned n, float v) {{\n    const unsigned idx = {index};",
         buffers.all_params()
     );
-    f += &decompose("idx", &e.shape, &names);
+    f += &decompose("idx", e.shape(), &names);
     let call = format!(
         "ff_epilogue({})",
         join_nonempty(&[buffers.input_args(), names.join(", "), "v".into()])
     );
     let _ = writeln!(f, "    out[idx] = {};\n}}", to_storage(e.dtype(), &call));
-    Ok((f, buffers))
+    Ok(f)
 }
 
-fn render_gemm(
-    p: &Problem,
-    loads: &str,
-    index: &str,
-    kernel: &Kernel,
-    epi: Option<&Expr>,
-    limits: &RenderLimits,
-) -> Result<CudaKernel> {
+fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) -> plan::Result<CudaKernel> {
     // M tiles go along x (up to 2^31 - 1 blocks: conv's M is batch x pixels), N tiles along y
     // and batches (or groups) along z.
-    let tiles_m = p.m.div_ceil(TILE as usize).max(1);
-    let tiles_n = p.n.div_ceil(TILE as usize).max(1);
-    let batches = p.batches.max(1);
+    let problem = &p.problem;
+    let tiles = problem.tiles(TILE as usize);
     let max_yz = limits.max_grid_yz as usize;
-    if tiles_n > max_yz || batches > max_yz {
-        return Err(size_error(format!(
-            "GEMM of {} x [{}, {}] x [{}, {}] needs {tiles_n} x {batches} blocks along y and z, beyond {max_yz}",
-            p.batches, p.m, p.k, p.k, p.n
+    if tiles.n > max_yz || tiles.batches > max_yz {
+        return Err(Rejection::size(format!(
+            "GEMM of {problem} needs {} x {} blocks along y and z, beyond {max_yz}",
+            tiles.n, tiles.batches
         )));
     }
-    let grid = [checked_u32(tiles_m)?, tiles_n as u32, batches as u32];
-    let (m, n, k) = (checked_u32(p.m)?, checked_u32(p.n)?, checked_u32(p.k)?);
-    checked_u32(p.k.saturating_add(K_TILE as usize))?;
-    let (store, buffers) = store_fn(index, kernel, epi)?;
+    let grid = [checked_u32(tiles.m)?, tiles.n as u32, tiles.batches as u32];
+    let (m, n, k) = (problem.m, problem.n, problem.k);
+    // The K loop's last step must not wrap either.
+    checked_u32((k as usize).saturating_add(K_TILE as usize))?;
+    let buffers = Buffers {
+        inputs: p.inputs.clone(),
+        output: p.output,
+    };
+    let store = store_fn(index, &buffers, p.epilogue.as_ref())?;
     let mut s = String::from(PRELUDE);
     s += loads;
     s += &store;
@@ -308,26 +195,4 @@ fn render_gemm(
         inputs: buffers.inputs,
         output: buffers.output,
     })
-}
-
-/// A matmul or conv template with its elementwise epilogue, as one GEMM kernel.
-pub(crate) fn render_with_epilogue(
-    kernel: &Kernel,
-    template: &KernelBody,
-    epilogue: &Expr,
-    limits: &RenderLimits,
-) -> Result<CudaKernel> {
-    let natural: usize = template.template_shape()?.iter().product();
-    if natural != epilogue.shape.iter().product::<usize>() {
-        return Err(unsupported("epilogue and template element counts differ"));
-    }
-    match template {
-        KernelBody::MatMul { a, b } => render_matmul(kernel, a, b, Some(epilogue), limits),
-        KernelBody::Conv {
-            params,
-            x_shape,
-            w_shape,
-        } => render_conv(kernel, params, x_shape, w_shape, Some(epilogue), limits),
-        _ => Err(unsupported("an epilogue needs a matmul or conv template")),
-    }
 }
