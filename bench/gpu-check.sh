@@ -10,8 +10,8 @@
 #   device run: carry [".gpu", ".gl"], command "bash bench/gpu-check.sh", timeout_s 420
 #   (`bash bench/gpu-check.sh --profile`: only the bench plus a per-kernel profile of the CNN step)
 #
-# It prints the adapter; `op-matrix --backend wgpu` (every op's forward and gradient check on the
-# real GPU) and `--backend pjrt` with XLA's CUDA plugin (jax-cuda13-pjrt, found through python3;
+# It prints the adapter; `op-matrix --backend wgpu` and `--backend cuda` (every op's forward and
+# gradient check on the real GPU; cuda needs NVRTC, found in the image's pip packages) and `--backend pjrt` with XLA's CUDA plugin (jax-cuda13-pjrt, found through python3;
 # FERROFLOW_PJRT_PLUGIN overrides); `ferroflow-bench --gpu` (matmul 256/1024/2048 GFLOP/s and the
 # MNIST CNN step, wgpu and pjrt next to cpu, dispatches/programs and pipelines per step) beside
 # the same workloads in PyTorch on CUDA (bench/peer_torch.py --device cuda, TF32 off), as ratios;
@@ -30,6 +30,13 @@ fi
 export XDG_RUNTIME_DIR="$(mktemp -d)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$OUT/gpu.txt"
 BIN=.gpu
+# NVRTC for the cuda backend: the device image's pip nvidia-cuda-nvrtc (cu13 layout or older).
+for sp in $(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null); do
+    for d in "$sp/nvidia/cu13/lib" "$sp/nvidia/cuda_nvrtc/lib"; do
+        if ls "$d"/libnvrtc.so* >/dev/null 2>&1; then export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
+    done
+done
+echo "gpu-check: LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
 if [ -z "${FERROFLOW_PJRT_PLUGIN:-}" ]; then
     FERROFLOW_PJRT_PLUGIN="$(python3 -c 'import os, jax_plugins.xla_cuda13 as p; print(os.path.join(os.path.dirname(p.__file__), "xla_cuda_plugin.so"))' 2>/dev/null || true)"
 fi
@@ -53,7 +60,7 @@ if ! run_bench || grep -q "wgpu SKIPPED" "$OUT/bench-gpu.txt"; then
     run_bench
 fi
 
-for backend in wgpu pjrt; do
+for backend in wgpu cuda pjrt; do
     echo "== op-matrix on $backend (the real GPU) =="
     if [ ! -x "$BIN/op-matrix" ]; then echo "gpu-check: no .gpu/op-matrix carried; skipping"; break; fi
     if [ "$backend" = pjrt ] && [ -z "${FERROFLOW_PJRT_PLUGIN:-}" ]; then echo "skipped: no plugin"; continue; fi

@@ -178,6 +178,23 @@ pub fn pjrt() -> Result<Device> {
     }
 }
 
+/// A [`Device`] on CUDA GPU 0 (kernels rendered to CUDA C, compiled at run time by NVRTC); an
+/// error saying why when there is no NVIDIA driver, no NVRTC, no supported GPU, or this build
+/// lacks the `cuda` feature. Never panics.
+pub fn cuda() -> Result<Device> {
+    #[cfg(feature = "cuda")]
+    {
+        cuda::runtime::device()
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        Err(ferroflow_core::Error::backend(
+            "cuda",
+            "not built in (ferroflow-native was built without the `cuda` cargo feature)",
+        ))
+    }
+}
+
 /// A [`Device`] on the PJRT plugin at `path` (a shared library exporting `GetPjrtApi`).
 #[cfg(feature = "pjrt")]
 pub fn pjrt_from(path: &std::path::Path) -> Result<Device> {

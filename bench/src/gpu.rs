@@ -1,4 +1,4 @@
-//! `--gpu`: the accelerator backends (wgpu; pjrt when `FERROFLOW_PJRT_PLUGIN` is set) next to the
+//! `--gpu`: the accelerator backends (cuda, wgpu; pjrt when `FERROFLOW_PJRT_PLUGIN` is set) next to the
 //! CPU backend in one run: matmul GFLOP/s at 256, 1024 and 2048, and the MNIST CNN training step
 //! (the `cnn_adam_step` workload), with the dispatches (programs, on pjrt) and pipelines one step
 //! uses. Timed regions end with `Device::synchronize`, so queued GPU work is
@@ -84,13 +84,15 @@ fn gflops(n: usize, t: &Timing) -> f64 {
     2.0 * (n as f64).powi(3) / (t.median_ms * 1e6)
 }
 
-/// The accelerator backends next to the CPU: wgpu when an adapter opens, pjrt when
-/// `FERROFLOW_PJRT_PLUGIN` names a plugin (XLA CPU here; the CUDA plugin on a GPU machine).
+/// The accelerator backends next to the CPU: cuda when an NVIDIA GPU and driver are present, wgpu
+/// when an adapter opens, pjrt when `FERROFLOW_PJRT_PLUGIN` names a plugin (XLA CPU here; the
+/// CUDA plugin on a GPU machine).
 fn accelerators() -> (Vec<Device>, Vec<(String, String)>) {
     let mut present = vec![];
     let mut skipped = vec![];
     for (name, open) in [
-        ("wgpu", ferroflow_wgpu::device as fn() -> Result<Device>),
+        ("cuda", ferroflow_native::cuda as fn() -> Result<Device>),
+        ("wgpu", ferroflow_wgpu::device),
         ("pjrt", ferroflow_native::pjrt),
     ] {
         match open() {

@@ -5,3 +5,6 @@
 
 pub mod nvrtc;
 pub mod render;
+pub mod runtime;
+
+pub use runtime::{CudaBackend, CudaBuffer};
