@@ -92,11 +92,7 @@ impl Backend for PjrtBackend {
         self.description.clone()
     }
     fn upload(&self, data: &HostData) -> Result<Buffer> {
-        let bytes: Vec<u8> = match data {
-            HostData::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            HostData::I32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            HostData::Bool(v) => v.iter().map(|&b| b as u8).collect(),
-        };
+        let bytes = data.to_le_bytes();
         let len = data.len();
         let buf = self
             .client
@@ -113,21 +109,7 @@ impl Backend for PjrtBackend {
                 format!("readback gave {} bytes, expected {want}", bytes.len()),
             ));
         }
-        Ok(match b.dtype {
-            DType::F32 => HostData::F32(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            ),
-            DType::I32 => HostData::I32(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            ),
-            DType::Bool => HostData::Bool(bytes.iter().map(|&x| x != 0).collect()),
-        })
+        HostData::from_le_bytes(b.dtype, &bytes)
     }
     fn compile(&self, _kernel: &ferroflow_core::ir::Kernel) -> Result<Arc<dyn Executable>> {
         Err(Error::backend(

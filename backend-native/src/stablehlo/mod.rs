@@ -90,12 +90,38 @@ impl Value {
 pub(crate) struct Emitter {
     body: String,
     next: usize,
+    /// Set in a region's emitter: its names (`%s1`, ...) cannot clash with the function's.
+    in_region: bool,
 }
 
 impl Emitter {
     fn fresh(&mut self) -> String {
         self.next += 1;
-        format!("%v{}", self.next)
+        let prefix = if self.in_region { "s" } else { "v" };
+        format!("%{prefix}{}", self.next)
+    }
+
+    /// The body region of a reduce or scatter: `combine` folds two scalars `%a`, `%b` of element
+    /// type `elem`, emitted with the same ops as everywhere else.
+    pub(crate) fn scalar_region(
+        elem: &'static str,
+        combine: impl FnOnce(&mut Emitter, &Value, &Value) -> Value,
+    ) -> String {
+        let mut inner = Emitter {
+            in_region: true,
+            ..Emitter::default()
+        };
+        let arg = |name: &str| Value {
+            name: name.into(),
+            shape: vec![],
+            elem,
+        };
+        let r = combine(&mut inner, &arg("%a"), &arg("%b"));
+        let scalar = tensor_type(&[], elem);
+        format!(
+            " ({{\n    ^bb0(%a: {scalar}, %b: {scalar}):\n{}      \"stablehlo.return\"({}) : ({scalar}) -> ()\n    }})",
+            inner.body, r.name
+        )
     }
 
     /// Emits `"stablehlo.<op>"(operands) {attrs} : (types) -> result` and returns the result.

@@ -264,28 +264,15 @@ fn reduce(e: &mut Emitter, op: ReduceOp, axes: &[usize], x: &Value, shape: &[usi
         (ReduceOp::Min, _) => "stablehlo.minimum",
     };
     let init = e.splat(op.identity(d), &[]);
-    let scalar = super::tensor_type(&[], el);
-    let mut body = format!("      %r = \"{body_op}\"(%a, %b) : ({scalar}, {scalar}) -> {scalar}\n");
-    if d == DType::F32 && matches!(op, ReduceOp::Max | ReduceOp::Min) {
-        // NaN wins, as in the binary ops (the accumulator %a is NaN once any element was).
-        let cmp = |x: &str| {
-            format!(
-                "\"stablehlo.compare\"(%{x}, %{x}) {{comparison_direction = #stablehlo<comparison_direction NE>}} : ({scalar}, {scalar}) -> tensor<i1>"
-            )
-        };
-        body = format!(
-            "      %m = \"{body_op}\"(%a, %b) : ({scalar}, {scalar}) -> {scalar}\n\
-             \x20     %bn = {}\n\
-             \x20     %m2 = \"stablehlo.select\"(%bn, %b, %m) : (tensor<i1>, {scalar}, {scalar}) -> {scalar}\n\
-             \x20     %an = {}\n\
-             \x20     %r = \"stablehlo.select\"(%an, %a, %m2) : (tensor<i1>, {scalar}, {scalar}) -> {scalar}\n",
-            cmp("b"),
-            cmp("a")
-        );
-    }
-    let region = format!(
-        " ({{\n    ^bb0(%a: {scalar}, %b: {scalar}):\n{body}      \"stablehlo.return\"(%r) : ({scalar}) -> ()\n    }})"
-    );
+    // f32 max/min: NaN wins, as in the binary ops (the accumulator is NaN once any element was).
+    let nan_wins = d == DType::F32 && matches!(op, ReduceOp::Max | ReduceOp::Min);
+    let region = Emitter::scalar_region(el, |e, a, b| {
+        if nan_wins {
+            nan_propagating(e, body_op, a, b, &[])
+        } else {
+            e.op(body_op, &[a, b], "", &[], el)
+        }
+    });
     let kept: Vec<usize> = (0..shape.len())
         .filter(|a| !axes.contains(a))
         .map(|a| shape[a])
@@ -360,15 +347,12 @@ fn scatter_add(e: &mut Emitter, upd: &Value, idx: &Value, axis: usize, node: &Gr
     let j = idx.shape.clone();
     let idx2 = e.op("stablehlo.reshape", &[idx], "", &[j[0], 1], "i32");
     let window = (0..axis).chain(axis + 1..us.len());
-    let scalar = super::tensor_type(&[], el);
     let add = if node.dtype == DType::Bool {
         "stablehlo.or"
     } else {
         "stablehlo.add"
     };
-    let region = format!(
-        " ({{\n    ^bb0(%a: {scalar}, %b: {scalar}):\n      %r = \"{add}\"(%a, %b) : ({scalar}, {scalar}) -> {scalar}\n      \"stablehlo.return\"(%r) : ({scalar}) -> ()\n    }})"
-    );
+    let region = Emitter::scalar_region(el, |e, a, b| e.op(add, &[a, b], "", &[], el));
     let attr = format!(
         "indices_are_sorted = false, scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = {}, \
          inserted_window_dims = [{axis}], scatter_dims_to_operand_dims = [{axis}], index_vector_dim = 1>, \
