@@ -204,6 +204,9 @@ pub(crate) struct Scratch {
     patterns: Vec<Option<Reg>>,
     /// Per node, for the current block: where a load's values are read in place.
     direct: Vec<Option<Direct>>,
+    /// `(slot, first)`: input `slot` is a tile holding only positions `first..` (a template's
+    /// result under a tile-wise epilogue); its loads must be contiguous and read in place.
+    tile: Option<(usize, usize)>,
 }
 
 thread_local! {
@@ -410,6 +413,12 @@ impl Program {
 
     /// Checks input dtypes and that every load stays inside its buffer.
     pub(crate) fn check_inputs(&self, inputs: &[&HostData]) -> Result<()> {
+        self.check_inputs_but(inputs, None)
+    }
+
+    /// [`Self::check_inputs`], except that slot `tile` is only checked for its dtype (a tile
+    /// covers part of the positions; its reads are bounds-checked block by block).
+    fn check_inputs_but(&self, inputs: &[&HostData], tile: Option<usize>) -> Result<()> {
         for (i, s) in self.slots.iter().enumerate() {
             let Some(d) = s.dtype else { continue };
             let Some(data) = inputs.get(i) else {
@@ -421,7 +430,9 @@ impl Program {
                     data.dtype()
                 )));
             }
-            check_range(&format!("input {i}"), s.range, data.len())?;
+            if tile != Some(i) {
+                check_range(&format!("input {i}"), s.range, data.len())?;
+            }
         }
         Ok(())
     }
@@ -433,6 +444,7 @@ impl Program {
             regs: self.nodes.iter().map(|n| Reg::take(n.dtype, block)).collect(),
             patterns: Vec::with_capacity(self.nodes.len()),
             direct: vec![None; self.nodes.len()],
+            tile: None,
         };
         for node in &self.nodes {
             let pattern = match &node.step {
@@ -506,10 +518,15 @@ impl Program {
         for (i, node) in self.nodes.iter().enumerate() {
             let d = match (&node.step, runs) {
                 (Step::Load { src, sv, period }, &[(start, _)]) if !node.invariant && tile.is_none() => {
-                    self.direct_of(src, sv, *period, s.patterns.get(i), inputs, start, n)
+                    self.direct_of(src, sv, *period, s.patterns.get(i), inputs, start, n, s.tile)
                 }
                 _ => None,
             };
+            if let (Some((slot, _)), Step::Load { src: Src::Input(j), .. }) = (s.tile, &node.step) {
+                if slot == *j && d.is_none() {
+                    return Err(err("internal: a tile-wise epilogue must read its tile in place"));
+                }
+            }
             if let Some(slot) = s.direct.get_mut(i) {
                 *slot = d;
             }
@@ -539,6 +556,21 @@ impl Program {
         strided.then_some(TILE_COLS)
     }
 
+    /// True when the program can run as a tile-wise epilogue whose tile is input `slot`: blocks
+    /// are single runs of positions (no transposing tiles) and every load of the slot is
+    /// contiguous along the positions (so it is read in place, shifted to the tile).
+    pub(crate) fn tileable(&self, slot: usize) -> bool {
+        self.tile_cols().is_none()
+            && self.nodes.iter().all(|n| match &n.step {
+                Step::Load {
+                    src: Src::Input(j),
+                    sv,
+                    period,
+                } if *j == slot => !n.invariant && period.is_none() && sv.linear && sv.strides.last() == Some(&1),
+                _ => true,
+            })
+    }
+
     /// Where the `n` values of a load from position `start` on lie contiguously, if they do.
     #[allow(clippy::too_many_arguments)]
     fn direct_of(
@@ -550,6 +582,7 @@ impl Program {
         inputs: &[&HostData],
         start: usize,
         n: usize,
+        tile: Option<(usize, usize)>,
     ) -> Option<Direct> {
         if let (Some(p), Some(Some(pat))) = (period, pattern) {
             let at = start % p.max(1);
@@ -576,7 +609,10 @@ impl Program {
             });
             one.flatten()
         };
-        let base = usize::try_from(base?).ok()?;
+        let mut base = usize::try_from(base?).ok()?;
+        if let Some((_, first)) = tile.filter(|t| t.0 == *slot) {
+            base = base.checked_sub(first)?;
+        }
         host_opnd(inputs.get(*slot)?, base, n).map(|_| Direct::Input(*slot, base))
     }
 
@@ -758,13 +794,28 @@ fn write_all<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) -> Result<()> {
     Ok(())
 }
 
-fn elementwise_typed<T: Elem>(prog: &Program, inputs: &[&HostData]) -> Result<HostData> {
-    let n = prog.numel;
+/// A new output of `n` elements that `fill` must initialize completely (it may only return Ok
+/// after writing every element of the slice it gets).
+fn new_output<T: Elem>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<T>]) -> Result<()>) -> Result<HostData> {
     let mut out: Vec<T> = alloc_empty(n)?;
     let spare = out
         .spare_capacity_mut()
         .get_mut(..n)
         .ok_or_else(|| err("internal: short allocation"))?;
+    fill(spare)?;
+    // SAFETY: `fill` returned Ok, which by its contract means it initialized all of the first
+    // `n` slots (the callers write through `write_all`, which initializes all of its destination
+    // or errors, over chunks that cover the slice).
+    unsafe { out.set_len(n) };
+    Ok(T::into_host(out))
+}
+
+fn elementwise_typed<T: Elem>(prog: &Program, inputs: &[&HostData]) -> Result<HostData> {
+    new_output::<T>(prog.numel, |spare| elementwise_into(prog, inputs, spare))
+}
+
+fn elementwise_into<T: Elem>(prog: &Program, inputs: &[&HostData], spare: &mut [MaybeUninit<T>]) -> Result<()> {
+    let n = prog.numel;
     match prog.tile_cols() {
         None => {
             let block = prog.block();
@@ -816,10 +867,73 @@ fn elementwise_typed<T: Elem>(prog: &Program, inputs: &[&HostData]) -> Result<Ho
             })?;
         }
     }
-    // SAFETY: `try_chunks_mut` ran the closure on every chunk of `spare` (= the first `n` slots)
-    // and returned Ok only if each call succeeded; a successful call writes every element of its
-    // chunk (`write_all` either initializes all of its destination or errors, and the loops above
-    // cover each chunk completely: all blocks, or all rows x all column tiles).
-    unsafe { out.set_len(n) };
-    Ok(T::into_host(out))
+    // `try_chunks_mut` ran the closure on every chunk of `spare` and returned Ok only if each
+    // call succeeded; a successful call writes every element of its chunk (all blocks, or all
+    // rows x all column tiles).
+    Ok(())
+}
+
+/// Runs a matmul/conv `epilogue` (whose accumulator loads read input slot `inputs.len()`) over
+/// the template's result produced tile by tile: `fill(first, tile)` writes the template's results
+/// for positions `first..first + tile.len()`, and the epilogue consumes them while they are in
+/// cache, so the template's full result never goes to memory. Tiles of `tile_len` positions run
+/// in parallel.
+pub(crate) fn run_tiled_epilogue(
+    epilogue: &Program,
+    inputs: &[&HostData],
+    tile_len: usize,
+    fill: &(dyn Fn(usize, &mut [f32]) -> Result<()> + Sync),
+) -> Result<HostData> {
+    let acc = inputs.len();
+    let tile_dummy = HostData::F32(Vec::new());
+    let mut all = inputs.to_vec();
+    all.push(&tile_dummy);
+    epilogue.check_inputs_but(&all, Some(acc))?;
+    if !epilogue.tileable(acc) {
+        return Err(err("internal: epilogue cannot run tile-wise"));
+    }
+    match epilogue.dtype() {
+        DType::F32 => tiled_typed::<f32>(epilogue, inputs, tile_len, fill),
+        DType::I32 => tiled_typed::<i32>(epilogue, inputs, tile_len, fill),
+        DType::Bool => tiled_typed::<bool>(epilogue, inputs, tile_len, fill),
+    }
+}
+
+fn tiled_typed<T: Elem>(
+    prog: &Program,
+    inputs: &[&HostData],
+    tile_len: usize,
+    fill: &(dyn Fn(usize, &mut [f32]) -> Result<()> + Sync),
+) -> Result<HostData> {
+    new_output::<T>(prog.numel, |spare| tiles_into(prog, inputs, tile_len, fill, spare))
+}
+
+fn tiles_into<T: Elem>(
+    prog: &Program,
+    inputs: &[&HostData],
+    tile_len: usize,
+    fill: &(dyn Fn(usize, &mut [f32]) -> Result<()> + Sync),
+    spare: &mut [MaybeUninit<T>],
+) -> Result<()> {
+    let acc = inputs.len();
+    par::try_chunks_mut(spare, tile_len.max(1), |ci, dst| {
+        let first = ci * tile_len.max(1);
+        let mut tile = crate::pool::take_scratch(dst.len());
+        fill(first, &mut tile)?;
+        let tile = HostData::F32(tile);
+        let mut all = inputs.to_vec();
+        all.push(&tile);
+        let block = prog.block();
+        let mut s = prog.scratch(&all, dst.len().min(block))?;
+        s.tile = Some((acc, first));
+        for (bi, d) in dst.chunks_mut(block).enumerate() {
+            let r = prog.eval_block(&mut s, &all, first + bi * block, d.len())?;
+            write_all(d, T::reg(r).ok_or_else(|| err("internal: value register type"))?)?;
+        }
+        drop(s);
+        if let HostData::F32(v) = tile {
+            crate::pool::give_scratch(v);
+        }
+        Ok(())
+    })
 }

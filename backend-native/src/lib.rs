@@ -250,7 +250,7 @@ enum Plan {
     Elementwise(Program),
     Reduce(ReducePlan),
     MatMul(MatMulPlan),
-    Conv(ConvPlan),
+    Conv(Box<ConvPlan>),
     Gather(GatherPlan),
     ScatterAdd(ScatterAddPlan),
     /// The template runs into a temporary that the epilogue program reads as one extra input
@@ -296,13 +296,9 @@ impl Plan {
                 want_inputs(2)?;
                 Plan::MatMul(MatMulPlan::build(a, b, &k.out_shape, k.out_dtype)?)
             }
-            KernelBody::Conv {
-                params,
-                x_shape,
-                w_shape,
-            } => {
+            KernelBody::Conv { params, x, w } => {
                 want_inputs(2)?;
-                Plan::Conv(ConvPlan::build(params, *x_shape, *w_shape, &k.out_shape, k.out_dtype)?)
+                Plan::Conv(Box::new(ConvPlan::build(params, x, w, &k.out_shape, k.out_dtype)?))
             }
             KernelBody::Gather {
                 outer,
@@ -379,6 +375,11 @@ impl Plan {
             Plan::Gather(p) => p.run(inputs),
             Plan::ScatterAdd(p) => p.run(inputs),
             Plan::WithEpilogue(template, epilogue) => {
+                if let Plan::Conv(conv) = template.as_ref() {
+                    if let Some(out) = conv.run_with_epilogue(inputs, epilogue)? {
+                        return Ok(out);
+                    }
+                }
                 let pair = inputs
                     .get(..2)
                     .ok_or_else(|| err("epilogue kernel: missing template inputs"))?;

@@ -148,3 +148,43 @@ pub fn release_cached_memory() {
         };
     }
 }
+
+thread_local! {
+    /// Per-thread scratch vectors (column tiles, result tiles): reused by the next task on the
+    /// thread, so small tiles cost neither an allocation nor zeroing nor fresh-page faults.
+    static SCRATCH: std::cell::RefCell<Vec<Vec<f32>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Scratch vectors kept per thread (nested users each hold one).
+const SCRATCH_KEEP: usize = 4;
+
+/// Runs `f` on a scratch slice of `n` floats with unspecified (initialized) contents, taken from
+/// this thread's cache and returned to it afterwards.
+pub(crate) fn with_scratch<R>(n: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    let mut v = take_scratch(n);
+    let r = f(&mut v[..n]);
+    give_scratch(v);
+    r
+}
+
+/// A vector of exactly `n` floats (unspecified contents) from this thread's scratch cache.
+pub(crate) fn take_scratch(n: usize) -> Vec<f32> {
+    let mut v = SCRATCH
+        .try_with(|c| c.try_borrow_mut().ok().and_then(|mut c| c.pop()))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    v.resize(n, 0.0);
+    v
+}
+
+/// Returns a vector from [`take_scratch`] to this thread's cache.
+pub(crate) fn give_scratch(v: Vec<f32>) {
+    let _ = SCRATCH.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            if c.len() < SCRATCH_KEEP {
+                c.push(v);
+            }
+        }
+    });
+}

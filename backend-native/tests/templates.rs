@@ -211,8 +211,8 @@ fn check_conv(p: ConvParams, xs: [usize; 4], ws: [usize; 4], seed: u64) {
         out_dtype: DType::F32,
         body: KernelBody::Conv {
             params: p,
-            x_shape: xs,
-            w_shape: ws,
+            x: View::contiguous(&xs),
+            w: View::contiguous(&ws),
         },
     };
     let got = run(&d, &k, &[HostData::F32(x), HostData::F32(w)]);
@@ -646,8 +646,8 @@ fn malformed_kernels_and_inputs_are_errors() {
             out_dtype: DType::F32,
             body: KernelBody::Conv {
                 params: params([1, 1], [(0, 0), (0, 0)], [1, 1], [1, 1], 2),
-                x_shape: [1, 1, 1, 3],
-                w_shape: [1, 1, 1, 2],
+                x: View::contiguous(&[1, 1, 1, 3]),
+                w: View::contiguous(&[1, 1, 1, 2]),
             },
         },
         Kernel {
@@ -656,8 +656,8 @@ fn malformed_kernels_and_inputs_are_errors() {
             out_dtype: DType::F32,
             body: KernelBody::Conv {
                 params: params([0, 1], [(0, 0), (0, 0)], [1, 1], [1, 1], 1),
-                x_shape: [1, 1, 1, 1],
-                w_shape: [1, 1, 1, 1],
+                x: View::contiguous(&[1, 1, 1, 1]),
+                w: View::contiguous(&[1, 1, 1, 1]),
             },
         },
         Kernel {
@@ -666,8 +666,8 @@ fn malformed_kernels_and_inputs_are_errors() {
             out_dtype: DType::F32,
             body: KernelBody::Conv {
                 params: params([1, 1], [(0, 0), (0, 0)], [1, 1], [1, 1], 1),
-                x_shape: [1, 1, 1, 1],
-                w_shape: [2, 1, 1, 1],
+                x: View::contiguous(&[1, 1, 1, 1]),
+                w: View::contiguous(&[2, 1, 1, 1]),
             },
         },
         Kernel {
@@ -721,8 +721,8 @@ fn malformed_kernels_and_inputs_are_errors() {
         out_dtype: DType::F32,
         body: KernelBody::Conv {
             params: params([1, 1], [(0, 0), (0, 0)], [1, 1], [1, 1], 1),
-            x_shape: [1, 1, 1, 1],
-            w_shape: [1, 1, 1, 1],
+            x: View::contiguous(&[1, 1, 1, 1]),
+            w: View::contiguous(&[1, 1, 1, 1]),
         },
     };
     assert!(try_run(&d, &conv, &[HostData::F32(vec![]), HostData::F32(vec![1.0])]).is_err());
@@ -913,4 +913,224 @@ fn conv_filter_gradient_shapes() {
         [4, 4, 8, 2],
         34,
     );
+}
+
+/// Conv + epilogue kernels (the epilogue runs on each tile of the conv's result while it is in
+/// cache) against the scalar conv reference followed by the epilogue in plain Rust: relu(acc +
+/// bias) with a bias broadcast over pixels, a bool result, and a residual input read through a
+/// transposed view; shapes with one, several and a ragged last tile.
+#[test]
+fn conv_epilogues_match_the_two_pass_reference() {
+    let d = dev();
+    let same = params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1);
+    let strided = params([2, 2], [(0, 1), (1, 0)], [1, 1], [1, 1], 1);
+    let cases = [
+        (same, [64, 28, 28, 1], [3, 3, 1, 32]),
+        (same, [5, 23, 17, 3], [3, 3, 3, 8]),
+        (strided, [3, 31, 29, 16], [3, 3, 16, 24]),
+        (same, [1, 2, 2, 2], [3, 3, 2, 3]),
+    ];
+    for (ci, (p, xs, ws)) in cases.into_iter().enumerate() {
+        let mut r = Lcg(40 + ci as u64);
+        let x = r.vec_f32(xs.iter().product());
+        let w = r.vec_f32(ws.iter().product());
+        let o = ws[3];
+        let bias = r.vec_f32(o);
+        let (shape, conv) = ref_conv(&p, xs, ws, &x, &w);
+        let pixels = conv.len() / o;
+        let template = KernelBody::Conv {
+            params: p,
+            x: View::contiguous(&xs),
+            w: View::contiguous(&ws),
+        };
+        let acc = || {
+            node(
+                ExprOp::Load {
+                    src: Source::Accumulator,
+                    view: View::contiguous(&shape),
+                },
+                DType::F32,
+            )
+        };
+        let bias_view = View::contiguous(&[o]).reshape(&[1, 1, 1, o]).unwrap().expand(&shape);
+        let kernel = |nodes: Vec<ferroflow_core::ir::ExprNode>, num_inputs: usize| {
+            let epilogue = ferroflow_core::ir::Expr {
+                shape: shape.clone(),
+                nodes,
+            };
+            Kernel {
+                num_inputs,
+                out_shape: shape.clone(),
+                out_dtype: epilogue.dtype(),
+                body: KernelBody::WithEpilogue {
+                    template: Box::new(template.clone()),
+                    epilogue,
+                },
+            }
+        };
+        let what = format!("conv {p:?} x{xs:?} w{ws:?}");
+        let ins = |extra: Vec<f32>| vec![HostData::F32(x.clone()), HostData::F32(w.clone()), HostData::F32(extra)];
+
+        // relu(acc + bias)
+        let k = kernel(
+            vec![
+                acc(),
+                load(2, bias_view.clone(), DType::F32),
+                node(ExprOp::Binary(BinaryOp::Add, 0, 1), DType::F32),
+                node(ExprOp::Const(Scalar::F32(0.0)), DType::F32),
+                node(ExprOp::Binary(BinaryOp::Max, 2, 3), DType::F32),
+            ],
+            3,
+        );
+        let got = run(&d, &k, &ins(bias.clone()));
+        let want: Vec<Scalar> = (0..conv.len())
+            .map(|i| Scalar::F32((conv[i] + bias[i % o]).max(0.0)))
+            .collect();
+        assert_close(&got, &want, 1e-5, &format!("relu(acc + bias) {what}"));
+
+        // bias < acc, a bool result
+        let k = kernel(
+            vec![
+                acc(),
+                load(2, bias_view.clone(), DType::F32),
+                node(ExprOp::Binary(BinaryOp::Lt, 1, 0), DType::Bool),
+            ],
+            3,
+        );
+        match run(&d, &k, &ins(bias.clone())) {
+            HostData::Bool(got) => {
+                assert_eq!(got.len(), conv.len(), "{what}");
+                for (i, &g) in got.iter().enumerate() {
+                    let want = conv[i] > bias[i % o];
+                    // Values within rounding of the bias may go either way.
+                    if (conv[i] - bias[i % o]).abs() > 1e-4 {
+                        assert_eq!(g, want, "bias < acc, element {i}, {what}");
+                    }
+                }
+            }
+            other => panic!("bias < acc gave {:?}, {what}", other.dtype()),
+        }
+
+        // acc * residual, the residual stored channel-major and read through a transposed view.
+        let res = r.vec_f32(conv.len());
+        let res_view = View::contiguous(&[o, pixels]).permute(&[1, 0]).reshape(&shape);
+        let Some(res_view) = res_view else {
+            continue; // not expressible as one view: nothing to test for this shape
+        };
+        let k = kernel(
+            vec![
+                acc(),
+                load(2, res_view, DType::F32),
+                node(ExprOp::Binary(BinaryOp::Mul, 0, 1), DType::F32),
+            ],
+            3,
+        );
+        let got = run(&d, &k, &ins(res.clone()));
+        let want: Vec<Scalar> = (0..conv.len())
+            .map(|i| Scalar::F32(conv[i] * res[(i % o) * pixels + i / o]))
+            .collect();
+        assert_close(&got, &want, 1e-5, &format!("acc * transposed residual {what}"));
+    }
+}
+
+/// The values a view reads, in row-major order of its shape.
+fn through_view(buf: &[f32], v: &View) -> Vec<f32> {
+    let n: usize = v.shape.iter().product();
+    (0..n)
+        .map(|mut lin| {
+            let mut off = v.offset;
+            for d in (0..v.shape.len()).rev() {
+                off += (lin % v.shape[d]) as isize * v.strides[d];
+                lin /= v.shape[d];
+            }
+            buf[off as usize]
+        })
+        .collect()
+}
+
+/// Convs whose operands are views (as the scheduler hands them over without copies): the filter
+/// gradient's layout (input with batch and channels swapped, filter = output gradient with batch
+/// and channels swapped), a flipped and transposed filter (the input gradient's), and an offset
+/// slice; against the reference on the same values made contiguous.
+#[test]
+fn conv_operands_through_views() {
+    let d = dev();
+    let cases = [
+        // (params, x buffer shape + perm to NHWC, w buffer shape + perm to HWIO)
+        (
+            params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1),
+            ([3, 9, 8, 5], [3, 1, 2, 0]),
+            ([3, 9, 8, 4], [1, 2, 0, 3]),
+        ),
+        (
+            params([1, 1], [(1, 1), (1, 1)], [1, 1], [1, 1], 1),
+            ([1, 28, 28, 6], [3, 1, 2, 0]),
+            ([1, 28, 28, 7], [1, 2, 0, 3]),
+        ),
+        (
+            params([1, 2], [(0, 2), (1, 0)], [1, 1], [2, 1], 1),
+            ([4, 11, 10, 3], [3, 1, 2, 0]),
+            ([4, 4, 5, 6], [1, 2, 0, 3]),
+        ),
+        // A filter whose dims do not chain (in and out channels swapped): copied, then the usual path.
+        (
+            params([2, 1], [(1, 0), (0, 1)], [1, 1], [1, 1], 1),
+            ([2, 7, 6, 4], [0, 1, 2, 3]),
+            ([3, 2, 5, 4], [0, 1, 3, 2]),
+        ),
+        (
+            params([1, 1], [(1, 1), (1, 1)], [2, 1], [1, 1], 2),
+            ([2, 5, 6, 4], [0, 2, 1, 3]),
+            ([3, 3, 2, 6], [1, 0, 2, 3]),
+        ),
+    ];
+    for (ci, (p, (xb, xp), (wb, wp))) in cases.into_iter().enumerate() {
+        let mut r = Lcg(70 + ci as u64);
+        let xbuf = r.vec_f32(xb.iter().product());
+        let wbuf = r.vec_f32(wb.iter().product());
+        let xv = View::contiguous(&xb).permute(&xp);
+        let wv = View::contiguous(&wb).permute(&wp);
+        let xs: [usize; 4] = xv.shape.clone().try_into().unwrap();
+        let ws: [usize; 4] = wv.shape.clone().try_into().unwrap();
+        let (shape, want) = ref_conv(&p, xs, ws, &through_view(&xbuf, &xv), &through_view(&wbuf, &wv));
+        let k = Kernel {
+            num_inputs: 2,
+            out_shape: shape,
+            out_dtype: DType::F32,
+            body: KernelBody::Conv {
+                params: p,
+                x: xv.clone(),
+                w: wv.clone(),
+            },
+        };
+        let got = run(&d, &k, &[HostData::F32(xbuf), HostData::F32(wbuf)]);
+        let want: Vec<Scalar> = want.into_iter().map(Scalar::F32).collect();
+        assert_close(&got, &want, 1e-5, &format!("conv {p:?} x {xv:?} w {wv:?}"));
+    }
+
+    // An offset view (a slice of a longer buffer) and a view reaching past its buffer.
+    let p = params([1, 1], [(0, 0), (0, 0)], [1, 1], [1, 1], 1);
+    let mut r = Lcg(90);
+    let xbuf = r.vec_f32(2 * 4 * 4 * 3 + 5);
+    let wbuf = r.vec_f32(2 * 2 * 3 * 2);
+    let mut xv = View::contiguous(&[2, 4, 4, 3]);
+    xv.offset = 5;
+    let wv = View::contiguous(&[2, 2, 3, 2]);
+    let (shape, want) = ref_conv(&p, [2, 4, 4, 3], [2, 2, 3, 2], &xbuf[5..], &wbuf);
+    let k = Kernel {
+        num_inputs: 2,
+        out_shape: shape,
+        out_dtype: DType::F32,
+        body: KernelBody::Conv {
+            params: p,
+            x: xv.clone(),
+            w: wv.clone(),
+        },
+    };
+    let got = run(&d, &k, &[HostData::F32(xbuf.clone()), HostData::F32(wbuf.clone())]);
+    let want: Vec<Scalar> = want.into_iter().map(Scalar::F32).collect();
+    assert_close(&got, &want, 1e-5, "conv through an offset view");
+    let short = HostData::F32(xbuf[..xbuf.len() - 1].to_vec());
+    let e = try_run(&d, &k, &[short, HostData::F32(wbuf)]).unwrap_err();
+    assert!(e.to_string().contains("offsets"), "{e}");
 }

@@ -45,6 +45,7 @@ impl Target {
     }
 }
 
+#[derive(Clone)]
 struct Row {
     key: &'static str,
     title: &'static str,
@@ -78,6 +79,8 @@ struct Opts {
     gpu: bool,
     /// Workload keys to run (all when empty).
     only: Vec<String>,
+    /// Alternating rounds of ferroflow's runs and the peers' (0: the default for the mode).
+    rounds: usize,
 }
 
 const KEYS: [&str; 6] = [
@@ -103,6 +106,7 @@ fn parse_args() -> std::result::Result<Opts, String> {
         peer: true,
         gpu: false,
         only: vec![],
+        rounds: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -116,6 +120,14 @@ fn parse_args() -> std::result::Result<Opts, String> {
                     o.only.push(k.to_string());
                 }
             }
+            "--rounds" => {
+                let n = args.next().ok_or("--rounds needs a number")?;
+                o.rounds = n
+                    .parse()
+                    .ok()
+                    .filter(|&r| (1..=20).contains(&r))
+                    .ok_or_else(|| format!("--rounds {n:?}: expected 1..20"))?;
+            }
             "--json" => o.json = true,
             "--quick" => o.quick = true,
             "--profile" => o.profile = true,
@@ -123,11 +135,14 @@ fn parse_args() -> std::result::Result<Opts, String> {
             "--gpu" => o.gpu = true,
             "-h" | "--help" => {
                 return Err(
-                    "usage: ferroflow-bench [--json] [--quick] [--profile] [--no-peer] [--only KEYS] [--gpu]\n  \
+                    "usage: ferroflow-bench [--json] [--quick] [--profile] [--no-peer] [--rounds N] [--only KEYS] [--gpu]\n  \
                      --json     one JSON object on stdout instead of the table\n  \
                      --quick    fewer runs (smoke test; noisy)\n  \
                      --profile  per-kernel times of the training steps (separate device)\n  \
                      --no-peer  skip PyTorch/numpy\n  \
+                     --rounds N alternate N rounds of ours and the peers' runs; each side's figure is\n             \
+                     the median of its round medians (default 3, --quick 1): the machine's speed\n             \
+                     drifts, and alternating keeps a drift from landing on one side only\n  \
                      --gpu      wgpu next to cpu: matmul 256/1024/2048 GFLOP/s and the MNIST CNN step\n  \
                      --only     comma-separated workloads: matmul_256, matmul_1024, elementwise_4m,\n  \
                                 conv2d, mlp_sgd_step, cnn_adam_step (default: all)\n\
@@ -415,64 +430,61 @@ fn run() -> Result<ExitCode> {
     }
     let threads = our_threads();
     let load_start = loadavg();
-    let snap0 = cpu_snap();
     let dev = ferroflow_native::cpu();
     eprintln!(
         "[bench] ferroflow on {} (rayon: {threads} threads), load average {load_start}",
         dev.description()
     );
 
-    let mut rows = vec![];
-    if opts.wants("matmul_256") {
-        rows.push(bench_matmul(&dev, 256, "matmul_256", "matmul 256^3", opts.quick)?);
-    }
-    if opts.wants("matmul_1024") {
-        rows.push(bench_matmul(&dev, 1024, "matmul_1024", "matmul 1024^3", opts.quick)?);
-    }
-    if opts.wants("elementwise_4m") {
-        rows.push(bench_elementwise(&dev, opts.quick)?);
-    }
-    if opts.wants("conv2d") {
-        rows.push(bench_conv(&dev, opts.quick)?);
-    }
+    let rounds = match (opts.rounds, opts.quick) {
+        (0, true) => 1,
+        (0, false) => 3,
+        (r, _) => r,
+    };
+    let mut round_rows: Vec<Vec<Row>> = vec![];
+    let mut round_peers: Vec<peer::Peers> = vec![];
     let mut reports = vec![];
-    if opts.wants("mlp_sgd_step") {
-        let mut mlp = workloads::mlp_trainer(&dev)?;
-        let (row, rep) = bench_training(
-            &dev,
-            &mut mlp,
-            "mlp_sgd_step",
-            "MLP 784-256-128-10 SGD step b128",
-            opts.quick,
-        )?;
-        rows.push(row);
-        reports.push(rep);
-    }
-    if opts.wants("cnn_adam_step") {
-        let mut cnn = workloads::cnn_trainer(&dev)?;
-        let (row, rep) = bench_training(
-            &dev,
-            &mut cnn,
-            "cnn_adam_step",
-            "CNN conv32-pool-conv64-pool-d10 Adam b64",
-            opts.quick,
-        )?;
-        rows.push(row);
-        reports.push(rep);
-    }
-
-    let snap1 = cpu_snap();
-    let peers = if opts.peer {
-        peer::run(threads, opts.quick, &opts.only)
-    } else {
-        peer::Peers {
-            error: Some("--no-peer".into()),
-            ..Default::default()
+    let (mut busy_ours, mut busy_peer) = (vec![], vec![]);
+    for round in 0..rounds {
+        if rounds > 1 {
+            eprintln!("[bench] round {}/{rounds}", round + 1);
         }
+        let a = cpu_snap();
+        let (rows, reps) = measure_ours(&dev, &opts)?;
+        let b = cpu_snap();
+        round_rows.push(rows);
+        if round == 0 {
+            reports = reps;
+        }
+        round_peers.push(if opts.peer {
+            peer::run(threads, opts.quick, &opts.only)
+        } else {
+            peer::Peers {
+                error: Some("--no-peer".into()),
+                ..Default::default()
+            }
+        });
+        busy_ours.extend(foreign_cores(a, b));
+        busy_peer.extend(foreign_cores(b, cpu_snap()));
+    }
+    let busy_ours = (!busy_ours.is_empty()).then(|| busy_ours.iter().sum::<f64>() / busy_ours.len() as f64);
+    let busy_peer = (!busy_peer.is_empty()).then(|| busy_peer.iter().sum::<f64>() / busy_peer.len() as f64);
+    let rows = combine_rounds(&round_rows);
+    let peer_ms = |lib: &str, key: &str| median(round_peers.iter().filter_map(|p| p.median_ms(lib, key)).collect());
+    let round_ratios = |key: &str| -> Vec<f64> {
+        round_rows
+            .iter()
+            .zip(&round_peers)
+            .filter_map(|(rs, p)| {
+                let ours = rs.iter().find(|r| r.key == key)?.ours.median_ms;
+                Some(p.median_ms("torch", key)? / ours)
+            })
+            .collect()
+    };
+    let Some(peers) = round_peers.first() else {
+        return Err(ferroflow_core::Error::invalid("bench", "no rounds ran"));
     };
     let load_end = loadavg();
-    let snap2 = cpu_snap();
-    let (busy_ours, busy_peer) = (foreign_cores(snap0, snap1), foreign_cores(snap1, snap2));
     let fmt_busy = |c: Option<f64>| c.map_or("unknown".to_string(), |c| format!("{c:.2}"));
     let torch = peers.status("torch");
     let numpy = peers.status("numpy");
@@ -507,8 +519,8 @@ fn run() -> Result<ExitCode> {
     }
     for r in &rows {
         let ours = r.ours.median_ms;
-        let t = peers.median_ms("torch", r.key);
-        let n = peers.median_ms("numpy", r.key);
+        let t = peer_ms("torch", r.key);
+        let n = peer_ms("numpy", r.key);
         let (rt, rn) = (t.map(|t| t / ours), n.map(|n| n / ours));
         let thr = match (r.flops, r.bytes) {
             (Some(f), _) => format!("{:.1} GFLOP/s", f / ours / 1e6),
@@ -552,8 +564,15 @@ fn run() -> Result<ExitCode> {
             "workload": r.key, "title": r.title, "ferroflow_ms": ours, "ferroflow_min_ms": r.ours.min_ms,
             "runs": r.ours.runs, "kernels_per_run": r.ours.kernels_per_run, "throughput": thr,
             "torch_ms": t, "numpy_ms": n, "ratio_torch": rt, "ratio_numpy": rn,
-            "target": r.target.describe(), "met": met,
+            "target": r.target.describe(), "met": met, "torch_ratio_per_round": round_ratios(r.key),
         }));
+    }
+    if !opts.json && rounds > 1 && peers.status("torch").is_ok() {
+        println!("\ntorch ratio per round (ours and torch alternate; the table shows medians over rounds):");
+        for r in &rows {
+            let rs: Vec<String> = round_ratios(r.key).iter().map(|x| format!("{x:.2}x")).collect();
+            println!("  {:<40} {}", r.title, rs.join("  "));
+        }
     }
     let mut json_steps = vec![];
     if !opts.json {
@@ -601,7 +620,7 @@ fn run() -> Result<ExitCode> {
 
     if opts.json {
         let out = json!({
-            "threads": threads, "device": dev.description(), "quick": opts.quick,
+            "threads": threads, "device": dev.description(), "quick": opts.quick, "rounds": rounds,
             "load_start": load_start, "load_end": load_end,
             "foreign_cores_ours": busy_ours, "foreign_cores_peer": busy_peer,
             "torch": torch.as_ref().map_or_else(|e| json!({"available": false, "reason": e}), |v| json!({"available": true, "version": v})),
@@ -614,6 +633,76 @@ fn run() -> Result<ExitCode> {
         println!("\n{misses} target(s) missed (a benchmark reports; it does not fail on misses)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every workload ferroflow runs in one round, and the training steps' reports.
+fn measure_ours(dev: &Device, opts: &Opts) -> Result<(Vec<Row>, Vec<StepReport>)> {
+    let mut rows = vec![];
+    if opts.wants("matmul_256") {
+        rows.push(bench_matmul(dev, 256, "matmul_256", "matmul 256^3", opts.quick)?);
+    }
+    if opts.wants("matmul_1024") {
+        rows.push(bench_matmul(dev, 1024, "matmul_1024", "matmul 1024^3", opts.quick)?);
+    }
+    if opts.wants("elementwise_4m") {
+        rows.push(bench_elementwise(dev, opts.quick)?);
+    }
+    if opts.wants("conv2d") {
+        rows.push(bench_conv(dev, opts.quick)?);
+    }
+    let mut reports = vec![];
+    if opts.wants("mlp_sgd_step") {
+        let mut mlp = workloads::mlp_trainer(dev)?;
+        let (row, rep) = bench_training(
+            dev,
+            &mut mlp,
+            "mlp_sgd_step",
+            "MLP 784-256-128-10 SGD step b128",
+            opts.quick,
+        )?;
+        rows.push(row);
+        reports.push(rep);
+    }
+    if opts.wants("cnn_adam_step") {
+        let mut cnn = workloads::cnn_trainer(dev)?;
+        let (row, rep) = bench_training(
+            dev,
+            &mut cnn,
+            "cnn_adam_step",
+            "CNN conv32-pool-conv64-pool-d10 Adam b64",
+            opts.quick,
+        )?;
+        rows.push(row);
+        reports.push(rep);
+    }
+    Ok((rows, reports))
+}
+
+/// One row per workload: the median of the rounds' medians, the fastest run of any round.
+fn combine_rounds(rounds: &[Vec<Row>]) -> Vec<Row> {
+    let Some(first) = rounds.first() else { return vec![] };
+    first
+        .iter()
+        .map(|r| {
+            let all: Vec<&Timing> = rounds
+                .iter()
+                .filter_map(|rs| rs.iter().find(|x| x.key == r.key).map(|x| &x.ours))
+                .collect();
+            let ours = Timing {
+                median_ms: median(all.iter().map(|t| t.median_ms).collect()).unwrap_or(r.ours.median_ms),
+                min_ms: all.iter().map(|t| t.min_ms).fold(f64::INFINITY, f64::min),
+                runs: all.iter().map(|t| t.runs).sum(),
+                kernels_per_run: r.ours.kernels_per_run,
+                compiled_in_runs: all.iter().map(|t| t.compiled_in_runs).sum(),
+            };
+            Row { ours, ..r.clone() }
+        })
+        .collect()
+}
+
+/// Median of a list; None when empty.
+fn median(v: Vec<f64>) -> Option<f64> {
+    (!v.is_empty()).then(|| timing::median(&v))
 }
 
 fn main() -> ExitCode {

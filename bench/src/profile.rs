@@ -84,14 +84,21 @@ pub fn label(k: &Kernel) -> String {
             };
             format!("matmul {:?}{} x {:?}{}", a.shape, t(a), b.shape, t(b))
         }
-        KernelBody::Conv {
-            params,
-            x_shape,
-            w_shape,
-        } => format!(
-            "conv x{x_shape:?} w{w_shape:?} -> {:?} stride {:?} pad {:?} lhs_dil {:?} rhs_dil {:?}",
-            k.out_shape, params.stride, params.padding, params.lhs_dilation, params.rhs_dilation
-        ),
+        KernelBody::Conv { params, x, w } => {
+            let t = |v: &ferroflow_core::ir::View| if v.is_contiguous() { "" } else { " strided" };
+            format!(
+                "conv x{:?}{} w{:?}{} -> {:?} stride {:?} pad {:?} lhs_dil {:?} rhs_dil {:?}",
+                x.shape,
+                t(x),
+                w.shape,
+                t(w),
+                k.out_shape,
+                params.stride,
+                params.padding,
+                params.lhs_dilation,
+                params.rhs_dilation
+            )
+        }
         KernelBody::Gather { .. } => format!("gather -> {:?}", k.out_shape),
         KernelBody::ScatterAdd { .. } => format!("scatterAdd -> {:?}", k.out_shape),
         KernelBody::WithEpilogue { template, epilogue } => {

@@ -32,8 +32,8 @@ pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<Shader
             matmul_loads(&p.problem, a, b)?,
             format!("(batch * {m}u + m) * {n}u + n"),
         ),
-        GemmOperands::Conv(g) => (
-            conv_loads(&p.problem, g),
+        GemmOperands::Conv { geometry: g, x, w } => (
+            conv_loads(&p.problem, g, x, w)?,
             format!("m * {}u + batch * {}u + n", g.oc, g.og),
         ),
     };
@@ -51,9 +51,13 @@ fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex) -> plan::Result<S
     ))
 }
 
-fn conv_loads(p: &GemmProblem, g: &ConvGeometry) -> String {
+/// `load_a` gathers input patches, `load_b` reads the filter, both through their views (whose
+/// offsets `view_offset` writes over indices named i0..i3).
+fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex) -> plan::Result<String> {
+    let (x_off, _) = view_offset(x)?;
+    let (w_off, _) = view_offset(w)?;
     let (m, k) = (p.m, p.k);
-    let (h, w, c, cg, ow, ohw, kw, oc, og) = (g.h, g.w, g.c, g.cg, g.ow, g.ohw, g.kw, g.oc, g.og);
+    let (h, w, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
     let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
     let mut loads = String::new();
     let _ = write!(
@@ -75,11 +79,14 @@ fn conv_loads(p: &GemmProblem, g: &ConvGeometry) -> String {
         loads,
         "    let y = u32(yd) / {lh}u; let xx = u32(xd) / {lw}u;\n\
          \x20   if (y >= {h}u || xx >= {w}u) {{ return 0.0; }}\n\
-         \x20   return in0[((b * {h}u + y) * {w}u + xx) * {c}u + grp * {cg}u + ch];\n}}\n\
+         \x20   let i0 = b; let i1 = y; let i2 = xx; let i3 = grp * {cg}u + ch;\n\
+         \x20   return in0[u32({x_off})];\n}}\n\
          fn load_b(grp: u32, k: u32, n: u32) -> f32 {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0; }}\n\
-         \x20   return in1[k * {oc}u + grp * {og}u + n];\n}}\n",
+         \x20   let tap = k / {cg}u;\n\
+         \x20   let i0 = tap / {kw}u; let i1 = tap % {kw}u; let i2 = k % {cg}u; let i3 = grp * {og}u + n;\n\
+         \x20   return in1[u32({w_off})];\n}}\n",
     );
-    loads
+    Ok(loads)
 }
 
 /// The output stage: `store(batch, m, n, v)` writes element `index` (a WGSL expression of those),

@@ -222,8 +222,8 @@ fn templates_render_valid_wgsl() {
         out_dtype: DType::F32,
         body: KernelBody::Conv {
             params,
-            x_shape: [2, 6, 7, 4],
-            w_shape: [3, 2, 2, 6],
+            x: View::contiguous(&[2, 6, 7, 4]),
+            w: View::contiguous(&[3, 2, 2, 6]),
         },
     });
     for d in DTYPES {

@@ -75,12 +75,10 @@ pub enum KernelBody {
     Reduce { op: ReduceOp, axes: Vec<usize>, expr: Expr },
     /// Input 0 read through `a` ([B, M, K]), input 1 through `b` ([B, K, N]); unmasked views.
     MatMul { a: View, b: View },
-    /// Input 0: x, contiguous NHWC `x_shape`; input 1: w, contiguous HWIO `w_shape`.
-    Conv {
-        params: ConvParams,
-        x_shape: [usize; 4],
-        w_shape: [usize; 4],
-    },
+    /// Input 0 read through `x` (NHWC, `[N, H, W, C]`), input 1 through `w` (HWIO,
+    /// `[KH, KW, C / groups, O]`); unmasked views, so a transposed operand (the filter gradient
+    /// reads the input with batch and channels swapped) costs no copy.
+    Conv { params: ConvParams, x: View, w: View },
     /// Input 0: x contiguous viewed as [outer, axis_len, inner]; input 1: i32 indices (n_idx).
     /// `out[o, j, i] = x[o, idx[j], i]`, or 0 when `idx[j]` is outside `0..axis_len`.
     Gather {
@@ -141,13 +139,9 @@ impl KernelBody {
             KernelBody::MatMul { a, b } if a.shape.len() == 3 && b.shape.len() == 3 => {
                 Ok(vec![a.shape[0], a.shape[1], b.shape[2]])
             }
-            KernelBody::Conv {
-                params,
-                x_shape,
-                w_shape,
-            } => {
-                let [oh, ow] = params.out_spatial("conv", [x_shape[1], x_shape[2]], [w_shape[0], w_shape[1]])?;
-                Ok(vec![x_shape[0], oh, ow, w_shape[3]])
+            KernelBody::Conv { params, x, w } if x.shape.len() == 4 && w.shape.len() == 4 => {
+                let [oh, ow] = params.out_spatial("conv", [x.shape[1], x.shape[2]], [w.shape[0], w.shape[1]])?;
+                Ok(vec![x.shape[0], oh, ow, w.shape[3]])
             }
             _ => Err(crate::Error::backend(
                 "kernel",

@@ -483,12 +483,39 @@ impl Scheduler {
         Ok(b)
     }
 
-    /// The input as a buffer plus an unmasked view (what matmul accepts without a copy).
+    /// The input as a buffer plus an unmasked view (what matmul and conv accept without a
+    /// copy). A permute, reshape or broadcast of a computed value is read through the moved
+    /// view of the value in its own layout: the filter gradient of a conv reads the output
+    /// gradient with batch and channels swapped, and writing that transposed copy cost more
+    /// than the conv reading it in place.
     fn strided_of(&mut self, t: &Tensor) -> Result<(Buffer, View)> {
         let e = self.expr_of(t)?;
         if let Some((b, view)) = buffer_leaf(&self.dev, &e)? {
             if view.mask.is_none() {
                 return Ok((b, view));
+            }
+        }
+        if let Some(input) = t.inputs().first() {
+            let p = t.prim().clone();
+            let moved = |v: &View| match &p {
+                Prim::Permute(perm) => Some(v.permute(perm)),
+                Prim::Reshape(to) => v.reshape(to),
+                Prim::Expand(to) => Some(v.expand(to)),
+                _ => None,
+            };
+            // Only when the movement is a view of the value's contiguous layout (checked before
+            // computing anything), so the value is never computed in vain.
+            if moved(&View::contiguous(input.shape())).is_some_and(|v| v.mask.is_none()) {
+                let (b, v) = self.strided_of(input)?;
+                match moved(&v).filter(|m| m.mask.is_none()) {
+                    Some(view) => return Ok((b, view)),
+                    None => {
+                        let b = self.buffer_of(input)?;
+                        if let Some(view) = moved(&View::contiguous(input.shape())) {
+                            return Ok((b, view));
+                        }
+                    }
+                }
             }
         }
         Ok((self.buffer_of(t)?, View::contiguous(t.shape())))
@@ -561,13 +588,9 @@ impl Scheduler {
                 self.template(t, KernelBody::MatMul { a: av, b: bv }, vec![a, b])
             }
             Prim::Conv(params) => {
-                let (x, w) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
-                let dims = |s: &[usize]| [s[0], s[1], s[2], s[3]];
-                let body = KernelBody::Conv {
-                    params,
-                    x_shape: dims(ins[0].shape()),
-                    w_shape: dims(ins[1].shape()),
-                };
+                let (x, xv) = self.strided_of(&ins[0])?;
+                let (w, wv) = self.strided_of(&ins[1])?;
+                let body = KernelBody::Conv { params, x: xv, w: wv };
                 self.template(t, body, vec![x, w])
             }
             Prim::Gather { axis } => {
@@ -665,6 +688,26 @@ impl Scheduler {
     }
 }
 
+/// Nodes that a matmul or conv reads as an operand, directly or through permutes, reshapes and
+/// broadcasts (which it reads as views).
+fn template_operands(order: &[Tensor]) -> HashSet<u64> {
+    let mut out = HashSet::default();
+    for t in order {
+        if !matches!(t.prim(), Prim::MatMul | Prim::Conv(_)) {
+            continue;
+        }
+        for input in t.inputs().iter().take(2) {
+            let mut v = input.clone();
+            while matches!(v.prim(), Prim::Permute(_) | Prim::Reshape(_) | Prim::Expand(_)) && !v.is_realized() {
+                let Some(next) = v.inputs().first().cloned() else { break };
+                v = next;
+            }
+            out.insert(v.id());
+        }
+    }
+    out
+}
+
 /// Pending (unrealized) nodes reachable from `targets`, inputs before users.
 fn pending_order(targets: &[&Tensor]) -> Vec<Tensor> {
     let mut order = vec![];
@@ -709,6 +752,7 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
         .filter(|t| consumers.get(&t.id()) == Some(&1) && !target_ids.contains(&t.id()))
         .map(|t| t.id())
         .collect();
+    let operands = template_operands(&order);
     let mut s = Scheduler {
         dev,
         lowered: HashMap::default(),
@@ -734,7 +778,10 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
             if many {
                 templates_in(e, &mut pending);
             }
-            if large || !pending.is_empty() || target_ids.contains(&t.id()) {
+            // A shared value that a matmul/conv reads needs a buffer anyway: store it now, so
+            // the other consumers read it instead of recomputing it from its own inputs.
+            let stored_anyway = shared && operands.contains(&t.id());
+            if large || stored_anyway || !pending.is_empty() || target_ids.contains(&t.id()) {
                 low = Lowered::Buf(materialize(&s.dev, e, t.shape())?);
             }
         }

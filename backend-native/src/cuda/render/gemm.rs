@@ -39,8 +39,8 @@ pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<CudaKe
     // Loads, and the index `store` writes (batch, m, n) to.
     let (loads, index) = match &p.operands {
         GemmOperands::MatMul { a, b } => (matmul_loads(&p.problem, a, b), format!("(batch * {m}u + m) * {n}u + n")),
-        GemmOperands::Conv(g) => (
-            conv_loads(&p.problem, g),
+        GemmOperands::Conv { geometry: g, x, w } => (
+            conv_loads(&p.problem, g, x, w),
             format!("m * {}u + batch * {}u + n", g.oc, g.og),
         ),
     };
@@ -58,9 +58,13 @@ fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex) -> String {
     )
 }
 
-fn conv_loads(p: &GemmProblem, g: &ConvGeometry) -> String {
+/// `load_a` gathers input patches, `load_b` reads the filter, both through their views (whose
+/// offsets `view_offset` writes over indices named i0..i3).
+fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex) -> String {
+    let (x_off, _) = view_offset(x);
+    let (w_off, _) = view_offset(w);
     let (m, k) = (p.m, p.k);
-    let (h, w, c, cg, ow, ohw, kw, oc, og) = (g.h, g.w, g.c, g.cg, g.ow, g.ohw, g.kw, g.oc, g.og);
+    let (h, w, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
     let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
     let mut loads = String::new();
     let _ = write!(
@@ -82,9 +86,12 @@ fn conv_loads(p: &GemmProblem, g: &ConvGeometry) -> String {
         loads,
         "    const unsigned y = (unsigned)yd / {lh}u; const unsigned xx = (unsigned)xd / {lw}u;\n\
          \x20   if (y >= {h}u || xx >= {w}u) {{ return 0.0f; }}\n\
-         \x20   return in0[((b * {h}u + y) * {w}u + xx) * {c}u + grp * {cg}u + ch];\n}}\n\
+         \x20   const unsigned i0 = b, i1 = y, i2 = xx, i3 = grp * {cg}u + ch;\n\
+         \x20   return in0[{x_off}];\n}}\n\
          FF_DEV float load_b({OPERANDS}, unsigned grp, unsigned k, unsigned n) {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0f; }}\n\
-         \x20   return in1[k * {oc}u + grp * {og}u + n];\n}}\n",
+         \x20   const unsigned tap = k / {cg}u;\n\
+         \x20   const unsigned i0 = tap / {kw}u, i1 = tap % {kw}u, i2 = k % {cg}u, i3 = grp * {og}u + n;\n\
+         \x20   return in1[{w_off}];\n}}\n",
     );
     loads
 }

@@ -242,8 +242,8 @@ fn templates_render() {
             rhs_dilation: [rhs, rhs],
             groups,
         },
-        x_shape: [2, 9, 8, 4],
-        w_shape: [3, 2, 4 / groups, 6],
+        x: View::contiguous(&[2, 9, 8, 4]),
+        w: View::contiguous(&[3, 2, 4 / groups, 6]),
     };
     let mut kernels = vec![Kernel {
         num_inputs: 2,

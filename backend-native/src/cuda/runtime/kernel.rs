@@ -130,9 +130,9 @@ fn body_needs(body: &KernelBody, needs: &mut [usize]) -> Result<()> {
             need(needs, 0, view_extent(a)?)?;
             need(needs, 1, view_extent(b)?)
         }
-        KernelBody::Conv { x_shape, w_shape, .. } => {
-            need(needs, 0, product(x_shape)?)?;
-            need(needs, 1, product(w_shape)?)
+        KernelBody::Conv { x, w, .. } => {
+            need(needs, 0, view_extent(x)?)?;
+            need(needs, 1, view_extent(w)?)
         }
         KernelBody::Gather {
             outer,

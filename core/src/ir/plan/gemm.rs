@@ -68,9 +68,15 @@ pub enum GemmOperands {
     /// Input 0 through view `a` (`[batch, m, k]`), input 1 through `b` (`[batch, k, n]`); the
     /// views are unmasked. The output is `[batch, m, n]`: `(batch * m + row) * n + column`.
     MatMul { a: ViewIndex, b: ViewIndex },
-    /// Input 0 the NHWC image, input 1 the HWIO filter. The output is NHWC with each group a
-    /// slice of the channels: `row * oc + batch * og + column`.
-    Conv(ConvGeometry),
+    /// Input 0 the NHWC image read through `x` (multi-index `[n, y, x, channel]`), input 1 the
+    /// HWIO filter through `w` (`[ky, kx, channel of the group, output channel]`); unmasked
+    /// views. The output is NHWC with each group a slice of the channels:
+    /// `row * oc + batch * og + column`.
+    Conv {
+        geometry: ConvGeometry,
+        x: ViewIndex,
+        w: ViewIndex,
+    },
 }
 
 /// What a conv's loads index with (named as in the templates), each checked to fit 32-bit
@@ -112,11 +118,7 @@ pub(super) fn plan(kernel: &Kernel) -> Result<GemmPlan<'_>> {
     let fused = epilogue.is_some();
     let (problem, operands) = match template {
         KernelBody::MatMul { a, b } => matmul(kernel, a, b, fused)?,
-        KernelBody::Conv {
-            params,
-            x_shape,
-            w_shape,
-        } => conv(kernel, params, x_shape, w_shape, fused)?,
+        KernelBody::Conv { params, x, w } => conv(kernel, params, x, w, fused)?,
         _ => return Err(Rejection::unsupported("an epilogue needs a matmul or conv template")),
     };
     let epilogue = epilogue.map(|e| plan_epilogue(kernel, e)).transpose()?;
@@ -176,7 +178,17 @@ fn dims3(v: &View) -> Result<[usize; 3]> {
 }
 
 /// `x`: NHWC, `w`: HWIO with I = C / groups.
-fn conv(kernel: &Kernel, p: &ConvParams, x: &[usize; 4], w: &[usize; 4], fused: bool) -> Result<Template> {
+fn conv(kernel: &Kernel, p: &ConvParams, xv: &View, wv: &View, fused: bool) -> Result<Template> {
+    let dims4 = |v: &View| -> Result<[usize; 4]> {
+        match v.shape[..] {
+            [a, b, c, d] if v.mask.is_none() => Ok([a, b, c, d]),
+            _ => Err(Rejection::unsupported(format!(
+                "conv operand {:?} must be an unmasked rank-4 view",
+                v.shape
+            ))),
+        }
+    };
+    let (x, w) = (&dims4(xv)?, &dims4(wv)?);
     let [nb, h, wd, c] = *x;
     let [kh, kw, cg, oc] = *w;
     let g = p.groups;
@@ -225,7 +237,12 @@ fn conv(kernel: &Kernel, p: &ConvParams, x: &[usize; 4], w: &[usize; 4], fused: 
         n: u(og)?,
         k: size(&[kh, kw, cg])?,
     };
-    Ok((problem, GemmOperands::Conv(geometry)))
+    let operands = GemmOperands::Conv {
+        geometry,
+        x: ViewIndex::of(xv)?,
+        w: ViewIndex::of(wv)?,
+    };
+    Ok((problem, operands))
 }
 
 fn plan_epilogue<'k>(kernel: &Kernel, e: &'k Expr) -> Result<ExprPlan<'k>> {

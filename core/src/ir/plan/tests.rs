@@ -113,8 +113,8 @@ fn malformed_and_absurd_kernels_are_rejections() {
                 rhs_dilation: [1, 1],
                 groups: 1,
             },
-            x_shape,
-            w_shape: [1, 1, 1, 1],
+            x: View::contiguous(&x_shape),
+            w: View::contiguous(&[1, 1, 1, 1]),
         },
     };
     let gather = Kernel {

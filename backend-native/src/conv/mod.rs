@@ -9,9 +9,18 @@
 //! index arithmetic: a tap reads an input pixel only where its position in the dilated, padded
 //! input is a multiple of the dilation.
 
-use ferroflow_core::ir::ConvParams;
+mod filter_grad;
+mod operand;
+
+use std::borrow::Cow;
+
+use ferroflow_core::ir::{ConvParams, View};
 use ferroflow_core::{DType, HostData, Result};
 
+use filter_grad::FilterGrad;
+use operand::Operand;
+
+use crate::eval::{run_tiled_epilogue, Program};
 use crate::matmul::{sgemm, sgemm_into, Mat};
 use crate::par;
 use crate::pool;
@@ -43,21 +52,24 @@ pub(crate) struct ConvPlan {
     rhs_d: [isize; 2],
     /// Extent of the dilated (unpadded) input per spatial dim.
     dil_in: [isize; 2],
-    x_len: usize,
-    w_len: usize,
+    xop: Operand,
+    wop: Operand,
+    /// Set when the filter is a transposed view that the filter-gradient path reads in place.
+    filter_grad: Option<FilterGrad>,
     out_len: usize,
 }
 
 impl ConvPlan {
     pub(crate) fn build(
         p: &ConvParams,
-        x: [usize; 4],
-        w: [usize; 4],
+        xv: &View,
+        wv: &View,
         out_shape: &[usize],
         out_dtype: DType,
     ) -> Result<ConvPlan> {
-        let [n, h, wd, c] = x;
-        let [kh, kw, cg, o] = w;
+        let (x_op, w_op) = (Operand::of("input", xv)?, Operand::of("filter", wv)?);
+        let [n, h, wd, c] = x_op.dims;
+        let [kh, kw, cg, o] = w_op.dims;
         let g = p.groups;
         if g == 0 || c % g != 0 || o % g != 0 || cg.checked_mul(g) != Some(c) {
             return Err(err(format!(
@@ -88,7 +100,7 @@ impl ConvPlan {
                 (len as isize - 1) * d as isize + 1
             }
         };
-        Ok(ConvPlan {
+        let mut plan = ConvPlan {
             h,
             w: wd,
             c,
@@ -105,10 +117,15 @@ impl ConvPlan {
             lhs_d: [p.lhs_dilation[0] as isize, p.lhs_dilation[1] as isize],
             rhs_d: [p.rhs_dilation[0] as isize, p.rhs_dilation[1] as isize],
             dil_in: [dil(h, p.lhs_dilation[0]), dil(wd, p.lhs_dilation[1])],
-            x_len: mul_all("conv input", &x)?,
-            w_len: mul_all("conv filter", &w)?,
+            xop: x_op,
+            wop: w_op,
+            filter_grad: None,
             out_len: mul_all("conv output", out_shape)?,
-        })
+        };
+        if !plan.wop.is_contiguous() {
+            plan.filter_grad = FilterGrad::plan(&plan, &plan.wop);
+        }
+        Ok(plan)
     }
 
     /// Input coordinate along spatial dim `d` read by output position `o` at tap `t`.
@@ -130,22 +147,50 @@ impl ConvPlan {
         (p / per_img, (p % per_img) / ow, p % ow)
     }
 
-    pub(crate) fn run(&self, inputs: &[&HostData]) -> Result<HostData> {
+    /// The input and filter buffers, checked against the views.
+    fn buffers<'a>(&self, inputs: &[&'a HostData]) -> Result<(&'a [f32], &'a [f32])> {
         let (Some(HostData::F32(x)), Some(HostData::F32(w))) = (inputs.first(), inputs.get(1)) else {
             return Err(err("conv: expects two float32 inputs"));
         };
-        if x.len() != self.x_len || w.len() != self.w_len {
-            return Err(err(format!(
-                "conv: got {} input and {} filter elements, expected {} and {}",
-                x.len(),
-                w.len(),
-                self.x_len,
-                self.w_len
-            )));
-        }
-        if self.out_len == 0 || self.kh * self.kw * self.cg == 0 || self.x_len == 0 {
+        self.xop.check("input", x.len())?;
+        self.wop.check("filter", w.len())?;
+        Ok((x, w))
+    }
+
+    /// The input and filter in the contiguous layout the strategies index (copies through the
+    /// views where they are not).
+    fn operands<'a>(&self, inputs: &[&'a HostData]) -> Result<(Cow<'a, [f32]>, Cow<'a, [f32]>)> {
+        let (x, w) = self.buffers(inputs)?;
+        let layout = |op: &Operand, b: &'a [f32]| -> Result<Cow<'a, [f32]>> {
+            if op.is_contiguous() {
+                b.get(..op.len)
+                    .map(Cow::Borrowed)
+                    .ok_or_else(|| err("conv: operand shorter than its view"))
+            } else {
+                op.gather(b).map(Cow::Owned)
+            }
+        };
+        Ok((layout(&self.xop, x)?, layout(&self.wop, w)?))
+    }
+
+    /// Nothing to multiply: the output is all zeros.
+    fn trivial(&self) -> bool {
+        self.out_len == 0 || self.kh * self.kw * self.cg == 0 || self.xop.len == 0
+    }
+
+    pub(crate) fn run(&self, inputs: &[&HostData]) -> Result<HostData> {
+        if self.trivial() {
+            self.buffers(inputs)?;
             return Ok(HostData::F32(alloc(self.out_len, 0f32)?));
         }
+        if let Some(fg) = &self.filter_grad {
+            let (xb, wb) = self.buffers(inputs)?;
+            let mut out = alloc_dirty(self.out_len)?;
+            fg.run(self, (xb, &self.xop), (wb, &self.wop), &mut out)?;
+            return Ok(HostData::F32(out));
+        }
+        let (x, w) = self.operands(inputs)?;
+        let (x, w) = (&x[..], &w[..]);
         if self.cg == 1 && self.groups > 1 {
             let mut out = alloc(self.out_len, 0f32)?;
             self.direct(x, w, &mut out)?;
@@ -160,6 +205,31 @@ impl ConvPlan {
             self.im2col_gemm(x, w, &mut out)?;
             Ok(HostData::F32(out))
         }
+    }
+
+    /// The conv followed by `epilogue` (an elementwise program reading the conv's result as input
+    /// slot `inputs.len()`), applied to each column tile's result while it is in cache: `None`
+    /// when this conv does not take the tiled path (the caller then runs the two passes).
+    pub(crate) fn run_with_epilogue(&self, inputs: &[&HostData], epilogue: &Program) -> Result<Option<HostData>> {
+        if self.trivial()
+            || self.filter_grad.is_some()
+            || !self.tiles_ok()
+            || self.pointwise()
+            || self.per_position_ok()
+            || !epilogue.tileable(inputs.len())
+        {
+            return Ok(None);
+        }
+        let (x, w) = self.operands(inputs.get(..2).unwrap_or(inputs))?;
+        let (x, w) = (&x[..], &w[..]);
+        let o = self.o;
+        let fill = |first: usize, tile: &mut [f32]| {
+            if first % o != 0 || tile.len() % o != 0 {
+                return Err(err("conv: internal tile not made of whole pixels"));
+            }
+            self.tile(x, w, first / o, tile)
+        };
+        run_tiled_epilogue(epilogue, inputs, self.tile_rows() * o, &fill).map(Some)
     }
 
     /// One input channel per group (depthwise): `out[p, oc] += x[tap(p), oc / og] * w[tap, oc]`.
@@ -320,17 +390,37 @@ impl ConvPlan {
         Ok(())
     }
 
-    /// One group, several threads: each task fills a column tile small enough to stay in its
-    /// core's L2 and multiplies it single-threaded, so fills and gemms overlap across threads
-    /// with no barrier between them.
-    fn im2col_tiles(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
+    /// One group whose filter stays in cache (every tile packs it again).
+    fn tiles_ok(&self) -> bool {
+        self.groups == 1 && self.kh * self.kw * self.cg * self.o <= COL_TILE_FLOATS
+    }
+
+    /// Output pixels per tile: the column tile and the result tile together stay in about a
+    /// core's L2 share.
+    fn tile_rows(&self) -> usize {
+        let kk = self.kh * self.kw * self.cg;
+        let pixels = self.out_len / self.o.max(1);
+        (COL_TILE_FLOATS / (kk + self.o).max(1)).max(32).min(pixels.max(1))
+    }
+
+    /// A 1x1 conv with unit stride and no padding: the input already is the column matrix.
+    fn pointwise(&self) -> bool {
+        self.groups == 1
+            && self.kh == 1
+            && self.kw == 1
+            && self.stride == [1, 1]
+            && self.pad_lo == [0, 0]
+            && self.lhs_d == [1, 1]
+            && self.oh == self.h
+            && self.ow == self.w
+    }
+
+    /// Results of output pixels `p0..` into `dst` (whole pixels of `o` channels), on this thread:
+    /// fill the tile's column matrix, then one gemm (one group).
+    fn tile(&self, x: &[f32], w: &[f32], p0: usize, dst: &mut [f32]) -> Result<()> {
         let (o, kk) = (self.o, self.kh * self.kw * self.cg);
-        let pixels = self.out_len / o;
-        let rows = (COL_TILE_FLOATS / kk).clamp(32, pixels.max(1));
-        par::try_chunks_mut(out, rows * o, |ci, dst| {
-            let n = dst.len() / o;
-            let p0 = ci * rows;
-            let mut col = alloc_dirty(n * kk)?;
+        let n = dst.len() / o.max(1);
+        pool::with_scratch(n * kk, |col| {
             for (ri, row) in col.chunks_mut(kk).enumerate() {
                 self.fill_row(x, p0 + ri, 0, row)?;
             }
@@ -344,10 +434,16 @@ impl ConvPlan {
                 rs: kk as isize,
                 cs: 1,
             };
-            sgemm((n, o, kk), dst, full, &col, a, w, full, 1)?;
-            pool::give(col);
-            Ok(())
+            sgemm((n, o, kk), dst, full, col, a, w, full, 1)
         })
+    }
+
+    /// One group, several threads: each task fills a column tile small enough to stay in its
+    /// core's L2 and multiplies it single-threaded, so fills and gemms overlap across threads
+    /// with no barrier between them.
+    fn im2col_tiles(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
+        let rows = self.tile_rows();
+        par::try_chunks_mut(out, rows * self.o, |ci, dst| self.tile(x, w, ci * rows, dst))
     }
 
     fn im2col_gemm(&self, x: &[f32], w: &[f32], out: &mut [f32]) -> Result<()> {
@@ -355,15 +451,7 @@ impl ConvPlan {
         let kk = self.kh * self.kw * cg;
         let pixels = self.out_len / o;
         let t = par::threads();
-        let pointwise = self.groups == 1
-            && self.kh == 1
-            && self.kw == 1
-            && self.stride == [1, 1]
-            && self.pad_lo == [0, 0]
-            && self.lhs_d == [1, 1]
-            && self.oh == self.h
-            && self.ow == self.w;
-        if pointwise {
+        if self.pointwise() {
             // The input already is the column matrix.
             return sgemm(
                 (pixels, o, cg),
@@ -389,7 +477,7 @@ impl ConvPlan {
             );
         }
         // Per-thread tiles pack the filter once per tile: only for filters that stay in cache.
-        if self.groups == 1 && t > 1 && kk * o <= COL_TILE_FLOATS && pixels >= 8 * t * 32 {
+        if self.tiles_ok() && t > 1 && pixels >= 8 * t * 32 {
             return self.im2col_tiles(x, w, out);
         }
         let tile = ((1usize << 20) / kk).max(64).min(pixels).max(1);

@@ -1,0 +1,71 @@
+//! A conv operand as the kernel hands it over: a buffer read through an unmasked rank-4 view.
+//! The convolution strategies work on the contiguous layout (NHWC input, HWIO filter); other
+//! views either take the filter-gradient path (`filter_grad.rs`) or are gathered into a
+//! contiguous copy first.
+
+use ferroflow_core::ir::View;
+use ferroflow_core::Result;
+
+use crate::util::{alloc_dirty, check_range, err, mul_all, offset_range};
+
+/// One operand's view, checked at build time.
+#[derive(Debug, Clone)]
+pub(crate) struct Operand {
+    pub dims: [usize; 4],
+    pub offset: isize,
+    pub strides: [isize; 4],
+    /// Smallest and largest offset read (None when the operand is empty).
+    range: Option<(isize, isize)>,
+    pub len: usize,
+}
+
+impl Operand {
+    pub(crate) fn of(what: &str, view: &View) -> Result<Operand> {
+        let (dims, strides) = match (&view.shape[..], &view.strides[..]) {
+            (&[a, b, c, d], &[sa, sb, sc, sd]) => ([a, b, c, d], [sa, sb, sc, sd]),
+            _ => return Err(err(format!("conv {what}: needs a rank-4 view, got {:?}", view.shape))),
+        };
+        if view.mask.is_some() {
+            return Err(err(format!("conv {what}: masked views are not accepted")));
+        }
+        Ok(Operand {
+            dims,
+            offset: view.offset,
+            strides,
+            range: offset_range(&format!("conv {what}"), view)?,
+            len: mul_all(&format!("conv {what}"), &dims)?,
+        })
+    }
+
+    /// Row-major over `dims` from offset 0: the layout the strategies index directly.
+    pub(crate) fn is_contiguous(&self) -> bool {
+        let [_, b, c, d] = self.dims;
+        let want = [(b * c * d) as isize, (c * d) as isize, d as isize, 1];
+        self.offset == 0 && (0..4).all(|i| self.dims[i] <= 1 || self.strides[i] == want[i])
+    }
+
+    /// Checks that every offset the view reads lies in a buffer of `len` elements.
+    pub(crate) fn check(&self, what: &str, len: usize) -> Result<()> {
+        check_range(&format!("conv {what}"), self.range, len)
+    }
+
+    /// The operand's elements in row-major order (a copy through the view).
+    pub(crate) fn gather(&self, src: &[f32]) -> Result<Vec<f32>> {
+        let mut out = alloc_dirty::<f32>(self.len)?;
+        let [_, n1, n2, n3] = self.dims;
+        let [s0, s1, s2, s3] = self.strides;
+        let oob = || err("conv: internal gather out of range");
+        for (i0, a) in out.chunks_mut((n1 * n2 * n3).max(1)).enumerate() {
+            for (i1, b) in a.chunks_mut((n2 * n3).max(1)).enumerate() {
+                for (i2, c) in b.chunks_mut(n3.max(1)).enumerate() {
+                    let base = self.offset + i0 as isize * s0 + i1 as isize * s1 + i2 as isize * s2;
+                    for (i3, v) in c.iter_mut().enumerate() {
+                        let at = usize::try_from(base + i3 as isize * s3).map_err(|_| oob())?;
+                        *v = *src.get(at).ok_or_else(oob)?;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
