@@ -5,14 +5,13 @@
 
 use ferroflow_core::ir::{BinaryOp, Expr, ExprOp, Source, UnaryOp, View};
 use std::cell::RefCell;
-use std::mem::MaybeUninit;
 
 use ferroflow_core::{DType, HostData, Result, Scalar};
 
 use crate::load::{coalesce, fill_arange, fill_const, fill_input, fill_rand, fill_tile, walk, Strided};
 use crate::ops::{self, binary_result, head_mut, unary_accepts};
 use crate::par;
-use crate::util::{alloc_empty, check_range, check_view, err, numel, offset_range, Elem};
+use crate::util::{alloc_dirty, check_range, check_view, err, numel, offset_range, Elem};
 
 /// Smallest and largest number of positions evaluated together. The block is sized so all of a
 /// program's registers fit in about `SCRATCH_BYTES` (L2): long blocks keep the per-block overhead
@@ -42,6 +41,15 @@ pub(crate) enum Opnd<'a> {
     F32(&'a [f32]),
     I32(&'a [i32]),
     Bool(&'a [bool]),
+}
+
+/// Where an operation writes its block of values: a register, or a slice of the kernel's output
+/// (the last operation writes there directly instead of into a register that is then copied).
+#[derive(Debug)]
+pub(crate) enum Dst<'a> {
+    F32(&'a mut [f32]),
+    I32(&'a mut [i32]),
+    Bool(&'a mut [bool]),
 }
 
 /// Where a load's values for the current block already lie contiguously, so operations read them
@@ -94,6 +102,14 @@ fn operand<'a>(
 }
 
 impl Reg {
+    fn dst(&mut self) -> Dst<'_> {
+        match self {
+            Reg::F32(v) => Dst::F32(v),
+            Reg::I32(v) => Dst::I32(v),
+            Reg::Bool(v) => Dst::Bool(v),
+        }
+    }
+
     fn view(&self) -> Opnd<'_> {
         match self {
             Reg::F32(v) => Opnd::F32(v),
@@ -515,6 +531,49 @@ impl Program {
     ) -> Result<Opnd<'s>> {
         let n = runs.iter().map(|r| r.1).sum();
         let last = self.nodes.len().saturating_sub(1);
+        self.prepare(s, inputs, runs, tile, self.nodes.len())?;
+        let s: &'s Scratch = s;
+        operand(last, &s.regs, &s.patterns, &s.direct, inputs, n).ok_or_else(|| err("empty program"))
+    }
+
+    /// Evaluates positions `start..start + dst.len()` (at most the scratch's block) straight into
+    /// `dst`: the last node, when it is an operation, writes there instead of into its register.
+    pub(crate) fn eval_block_into<T: Elem>(
+        &self,
+        s: &mut Scratch,
+        inputs: &[&HostData],
+        start: usize,
+        dst: &mut [T],
+    ) -> Result<()> {
+        let n = dst.len();
+        let last = self.nodes.len().saturating_sub(1);
+        let computed = self.nodes.last().is_some_and(|node| {
+            !node.invariant
+                && matches!(
+                    node.step,
+                    Step::Unary(..) | Step::Binary(..) | Step::Where(..) | Step::Cast(..)
+                )
+        });
+        if !computed {
+            let vals =
+                T::reg(self.eval_block(s, inputs, start, n)?).ok_or_else(|| err("internal: value register type"))?;
+            dst.copy_from_slice(vals.get(..n).ok_or_else(|| err("internal: value register too short"))?);
+            return Ok(());
+        }
+        self.prepare(s, inputs, &[(start, n)], None, last)?;
+        self.compute(last, &s.regs, &s.patterns, &s.direct, inputs, n, T::dst(dst))
+    }
+
+    /// Sets this block's in-place loads and evaluates nodes `..upto` at the positions of `runs`.
+    fn prepare(
+        &self,
+        s: &mut Scratch,
+        inputs: &[&HostData],
+        runs: &[(usize, usize)],
+        tile: Option<(usize, usize)>,
+        upto: usize,
+    ) -> Result<()> {
+        let n = runs.iter().map(|r| r.1).sum();
         for (i, node) in self.nodes.iter().enumerate() {
             let d = match (&node.step, runs) {
                 (Step::Load { src, sv, period }, &[(start, _)]) if !node.invariant && tile.is_none() => {
@@ -531,13 +590,12 @@ impl Program {
                 *slot = d;
             }
         }
-        for i in 0..self.nodes.len() {
+        for i in 0..upto.min(self.nodes.len()) {
             if !self.nodes[i].invariant && s.direct.get(i).copied().flatten().is_none() {
                 self.exec(i, &mut s.regs, &s.patterns, &s.direct, inputs, runs, n, tile)?;
             }
         }
-        let s: &'s Scratch = s;
-        operand(last, &s.regs, &s.patterns, &s.direct, inputs, n).ok_or_else(|| err("empty program"))
+        Ok(())
     }
 
     /// Columns per tile when the iteration should go in 2-D tiles: some load walks the last dim
@@ -691,10 +749,6 @@ impl Program {
         let (Some(out), Some(node)) = (rest.first_mut(), self.nodes.get(i)) else {
             return Err(err("internal: register index out of range"));
         };
-        let get = |j: usize| -> Result<Opnd<'_>> {
-            operand(j, before, patterns, direct, inputs, n)
-                .ok_or_else(|| err("internal: operand register out of range"))
-        };
         match &node.step {
             Step::Load { src, sv, period } => match (period, patterns.get(i)) {
                 (Some(p), Some(Some(pattern))) => copy_periodic(pattern, *p, runs, out)?,
@@ -705,12 +759,39 @@ impl Program {
                 Reg::I32(o) => head_mut(o, n).fill(i32::from_scalar(*c)),
                 Reg::Bool(o) => head_mut(o, n).fill(bool::from_scalar(*c)),
             },
-            Step::Unary(op, a) => ops::unary(*op, get(*a)?, out, n)?,
-            Step::Binary(op, a, b) => ops::binary(*op, get(*a)?, get(*b)?, out, n)?,
-            Step::Where(c, a, b) => ops::select(get(*c)?, get(*a)?, get(*b)?, out, n)?,
-            Step::Cast(a) => ops::cast(get(*a)?, out, n)?,
+            Step::Unary(..) | Step::Binary(..) | Step::Where(..) | Step::Cast(..) => {
+                self.compute(i, before, patterns, direct, inputs, n, out.dst())?;
+            }
         }
         Ok(())
+    }
+
+    /// Applies node `i`'s operation (unary, binary, where or cast) to its operands' values for
+    /// the current block, writing the first `n` results to `dst`; an error for other nodes.
+    #[allow(clippy::too_many_arguments)]
+    fn compute(
+        &self,
+        i: usize,
+        regs: &[Reg],
+        patterns: &[Option<Reg>],
+        direct: &[Option<Direct>],
+        inputs: &[&HostData],
+        n: usize,
+        dst: Dst<'_>,
+    ) -> Result<()> {
+        let get = |j: usize| -> Result<Opnd<'_>> {
+            if j >= i {
+                return Err(err("internal: operand is not an earlier node"));
+            }
+            operand(j, regs, patterns, direct, inputs, n).ok_or_else(|| err("internal: operand register out of range"))
+        };
+        match self.nodes.get(i).map(|node| &node.step) {
+            Some(Step::Unary(op, a)) => ops::unary(*op, get(*a)?, dst, n),
+            Some(Step::Binary(op, a, b)) => ops::binary(*op, get(*a)?, get(*b)?, dst, n),
+            Some(Step::Where(c, a, b)) => ops::select(get(*c)?, get(*a)?, get(*b)?, dst, n),
+            Some(Step::Cast(a)) => ops::cast(get(*a)?, dst, n),
+            _ => Err(err("internal: not an operation node")),
+        }
     }
 }
 
@@ -782,50 +863,24 @@ fn fill_runs<T>(o: &mut [T], runs: &[(usize, usize)], mut f: impl FnMut(usize, &
     }
 }
 
-/// Copies `src` into all of `dst`, failing when `src` is too short (so that a successful call
-/// always initializes every element of `dst`).
-fn write_all<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) -> Result<()> {
-    if src.len() < dst.len() {
-        return Err(err("internal: value register shorter than its output"));
-    }
-    for (d, &x) in dst.iter_mut().zip(src) {
-        d.write(x);
-    }
-    Ok(())
-}
-
-/// A new output of `n` elements that `fill` must initialize completely (it may only return Ok
-/// after writing every element of the slice it gets).
-fn new_output<T: Elem>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<T>]) -> Result<()>) -> Result<HostData> {
-    let mut out: Vec<T> = alloc_empty(n)?;
-    let spare = out
-        .spare_capacity_mut()
-        .get_mut(..n)
-        .ok_or_else(|| err("internal: short allocation"))?;
-    fill(spare)?;
-    // SAFETY: `fill` returned Ok, which by its contract means it initialized all of the first
-    // `n` slots (the callers write through `write_all`, which initializes all of its destination
-    // or errors, over chunks that cover the slice).
-    unsafe { out.set_len(n) };
+fn elementwise_typed<T: Elem>(prog: &Program, inputs: &[&HostData]) -> Result<HostData> {
+    // Every element is overwritten below (all blocks, or all rows x all column tiles).
+    let mut out = alloc_dirty::<T>(prog.numel)?;
+    elementwise_into(prog, inputs, &mut out)?;
     Ok(T::into_host(out))
 }
 
-fn elementwise_typed<T: Elem>(prog: &Program, inputs: &[&HostData]) -> Result<HostData> {
-    new_output::<T>(prog.numel, |spare| elementwise_into(prog, inputs, spare))
-}
-
-fn elementwise_into<T: Elem>(prog: &Program, inputs: &[&HostData], spare: &mut [MaybeUninit<T>]) -> Result<()> {
+fn elementwise_into<T: Elem>(prog: &Program, inputs: &[&HostData], out: &mut [T]) -> Result<()> {
     let n = prog.numel;
     match prog.tile_cols() {
         None => {
             let block = prog.block();
             let chunk = par::chunk_len(n, prog.cost(), block, block);
-            par::try_chunks_mut(spare, chunk, |ci, dst| {
+            par::try_chunks_mut(out, chunk, |ci, dst| {
                 let start = ci * chunk;
                 let mut s = prog.scratch(inputs, dst.len().min(block))?;
                 for (bi, d) in dst.chunks_mut(block).enumerate() {
-                    let r = prog.eval_block(&mut s, inputs, start + bi * block, d.len())?;
-                    write_all(d, T::reg(r).ok_or_else(|| err("internal: value register type"))?)?;
+                    prog.eval_block_into(&mut s, inputs, start + bi * block, d)?;
                 }
                 Ok(())
             })?;
@@ -838,7 +893,7 @@ fn elementwise_into<T: Elem>(prog: &Program, inputs: &[&HostData], spare: &mut [
             let dim2 = prog.shape.get(r.wrapping_sub(2)).copied().unwrap_or(1).max(1);
             let rows = n / cols;
             let band_rows = par::chunk_len(rows, cols * prog.cost(), tr, tr);
-            par::try_chunks_mut(spare, band_rows * cols, |ci, dst| {
+            par::try_chunks_mut(out, band_rows * cols, |ci, dst| {
                 let r0 = ci * band_rows;
                 let nrows = dst.len() / cols;
                 let mut s = prog.scratch(inputs, TILE)?;
@@ -858,7 +913,7 @@ fn elementwise_into<T: Elem>(prog: &Program, inputs: &[&HostData], spare: &mut [
                             let (Some(d), Some(v)) = (dst.get_mut(at..at + w), vals.get(i * w..(i + 1) * w)) else {
                                 return Err(err("internal: tile out of range"));
                             };
-                            write_all(d, v)?;
+                            d.copy_from_slice(v);
                         }
                     }
                     rb += h;
@@ -867,9 +922,6 @@ fn elementwise_into<T: Elem>(prog: &Program, inputs: &[&HostData], spare: &mut [
             })?;
         }
     }
-    // `try_chunks_mut` ran the closure on every chunk of `spare` and returned Ok only if each
-    // call succeeded; a successful call writes every element of its chunk (all blocks, or all
-    // rows x all column tiles).
     Ok(())
 }
 
@@ -905,7 +957,10 @@ fn tiled_typed<T: Elem>(
     tile_len: usize,
     fill: &(dyn Fn(usize, &mut [f32]) -> Result<()> + Sync),
 ) -> Result<HostData> {
-    new_output::<T>(prog.numel, |spare| tiles_into(prog, inputs, tile_len, fill, spare))
+    // Every element is overwritten: the tiles cover the output, each evaluated whole.
+    let mut out = alloc_dirty::<T>(prog.numel)?;
+    tiles_into(prog, inputs, tile_len, fill, &mut out)?;
+    Ok(T::into_host(out))
 }
 
 fn tiles_into<T: Elem>(
@@ -913,10 +968,10 @@ fn tiles_into<T: Elem>(
     inputs: &[&HostData],
     tile_len: usize,
     fill: &(dyn Fn(usize, &mut [f32]) -> Result<()> + Sync),
-    spare: &mut [MaybeUninit<T>],
+    out: &mut [T],
 ) -> Result<()> {
     let acc = inputs.len();
-    par::try_chunks_mut(spare, tile_len.max(1), |ci, dst| {
+    par::try_chunks_mut(out, tile_len.max(1), |ci, dst| {
         let first = ci * tile_len.max(1);
         let mut tile = crate::pool::take_scratch(dst.len());
         fill(first, &mut tile)?;
@@ -927,8 +982,7 @@ fn tiles_into<T: Elem>(
         let mut s = prog.scratch(&all, dst.len().min(block))?;
         s.tile = Some((acc, first));
         for (bi, d) in dst.chunks_mut(block).enumerate() {
-            let r = prog.eval_block(&mut s, &all, first + bi * block, d.len())?;
-            write_all(d, T::reg(r).ok_or_else(|| err("internal: value register type"))?)?;
+            prog.eval_block_into(&mut s, &all, first + bi * block, d)?;
         }
         drop(s);
         if let HostData::F32(v) = tile {

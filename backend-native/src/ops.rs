@@ -4,7 +4,7 @@
 use ferroflow_core::ir::{BinaryOp, UnaryOp};
 use ferroflow_core::{DType, Result};
 
-use crate::eval::{Opnd, Reg};
+use crate::eval::{Dst, Opnd};
 use crate::util::err;
 
 /// True when the loops may be compiled for AVX2 (same results: no FMA contraction happens
@@ -238,7 +238,7 @@ pub(crate) fn binary_result(op: BinaryOp, d: DType) -> Option<DType> {
 }
 
 /// `o[..n] = op(a[..n])`.
-pub(crate) fn unary(op: UnaryOp, a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+pub(crate) fn unary(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -249,15 +249,15 @@ pub(crate) fn unary(op: UnaryOp, a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn unary_avx2(op: UnaryOp, a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+unsafe fn unary_avx2(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     unary_impl(op, a, o, n)
 }
 
 #[inline(always)]
-fn unary_impl(op: UnaryOp, a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+fn unary_impl(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     use UnaryOp::*;
     match (a, o) {
-        (Opnd::F32(a), Reg::F32(o)) => {
+        (Opnd::F32(a), Dst::F32(o)) => {
             let (a, o) = (head(a, n), head_mut(o, n));
             match op {
                 Neg => map1(a, o, |x| -x),
@@ -276,14 +276,14 @@ fn unary_impl(op: UnaryOp, a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
                 Not => return Err(bad_unary(op)),
             }
         }
-        (Opnd::I32(a), Reg::I32(o)) => {
+        (Opnd::I32(a), Dst::I32(o)) => {
             let (a, o) = (head(a, n), head_mut(o, n));
             match op {
                 Neg => map1(a, o, i32::wrapping_neg),
                 _ => return Err(bad_unary(op)),
             }
         }
-        (Opnd::Bool(a), Reg::Bool(o)) => {
+        (Opnd::Bool(a), Dst::Bool(o)) => {
             let (a, o) = (head(a, n), head_mut(o, n));
             match op {
                 Not => map1(a, o, |x| !x),
@@ -296,7 +296,7 @@ fn unary_impl(op: UnaryOp, a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
 }
 
 /// `o[..n] = op(a[..n], b[..n])`.
-pub(crate) fn binary(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+pub(crate) fn binary(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -307,15 +307,15 @@ pub(crate) fn binary(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usi
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn binary_avx2(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+unsafe fn binary_avx2(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     binary_impl(op, a, b, o, n)
 }
 
 #[inline(always)]
-fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     use BinaryOp::*;
     match (a, b, o) {
-        (Opnd::F32(a), Opnd::F32(b), Reg::F32(o)) => {
+        (Opnd::F32(a), Opnd::F32(b), Dst::F32(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Add => map2(a, b, o, |x, y| x + y),
@@ -329,7 +329,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) ->
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::F32(a), Opnd::F32(b), Reg::Bool(o)) => {
+        (Opnd::F32(a), Opnd::F32(b), Dst::Bool(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Lt => map2(a, b, o, |x, y| x < y),
@@ -338,7 +338,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) ->
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::I32(a), Opnd::I32(b), Reg::I32(o)) => {
+        (Opnd::I32(a), Opnd::I32(b), Dst::I32(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Add => map2(a, b, o, i32::wrapping_add),
@@ -352,7 +352,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) ->
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::I32(a), Opnd::I32(b), Reg::Bool(o)) => {
+        (Opnd::I32(a), Opnd::I32(b), Dst::Bool(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Lt => map2(a, b, o, |x, y| x < y),
@@ -361,7 +361,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) ->
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::Bool(a), Opnd::Bool(b), Reg::Bool(o)) => {
+        (Opnd::Bool(a), Opnd::Bool(b), Dst::Bool(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 And => map2(a, b, o, |x, y| x & y),
@@ -376,7 +376,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) ->
 }
 
 /// `o[..n] = c ? a : b`.
-pub(crate) fn select(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+pub(crate) fn select(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -387,12 +387,12 @@ pub(crate) fn select(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usiz
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn select_avx2(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+unsafe fn select_avx2(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     select_impl(c, a, b, o, n)
 }
 
 #[inline(always)]
-fn select_impl(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+fn select_impl(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     #[inline(always)]
     fn sel<T: Blend>(c: &[bool], a: &[T], b: &[T], o: &mut [T]) {
         for (((o, &c), &x), &y) in o.iter_mut().zip(c).zip(a).zip(b) {
@@ -404,16 +404,16 @@ fn select_impl(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: &mut Reg, n: usize) -> 
     };
     let c = head(c, n);
     match (a, b, o) {
-        (Opnd::F32(a), Opnd::F32(b), Reg::F32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
-        (Opnd::I32(a), Opnd::I32(b), Reg::I32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
-        (Opnd::Bool(a), Opnd::Bool(b), Reg::Bool(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
+        (Opnd::F32(a), Opnd::F32(b), Dst::F32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
+        (Opnd::I32(a), Opnd::I32(b), Dst::I32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
+        (Opnd::Bool(a), Opnd::Bool(b), Dst::Bool(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
         _ => return Err(err("where: branch register types differ")),
     }
     Ok(())
 }
 
 /// `o[..n] = cast(a[..n])` with the rules of `Scalar::cast`.
-pub(crate) fn cast(a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+pub(crate) fn cast(a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -424,22 +424,22 @@ pub(crate) fn cast(a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn cast_avx2(a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+unsafe fn cast_avx2(a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     cast_impl(a, o, n)
 }
 
 #[inline(always)]
-fn cast_impl(a: Opnd<'_>, o: &mut Reg, n: usize) -> Result<()> {
+fn cast_impl(a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
     match (a, o) {
-        (Opnd::F32(a), Reg::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
-        (Opnd::I32(a), Reg::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
-        (Opnd::Bool(a), Reg::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x),
-        (Opnd::F32(a), Reg::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
-        (Opnd::F32(a), Reg::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0.0),
-        (Opnd::I32(a), Reg::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as f32),
-        (Opnd::I32(a), Reg::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0),
-        (Opnd::Bool(a), Reg::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as u8 as f32),
-        (Opnd::Bool(a), Reg::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
+        (Opnd::F32(a), Dst::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
+        (Opnd::I32(a), Dst::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
+        (Opnd::Bool(a), Dst::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x),
+        (Opnd::F32(a), Dst::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
+        (Opnd::F32(a), Dst::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0.0),
+        (Opnd::I32(a), Dst::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as f32),
+        (Opnd::I32(a), Dst::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0),
+        (Opnd::Bool(a), Dst::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as u8 as f32),
+        (Opnd::Bool(a), Dst::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
     }
     Ok(())
 }

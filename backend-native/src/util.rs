@@ -3,7 +3,7 @@
 use ferroflow_core::ir::View;
 use ferroflow_core::{DType, Error, HostData, Result, Scalar};
 
-use crate::eval::Opnd;
+use crate::eval::{Dst, Opnd};
 use crate::pool::{self, Pooled};
 
 /// A backend error naming this backend.
@@ -61,6 +61,8 @@ pub(crate) fn alloc_empty<T: Pooled>(n: usize) -> Result<Vec<T>> {
 /// Element types a kernel computes with.
 pub(crate) trait Elem: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + Pooled + 'static {
     fn reg(r: Opnd<'_>) -> Option<&[Self]>;
+    /// A slice of outputs as an operation's destination.
+    fn dst(s: &mut [Self]) -> Dst<'_>;
     fn into_host(v: Vec<Self>) -> HostData;
     /// The scalar after casting it to this type.
     fn from_scalar(s: Scalar) -> Self;
@@ -72,6 +74,9 @@ impl Elem for f32 {
             Opnd::F32(v) => Some(v),
             _ => None,
         }
+    }
+    fn dst(s: &mut [f32]) -> Dst<'_> {
+        Dst::F32(s)
     }
     fn into_host(v: Vec<f32>) -> HostData {
         HostData::F32(v)
@@ -91,6 +96,9 @@ impl Elem for i32 {
             _ => None,
         }
     }
+    fn dst(s: &mut [i32]) -> Dst<'_> {
+        Dst::I32(s)
+    }
     fn into_host(v: Vec<i32>) -> HostData {
         HostData::I32(v)
     }
@@ -108,6 +116,9 @@ impl Elem for bool {
             Opnd::Bool(v) => Some(v),
             _ => None,
         }
+    }
+    fn dst(s: &mut [bool]) -> Dst<'_> {
+        Dst::Bool(s)
     }
     fn into_host(v: Vec<bool>) -> HostData {
         HostData::Bool(v)
