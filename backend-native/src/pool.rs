@@ -7,10 +7,7 @@ use std::sync::Mutex;
 
 use ferroflow_core::HostData;
 
-/// 64 KiB: glibc serves 128 KiB and larger requests with `mmap` until its adaptive threshold
-/// rises, so uncached `[128, 256]` f32 activations made the MLP step alternate between ~1.35 and
-/// ~2.1 ms depending on allocation history.
-const MIN_BYTES: usize = 64 << 10;
+const MIN_BYTES: usize = 256 << 10;
 #[cfg(not(target_arch = "wasm32"))]
 const MAX_BYTES: usize = 256 << 20;
 #[cfg(target_arch = "wasm32")]
