@@ -4,7 +4,8 @@
 # Sets up the peer venv once at ${FERROFLOW_BENCH_VENV:-$HOME/.cache/ferroflow-bench-venv} with
 # numpy and torch (PyPI's torch is the CUDA build and pulls ~5 GB of nvidia packages: acceptable
 # for this benchmark venv, never for CI), skipping the install when both already import.
-# Extra arguments go to the binary: --json, --quick, --profile, --no-peer, --only KEYS (see --help).
+# Extra arguments go to the binary: --json, --quick, --profile, --no-peer, --rounds N, --only KEYS
+# (see --help).
 #
 # Environment: FERROFLOW_BENCH_VENV (venv folder), FERROFLOW_BENCH_SKIP_TORCH=1 (numpy only).
 # Without a usable venv the binary falls back to `python3` and reports the peers it cannot import.

@@ -141,8 +141,9 @@ fn parse_args() -> std::result::Result<Opts, String> {
                      --profile  per-kernel times of the training steps (separate device)\n  \
                      --no-peer  skip PyTorch/numpy\n  \
                      --rounds N alternate N rounds of ours and the peers' runs; each side's figure is\n             \
-                     the median of its round medians (default 3, --quick 1): the machine's speed\n             \
-                     drifts, and alternating keeps a drift from landing on one side only\n  \
+                     the median of its round medians, each ratio the median of per-round ratios\n             \
+                     (default 5, --quick 1): the machine's speed drifts, and alternating keeps\n             \
+                     a drift from landing on one side only\n  \
                      --gpu      wgpu next to cpu: matmul 256/1024/2048 GFLOP/s and the MNIST CNN step\n  \
                      --only     comma-separated workloads: matmul_256, matmul_1024, elementwise_4m,\n  \
                                 conv2d, mlp_sgd_step, cnn_adam_step (default: all)\n\
@@ -438,7 +439,7 @@ fn run() -> Result<ExitCode> {
 
     let rounds = match (opts.rounds, opts.quick) {
         (0, true) => 1,
-        (0, false) => 3,
+        (0, false) => 5,
         (r, _) => r,
     };
     let mut round_rows: Vec<Vec<Row>> = vec![];
@@ -471,16 +472,19 @@ fn run() -> Result<ExitCode> {
     let busy_peer = (!busy_peer.is_empty()).then(|| busy_peer.iter().sum::<f64>() / busy_peer.len() as f64);
     let rows = combine_rounds(&round_rows);
     let peer_ms = |lib: &str, key: &str| median(round_peers.iter().filter_map(|p| p.median_ms(lib, key)).collect());
-    let round_ratios = |key: &str| -> Vec<f64> {
+    // Peer time / ours within each round: both sides measured minutes apart at most, so a drift
+    // of the machine's speed between rounds cancels out of each ratio.
+    let lib_ratios = |lib: &str, key: &str| -> Vec<f64> {
         round_rows
             .iter()
             .zip(&round_peers)
             .filter_map(|(rs, p)| {
                 let ours = rs.iter().find(|r| r.key == key)?.ours.median_ms;
-                Some(p.median_ms("torch", key)? / ours)
+                Some(p.median_ms(lib, key)? / ours)
             })
             .collect()
     };
+    let round_ratios = |key: &str| lib_ratios("torch", key);
     let Some(peers) = round_peers.first() else {
         return Err(ferroflow_core::Error::invalid("bench", "no rounds ran"));
     };
@@ -507,7 +511,7 @@ fn run() -> Result<ExitCode> {
             Ok(v) => println!("numpy {v}"),
             Err(reason) => println!("numpy not available: {reason}; skipped"),
         }
-        println!("ratio = peer time / ferroflow time (> 1 means ferroflow is faster)\n");
+        println!("ratio = peer time / ferroflow time (> 1 means ferroflow is faster), median over rounds of the per-round ratio\n");
         println!(
             "| {:<40} | {:>10} | {:>13} | {:>10} | {:>6} | {:>10} | {:>6} | {:<18} | {:<4} |",
             "workload", "ferroflow", "throughput", "PyTorch", "ratio", "numpy", "ratio", "target", "met"
@@ -521,7 +525,7 @@ fn run() -> Result<ExitCode> {
         let ours = r.ours.median_ms;
         let t = peer_ms("torch", r.key);
         let n = peer_ms("numpy", r.key);
-        let (rt, rn) = (t.map(|t| t / ours), n.map(|n| n / ours));
+        let (rt, rn) = (median(lib_ratios("torch", r.key)), median(lib_ratios("numpy", r.key)));
         let thr = match (r.flops, r.bytes) {
             (Some(f), _) => format!("{:.1} GFLOP/s", f / ours / 1e6),
             (_, Some(b)) => format!("{:.1} GB/s", b / ours / 1e6),
@@ -568,7 +572,7 @@ fn run() -> Result<ExitCode> {
         }));
     }
     if !opts.json && rounds > 1 && peers.status("torch").is_ok() {
-        println!("\ntorch ratio per round (ours and torch alternate; the table shows medians over rounds):");
+        println!("\ntorch ratio per round (ours and torch alternate; the table's times are medians over rounds, its ratios the median of these):");
         for r in &rows {
             let rs: Vec<String> = round_ratios(r.key).iter().map(|x| format!("{x:.2}x")).collect();
             println!("  {:<40} {}", r.title, rs.join("  "));
