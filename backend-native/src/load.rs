@@ -268,7 +268,7 @@ pub(crate) fn fill_input<T: Copy + Default>(sv: &Strided, shape: &[usize], start
             Some((base, 1)) => {
                 let b = base as usize;
                 match src.get(b..b.saturating_add(d.len())) {
-                    Some(s) if base >= 0 => d.copy_from_slice(s),
+                    Some(s) if base >= 0 => copy_run(d, s),
                     _ => d.fill(T::default()),
                 }
             }
@@ -281,6 +281,27 @@ pub(crate) fn fill_input<T: Copy + Default>(sv: &Strided, shape: &[usize], start
             }
         }
     });
+}
+
+/// `dst.copy_from_slice(src)` without a `memcpy` call for short runs: broadcasts and pooling
+/// windows load runs of a few dozen elements, where the call cost more than the copy.
+#[inline(always)]
+fn copy_run<T: Copy>(dst: &mut [T], src: &[T]) {
+    const LANES: usize = 8;
+    if dst.len() >= 256 || dst.len() != src.len() {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let mut d = dst.chunks_exact_mut(LANES);
+    let mut s = src.chunks_exact(LANES);
+    for (a, b) in (&mut d).zip(&mut s) {
+        if let (Ok(a), Ok(b)) = (<&mut [T; LANES]>::try_from(a), <&[T; LANES]>::try_from(b)) {
+            *a = *b;
+        }
+    }
+    for (a, b) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *a = *b;
+    }
 }
 
 /// Fills `dst` with `v` at valid positions and zero elsewhere.
