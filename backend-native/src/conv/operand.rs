@@ -6,6 +6,7 @@
 use ferroflow_core::ir::View;
 use ferroflow_core::Result;
 
+use crate::load::{coalesce, fill_input};
 use crate::util::{alloc_dirty, check_range, err, mul_all, offset_range};
 
 /// One operand's view, checked at build time.
@@ -17,6 +18,7 @@ pub(crate) struct Operand {
     /// Smallest and largest offset read (None when the operand is empty).
     range: Option<(isize, isize)>,
     pub len: usize,
+    view: View,
 }
 
 impl Operand {
@@ -34,6 +36,7 @@ impl Operand {
             strides,
             range: offset_range(&format!("conv {what}"), view)?,
             len: mul_all(&format!("conv {what}"), &dims)?,
+            view: view.clone(),
         })
     }
 
@@ -49,23 +52,13 @@ impl Operand {
         check_range(&format!("conv {what}"), self.range, len)
     }
 
-    /// The operand's elements in row-major order (a copy through the view).
+    /// The operand's elements in row-major order (a copy through the view, by the loads'
+    /// strided walker).
     pub(crate) fn gather(&self, src: &[f32]) -> Result<Vec<f32>> {
         let mut out = alloc_dirty::<f32>(self.len)?;
-        let [_, n1, n2, n3] = self.dims;
-        let [s0, s1, s2, s3] = self.strides;
-        let oob = || err("conv: internal gather out of range");
-        for (i0, a) in out.chunks_mut((n1 * n2 * n3).max(1)).enumerate() {
-            for (i1, b) in a.chunks_mut((n2 * n3).max(1)).enumerate() {
-                for (i2, c) in b.chunks_mut(n3.max(1)).enumerate() {
-                    let base = self.offset + i0 as isize * s0 + i1 as isize * s1 + i2 as isize * s2;
-                    for (i3, v) in c.iter_mut().enumerate() {
-                        let at = usize::try_from(base + i3 as isize * s3).map_err(|_| oob())?;
-                        *v = *src.get(at).ok_or_else(oob)?;
-                    }
-                }
-            }
-        }
+        let (shape, strided) = coalesce(&self.view.shape, &[&self.view]);
+        let sv = strided.first().ok_or_else(|| err("conv: internal gather of no view"))?;
+        fill_input(sv, &shape, 0, src, &mut out);
         Ok(out)
     }
 }

@@ -8,3 +8,20 @@ pub mod render;
 pub mod runtime;
 
 pub use runtime::{CudaBackend, CudaBuffer};
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use ferroflow_core::{Error, Result};
+
+/// Runs `f` (cudarc calls, which panic when a library or symbol is missing) with a panic turned
+/// into a typed error whose message is `describe(panic message)`.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T, describe: impl FnOnce(&str) -> String) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Error::backend("cuda", describe(&msg))
+    })
+}

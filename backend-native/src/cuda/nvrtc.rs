@@ -5,7 +5,7 @@
 //! without NVRTC gets a typed [`Error::Backend`] naming what is missing, never a panic.
 //! `scripts/fetch-nvrtc.sh` downloads NVRTC from PyPI and prints the `LD_LIBRARY_PATH` to use.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::catch_unwind;
 
 use cudarc::nvrtc::{CompileError, CompileOptions};
 use ferroflow_core::{Error, Result};
@@ -34,14 +34,7 @@ pub fn check_available() -> Result<()> {
 /// Runs `f` (a cudarc call) with panics turned into errors: the last line of defence behind
 /// [`check_available`] (a library of the wrong version may lack a symbol cudarc expects).
 fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        error(format!("NVRTC {what} failed: {msg}"))
-    })
+    super::catch_panic(f, |msg| format!("NVRTC {what} failed: {msg}"))
 }
 
 /// NVRTC's version (major, minor).

@@ -496,13 +496,8 @@ impl Scheduler {
             }
         }
         if let Some(input) = t.inputs().first() {
-            let p = t.prim().clone();
-            let moved = |v: &View| match &p {
-                Prim::Permute(perm) => Some(v.permute(perm)),
-                Prim::Reshape(to) => v.reshape(to),
-                Prim::Expand(to) => Some(v.expand(to)),
-                _ => None,
-            };
+            let p = t.prim();
+            let moved = |v: &View| if read_through(p) { moved_view(p, v) } else { None };
             // Only when the movement is a view of the value's contiguous layout (checked before
             // computing anything), so the value is never computed in vain.
             if moved(&View::contiguous(input.shape())).is_some_and(|v| v.mask.is_none()) {
@@ -658,17 +653,7 @@ impl Scheduler {
                 return Ok(Lowered::Lazy(Arc::new(LNode::Const(*s))));
             }
         }
-        let apply = |v: &View| -> Option<View> {
-            match p {
-                Prim::Reshape(to) => v.reshape(to),
-                Prim::Permute(perm) => Some(v.permute(perm)),
-                Prim::Expand(to) => Some(v.expand(to)),
-                Prim::Pad(pads) => Some(v.pad(pads)),
-                Prim::Slice { start, len, step } => Some(v.slice(start, len, step)),
-                Prim::Flip(axes) => Some(v.flip(axes)),
-                _ => None,
-            }
-        };
+        let apply = |v: &View| moved_view(p, v);
         if let Prim::Pad(pads) = p {
             if let Some(padded) = pad_expr(&e, &in_shape, pads) {
                 return Ok(Lowered::Lazy(padded));
@@ -688,6 +673,26 @@ impl Scheduler {
     }
 }
 
+/// `v` moved by the movement primitive `p` (None for other primitives, or a reshape that the
+/// view cannot express).
+fn moved_view(p: &Prim, v: &View) -> Option<View> {
+    match p {
+        Prim::Reshape(to) => v.reshape(to),
+        Prim::Permute(perm) => Some(v.permute(perm)),
+        Prim::Expand(to) => Some(v.expand(to)),
+        Prim::Pad(pads) => Some(v.pad(pads)),
+        Prim::Slice { start, len, step } => Some(v.slice(start, len, step)),
+        Prim::Flip(axes) => Some(v.flip(axes)),
+        _ => None,
+    }
+}
+
+/// Movements a matmul/conv reads its operand through (as a view of the moved value), rather
+/// than having the moved value computed into a buffer of its own.
+fn read_through(p: &Prim) -> bool {
+    matches!(p, Prim::Permute(_) | Prim::Reshape(_) | Prim::Expand(_))
+}
+
 /// Nodes that a matmul or conv reads as an operand, directly or through permutes, reshapes and
 /// broadcasts (which it reads as views).
 fn template_operands(order: &[Tensor]) -> HashSet<u64> {
@@ -698,7 +703,7 @@ fn template_operands(order: &[Tensor]) -> HashSet<u64> {
         }
         for input in t.inputs().iter().take(2) {
             let mut v = input.clone();
-            while matches!(v.prim(), Prim::Permute(_) | Prim::Reshape(_) | Prim::Expand(_)) && !v.is_realized() {
+            while read_through(v.prim()) && !v.is_realized() {
                 let Some(next) = v.inputs().first().cloned() else { break };
                 v = next;
             }

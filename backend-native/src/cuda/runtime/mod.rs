@@ -63,14 +63,7 @@ pub(crate) fn error(msg: impl Into<String>) -> Error {
 
 /// Runs `f` (cudarc calls) with a panic turned into an error naming `what`.
 pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        error(format!("CUDA driver call failed ({what}): {msg}"))
-    })
+    super::catch_panic(f, |msg| format!("CUDA driver call failed ({what}): {msg}"))
 }
 
 /// A driver error as a backend error: what failed, the error's name and its description.
