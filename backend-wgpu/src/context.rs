@@ -40,13 +40,41 @@ pub(crate) struct Gpu {
     pending: Mutex<Pending>,
 }
 
+/// Which kernel variants to render for the adapter (see [`RenderLimits::software`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tuning {
+    /// Software variants on CPU adapters (SwiftShader, lavapipe, WARP), GPU ones elsewhere.
+    #[default]
+    Auto,
+    /// GPU variants whatever the adapter (tests run them on lavapipe this way).
+    Gpu,
+    /// Software variants whatever the adapter.
+    Software,
+}
+
+impl Tuning {
+    /// `Auto` natively defers to `FERROFLOW_WGPU_TUNING=gpu|software` when set (benchmarks
+    /// compare the variants on one adapter this way).
+    fn or_from_env(self) -> Tuning {
+        #[cfg(not(target_arch = "wasm32"))]
+        if self == Tuning::Auto {
+            match std::env::var("FERROFLOW_WGPU_TUNING").as_deref() {
+                Ok("gpu") => return Tuning::Gpu,
+                Ok("software") => return Tuning::Software,
+                _ => {}
+            }
+        }
+        self
+    }
+}
+
 pub(crate) fn backend_error(msg: impl Into<String>) -> Error {
     Error::backend("wgpu", msg)
 }
 
 impl Gpu {
     /// Opens the first adapter wgpu offers (high-performance preference) with its full limits.
-    pub(crate) async fn request() -> Result<Gpu> {
+    pub(crate) async fn request(tuning: Tuning) -> Result<Gpu> {
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
         if desc.backends.is_empty() {
             desc.backends = wgpu::Backends::all();
@@ -93,16 +121,24 @@ impl Gpu {
                 f.lost = Some(format!("{reason:?}: {msg}"));
             }
         });
+        let software = match tuning.or_from_env() {
+            Tuning::Auto => info.device_type == wgpu::DeviceType::Cpu,
+            Tuning::Gpu => false,
+            Tuning::Software => true,
+        };
         let render = RenderLimits {
+            // 64 on software adapters: a reduction's tree lives in workgroup memory, which
+            // SwiftShader zero-fills with one store per element (256 cost ~100 ms of compile).
             workgroup_size: largest_pow2_at_most(
                 limits
                     .max_compute_invocations_per_workgroup
                     .min(limits.max_compute_workgroup_size_x)
-                    .min(256),
+                    .min(if software { 64 } else { 256 }),
             ),
             max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
             max_storage_buffers: limits.max_storage_buffers_per_shader_stage,
             gemm_side: gemm_side(&limits),
+            software,
         };
         Ok(Gpu {
             device,
@@ -185,6 +221,11 @@ impl Gpu {
     }
 
     pub(crate) fn describe(&self) -> String {
+        let kernels = if self.render.software { ", software kernels" } else { "" };
+        format!("{}{kernels}", self.describe_adapter())
+    }
+
+    fn describe_adapter(&self) -> String {
         let i = &self.info;
         if i.name.is_empty() {
             // Browsers hide adapter names unless the page asks for them.

@@ -26,6 +26,7 @@ use ferroflow_core::ir::Kernel;
 use ferroflow_core::{Backend, Buffer, Device, DownloadFuture, Executable, HostData, MemoryInfo, Result};
 
 pub use buffer::GpuBuffer;
+pub use context::Tuning;
 
 use context::Gpu;
 use ferroflow_core::MemoryCounter;
@@ -48,8 +49,13 @@ impl std::fmt::Debug for WgpuBackend {
 impl WgpuBackend {
     /// Opens the preferred adapter. Fails with the reason when there is none.
     pub async fn new_async() -> Result<WgpuBackend> {
+        Self::with_tuning_async(Tuning::Auto).await
+    }
+
+    /// Opens the preferred adapter, rendering the kernel variants `tuning` asks for.
+    pub async fn with_tuning_async(tuning: Tuning) -> Result<WgpuBackend> {
         Ok(WgpuBackend {
-            gpu: Arc::new(Gpu::request().await?),
+            gpu: Arc::new(Gpu::request(tuning).await?),
             mem: Arc::default(),
             pipelines: Arc::default(),
         })
@@ -59,6 +65,12 @@ impl WgpuBackend {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<WgpuBackend> {
         pollster::block_on(Self::new_async())
+    }
+
+    /// Blocking [`WgpuBackend::with_tuning_async`] (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn with_tuning(tuning: Tuning) -> Result<WgpuBackend> {
+        pollster::block_on(Self::with_tuning_async(tuning))
     }
 
     /// Empties the buffer pool (buffers of live tensors are unaffected).

@@ -2,13 +2,31 @@
 //! references on every present backend: few output tiles with a long K (the WGSL backend splits
 //! K over workgroups and folds the partials in a second pass), batched products, a fused
 //! bias + relu epilogue applied after the fold, and a conv filter gradient whose K is batch x
-//! pixels (the case that motivated the split).
+//! pixels (the case that motivated the split). wgpu runs both of its GEMM kernels, the staged
+//! one for GPUs and the direct one for software adapters, whichever the adapter here is.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ferroflow_core::ops::conv::{Conv2dOptions, Padding};
-use ferroflow_core::{autograd, HostData, Tensor};
+use ferroflow_core::{autograd, Device, HostData, Tensor};
 use ferroflow_tests::conformance::backends::{present, skip_notes};
+use ferroflow_wgpu::{Tuning, WgpuBackend};
+
+/// Every present backend, plus wgpu with each kernel tuning forced: otherwise lavapipe would
+/// only ever run the software GEMM, and a GPU only the staged one.
+fn devices() -> Vec<(String, Device)> {
+    let mut out: Vec<(String, Device)> = present().into_iter().map(|(n, d)| (n.to_string(), d)).collect();
+    if out.iter().any(|(n, _)| n == "wgpu") {
+        for (name, tuning) in [
+            ("wgpu-gpu-kernels", Tuning::Gpu),
+            ("wgpu-software-kernels", Tuning::Software),
+        ] {
+            let backend = WgpuBackend::with_tuning(tuning).unwrap();
+            out.push((name.to_string(), Device::new(backend)));
+        }
+    }
+    out
+}
 
 fn values(n: usize, seed: usize) -> Vec<f32> {
     (0..n)
@@ -50,7 +68,7 @@ fn long_k_products_match_the_reference() {
     // [batch, m, k, n]: one tile with K = 2000; batched; K not a multiple of any slice; a
     // product wide enough that K is not split.
     let cases: [[usize; 4]; 4] = [[1, 4, 2000, 6], [3, 5, 1500, 7], [1, 33, 1037, 40], [1, 200, 600, 130]];
-    for (name, dev) in present() {
+    for (name, dev) in devices() {
         for (ci, &[bt, m, k, n]) in cases.iter().enumerate() {
             let (av, bv) = (values(bt * m * k, ci), values(bt * k * n, ci + 7));
             let a = Tensor::from_host_on(HostData::F32(av.clone()), &[bt, m, k], &dev).unwrap();
@@ -110,7 +128,7 @@ fn conv_filter_gradient_with_a_long_k_matches_the_reference() {
             }
         }
     }
-    for (name, dev) in present() {
+    for (name, dev) in devices() {
         let x = Tensor::from_host_on(HostData::F32(xv.clone()), &[nb, h, w, c], &dev).unwrap();
         let g = Tensor::from_host_on(HostData::F32(gv.clone()), &[nb, h, w, o], &dev).unwrap();
         let wt = Tensor::from_host_on(HostData::F32(wv.clone()), &[3, 3, c, o], &dev).unwrap();

@@ -5,13 +5,13 @@ use std::fmt::Write;
 use ferroflow_core::ir::plan::{self, ElementwisePlan};
 
 use super::expr::render_fn;
-use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage, PRELUDE};
+use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage};
 use super::{grid_for, RenderLimits, Shader};
 
 pub(crate) fn render(p: &ElementwisePlan, limits: &RenderLimits) -> plan::Result<Shader> {
     let expr = &p.expr;
     let wg = limits.workgroup_size;
-    let mut s = String::from(PRELUDE);
+    let mut s = String::new();
     s += &bindings(&expr.inputs, expr.dtype());
     s += &render_fn(expr, "ff_expr")?;
     s += &entry_1d(wg);

@@ -9,12 +9,12 @@ use std::fmt::Write;
 use ferroflow_core::ir::plan::{self, GatherPlan};
 use ferroflow_core::DType;
 
-use super::wgsl::{bindings, entry_1d, flat_invocation, zero, PRELUDE};
+use super::wgsl::{bindings, entry_1d, flat_invocation, zero};
 use super::{grid_for, RenderLimits, Shader};
 
 fn header(p: &GatherPlan, limits: &RenderLimits) -> String {
     let wg = limits.workgroup_size;
-    let mut s = String::from(PRELUDE);
+    let mut s = String::new();
     s += &bindings(&p.inputs(), p.dtype);
     s += &entry_1d(wg);
     s += &flat_invocation(wg);

@@ -1,9 +1,15 @@
-//! One tiled GEMM template for matmul and convolution (implicit GEMM: the filter is the B
-//! matrix, input patches are gathered into A tiles on the fly, never materialized).
+//! One GEMM template for matmul and convolution (implicit GEMM: the filter is the B matrix,
+//! input patches are gathered into A on the fly, never materialized).
 //!
 //! Each workgroup computes a `TILE x TILE` block of C for one batch (matmul) or group (conv):
-//! `T x T` invocations each own `R x R` = 4 x 4 outputs (register blocking, one vec4 per row),
-//! and the K loop stages `TILE x K_TILE` slices of A and B through workgroup memory as vec4s.
+//! `T x T` invocations each own `R x R` = 4 x 4 outputs (register blocking, one vec4 per row).
+//! On GPUs the K loop stages `TILE x K_TILE` slices of A and B through workgroup memory as
+//! vec4s. On software adapters each invocation reads its operands straight from storage: there
+//! workgroup memory is ordinary memory, so staging buys nothing, and it is expensive to compile.
+//! SwiftShader zero-fills workgroup memory with one store per scalar, so the two staged tiles
+//! cost ~450 ms of pipeline compile per GEMM (a 32-float array ~25 ms), which made the first
+//! MLP training step in a browser 25x its steady time; the direct kernel compiles in ~20-60 ms
+//! and ran a 256^3 product in 18 ms against the staged kernel's 27 ms.
 //! Templates differ only in the `load_a`, `load_b` and `store` functions, written from core's
 //! [`GemmPlan`] (the problem's sizes, the operands' views or the conv's geometry, the layout of
 //! the output); how to tile and split it over the device is decided here.
@@ -16,7 +22,7 @@ use ferroflow_core::ir::plan::{
 use ferroflow_core::DType;
 
 use super::expr::{render_fn, view_offset};
-use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage, PRELUDE};
+use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage};
 use super::{grid_for, Finish, RenderLimits, Shader};
 
 /// Outputs per invocation along each of M and N.
@@ -27,46 +33,64 @@ const K_TILE: u32 = 16;
 pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<Shader> {
     let (m, n) = (p.problem.m, p.problem.n);
     // Loads, and the index `store` writes (batch, m, n) to.
+    // The staged kernel loads whole tiles, past the matrices' edges too; the direct one clamps
+    // its indices instead, so its loads need no bounds checks.
+    let checked = !limits.software;
     let (loads, index) = match &p.operands {
         GemmOperands::MatMul { a, b } => (
-            matmul_loads(&p.problem, a, b)?,
+            matmul_loads(&p.problem, a, b, checked)?,
             format!("(batch * {m}u + m) * {n}u + n"),
         ),
         GemmOperands::Conv { geometry: g, x, w } => (
-            conv_loads(&p.problem, g, x, w)?,
+            conv_loads(&p.problem, g, x, w, checked)?,
             format!("m * {}u + batch * {}u + n", g.oc, g.og),
         ),
     };
     render_gemm(p, &loads, &index, limits)
 }
 
-fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex) -> plan::Result<String> {
+/// `if (cond) { return 0.0; }` when `checked`, else nothing.
+fn zero_if(checked: bool, cond: &str) -> String {
+    if checked {
+        format!("    if ({cond}) {{ return 0.0; }}\n")
+    } else {
+        String::new()
+    }
+}
+
+fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex, checked: bool) -> plan::Result<String> {
     // view_offset names the multi-index i0 (batch), i1, i2.
     let (a_off, _) = view_offset(a)?;
     let (b_off, _) = view_offset(b)?;
     let (mu, nu, ku) = (p.m, p.n, p.k);
+    let (a_check, b_check) = (
+        zero_if(checked, &format!("i1 >= {mu}u || i2 >= {ku}u")),
+        zero_if(checked, &format!("i1 >= {ku}u || i2 >= {nu}u")),
+    );
     Ok(format!(
-        "fn load_a(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {mu}u || i2 >= {ku}u) {{ return 0.0; }}\n    return in0[u32({a_off})];\n}}\n\
-         fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n    if (i1 >= {ku}u || i2 >= {nu}u) {{ return 0.0; }}\n    return in1[u32({b_off})];\n}}\n"
+        "fn load_a(i0: u32, i1: u32, i2: u32) -> f32 {{\n{a_check}    return in0[u32({a_off})];\n}}\n\
+         fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n{b_check}    return in1[u32({b_off})];\n}}\n"
     ))
 }
 
 /// `load_a` gathers input patches, `load_b` reads the filter, both through their views (whose
 /// offsets `view_offset` writes over indices named i0..i3).
-fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex) -> plan::Result<String> {
+fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex, checked: bool) -> plan::Result<String> {
     let (x_off, _) = view_offset(x)?;
     let (w_off, _) = view_offset(w)?;
     let (m, k) = (p.m, p.k);
     let (h, w, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
     let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
+    // Padding taps read zero either way; only the tile-edge checks depend on `checked`.
     let mut loads = String::new();
     let _ = write!(
         loads,
-        "fn load_a(grp: u32, m: u32, k: u32) -> f32 {{\n    if (m >= {m}u || k >= {k}u) {{ return 0.0; }}\n\
+        "fn load_a(grp: u32, m: u32, k: u32) -> f32 {{\n{}\
          \x20   let b = m / {ohw}u; let pix = m % {ohw}u; let oh = pix / {ow}u; let ow = pix % {ow}u;\n\
          \x20   let ch = k % {cg}u; let tap = k / {cg}u; let ky = tap / {kw}u; let kx = tap % {kw}u;\n\
          \x20   let yd = i32(oh * {sh}u + ky * {dh}u) - {ph}i; let xd = i32(ow * {sw}u + kx * {dw}u) - {pw}i;\n\
          \x20   if (yd < 0i || xd < 0i) {{ return 0.0; }}\n",
+        zero_if(checked, &format!("m >= {m}u || k >= {k}u")),
     );
     // lhs dilation (transposed convolution): only every ld-th dilated position is a real pixel.
     if lh > 1 || lw > 1 {
@@ -81,10 +105,11 @@ fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex) -
          \x20   if (y >= {h}u || xx >= {w}u) {{ return 0.0; }}\n\
          \x20   let i0 = b; let i1 = y; let i2 = xx; let i3 = grp * {cg}u + ch;\n\
          \x20   return in0[u32({x_off})];\n}}\n\
-         fn load_b(grp: u32, k: u32, n: u32) -> f32 {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0; }}\n\
+         fn load_b(grp: u32, k: u32, n: u32) -> f32 {{\n{}\
          \x20   let tap = k / {cg}u;\n\
          \x20   let i0 = tap / {kw}u; let i1 = tap % {kw}u; let i2 = k % {cg}u; let i3 = grp * {og}u + n;\n\
          \x20   return in1[u32({w_off})];\n}}\n",
+        zero_if(checked, &format!("k >= {k}u || n >= {og}u")),
     );
     Ok(loads)
 }
@@ -125,9 +150,11 @@ const SPLIT_MIN_K: usize = 256;
 const SPLIT_MAX: usize = 64;
 
 /// How many K slices: 1 (no split) unless tiles are few and K is long.
+/// Never on software adapters: a few CPU cores are busy with a handful of tiles, and the
+/// finishing pass would be one more pipeline to compile.
 fn k_splits(tiles: usize, k: usize, n_inputs: usize, limits: &RenderLimits) -> usize {
     // The finishing pass binds the kernel's inputs, the partials and the output.
-    if n_inputs + 2 > limits.max_storage_buffers as usize || tiles >= SPLIT_TARGET_WORKGROUPS / 4 {
+    if limits.software || n_inputs + 2 > limits.max_storage_buffers as usize || tiles >= SPLIT_TARGET_WORKGROUPS / 4 {
         return 1;
     }
     SPLIT_TARGET_WORKGROUPS
@@ -161,7 +188,7 @@ fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) ->
     let outputs = checked_u32(batches.saturating_mul(m as usize).saturating_mul(n as usize))?;
     let store = store_fn(index, p.epilogue.as_ref())?;
     let (inputs, output) = (&p.inputs, p.output);
-    let mut s = String::from(PRELUDE);
+    let mut s = String::new();
     // The bindings this shader declares: a split's first pass reads only the template's two
     // operands and writes f32 partials; otherwise the store's inputs and output.
     let (shader_inputs, shader_output) = if splits > 1 {
@@ -203,54 +230,21 @@ fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) ->
             "store(batch, m, n, acc[i][j])".to_string(),
         )
     };
-    // Each invocation owns 4 consecutive rows x 4 consecutive columns. Workgroup tiles hold
-    // vec4s (4 rows of A, or 4 columns of B, at one k), so the inner loop does two
-    // workgroup-memory loads and four vec4 FMAs per k where scalar tiles needed eight loads and
-    // sixteen FMAs. Global loads stay scalar (any layout, bounds-checked in load_a/load_b) and
-    // consecutive invocations read consecutive k of A and consecutive columns of B.
-    let q = tile / R; // vec4s across a tile
-    let _ = write!(
-        s,
-        "var<workgroup> tile_a: array<vec4<f32>, {kq}>;\nvar<workgroup> tile_b: array<vec4<f32>, {kq}>;\n\
-         fn ld_a(batch: u32, m: u32, k: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_a(batch, m, k); }}\n\
-         fn ld_b(batch: u32, k: u32, n: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_b(batch, k, n); }}\n\
-         @compute @workgroup_size({t}, {t})\n\
-         fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
-         \x20   let batch = {batch_of};\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
-         \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
-         \x20   let tid = lid.y * {t}u + lid.x;\n\
-         \x20   var acc: array<vec4<f32>, {r}>;\n\
-         \x20   for (var k0: u32 = k_begin; k0 < k_end; k0 = k0 + {kt}u) {{\n\
-         \x20       for (var e: u32 = tid; e < {kq}u; e = e + {tt}u) {{\n\
-         \x20           let ka = e % {kt}u; let m = m0 + (e / {kt}u) * 4u;\n\
-         \x20           tile_a[ka * {q}u + e / {kt}u] = vec4<f32>(ld_a(batch, m, k0 + ka, k_end), ld_a(batch, m + 1u, k0 + ka, k_end), \
-         ld_a(batch, m + 2u, k0 + ka, k_end), ld_a(batch, m + 3u, k0 + ka, k_end));\n\
-         \x20           let kb = e / {q}u; let n = n0 + (e % {q}u) * 4u;\n\
-         \x20           tile_b[e] = vec4<f32>(ld_b(batch, k0 + kb, n, k_end), ld_b(batch, k0 + kb, n + 1u, k_end), \
-         ld_b(batch, k0 + kb, n + 2u, k_end), ld_b(batch, k0 + kb, n + 3u, k_end));\n\
-         \x20       }}\n\
-         \x20       workgroupBarrier();\n\
-         \x20       for (var kk: u32 = 0u; kk < {kt}u; kk = kk + 1u) {{\n\
-         \x20           let a = tile_a[kk * {q}u + lid.y];\n\
-         \x20           let b = tile_b[kk * {q}u + lid.x];\n\
-         \x20           acc[0] = fma(vec4<f32>(a.x), b, acc[0]);\n\
-         \x20           acc[1] = fma(vec4<f32>(a.y), b, acc[1]);\n\
-         \x20           acc[2] = fma(vec4<f32>(a.z), b, acc[2]);\n\
-         \x20           acc[3] = fma(vec4<f32>(a.w), b, acc[3]);\n\
-         \x20       }}\n\
-         \x20       workgroupBarrier();\n\
-         \x20   }}\n\
-         \x20   for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
-         \x20       for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
-         \x20           let m = m0 + lid.y * {r}u + i; let n = n0 + lid.x * {r}u + j;\n\
-         \x20           if (m < {m}u && n < {n}u) {{ {store_call}; }}\n\
-         \x20       }}\n\
-         \x20   }}\n}}\n",
-        kq = q * K_TILE,
-        kt = K_TILE,
-        tt = t * t,
-        r = R,
-    );
+    let kernel = Kernel {
+        t,
+        tile,
+        m,
+        n,
+        batch_of: &batch_of,
+        k_begin: &k_begin,
+        k_end: &k_end,
+        store_call: &store_call,
+    };
+    s += &if limits.software {
+        kernel.direct()
+    } else {
+        kernel.staged()
+    };
     Ok(Shader {
         source: s,
         grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
@@ -259,6 +253,133 @@ fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) ->
         finish,
     })
 }
+
+/// What the two GEMM kernels share: the workgroup shape, the problem's edges, and the
+/// expressions for the batch, the K range and the store of `acc[i][j]`.
+struct Kernel<'a> {
+    t: u32,
+    tile: u32,
+    m: u32,
+    n: u32,
+    batch_of: &'a str,
+    k_begin: &'a str,
+    k_end: &'a str,
+    store_call: &'a str,
+}
+
+impl Kernel<'_> {
+    /// Staged in workgroup memory, for GPUs. Each invocation owns 4 consecutive rows x 4
+    /// consecutive columns. Workgroup tiles hold vec4s (4 rows of A, or 4 columns of B, at one
+    /// k), so the inner loop does two workgroup-memory loads and four vec4 FMAs per k where
+    /// scalar tiles needed eight loads and sixteen FMAs. Global loads stay scalar (any layout,
+    /// bounds-checked in load_a/load_b) and consecutive invocations read consecutive k of A and
+    /// consecutive columns of B.
+    fn staged(&self) -> String {
+        let Kernel {
+            t,
+            tile,
+            batch_of,
+            k_begin,
+            k_end,
+            ..
+        } = *self;
+        let q = tile / R; // vec4s across a tile
+        format!(
+            "var<workgroup> tile_a: array<vec4<f32>, {kq}>;\nvar<workgroup> tile_b: array<vec4<f32>, {kq}>;\n\
+             fn ld_a(batch: u32, m: u32, k: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_a(batch, m, k); }}\n\
+             fn ld_b(batch: u32, k: u32, n: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_b(batch, k, n); }}\n\
+             @compute @workgroup_size({t}, {t})\n\
+             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
+             \x20   let batch = {batch_of};\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
+             \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
+             \x20   let tid = lid.y * {t}u + lid.x;\n\
+             \x20   var acc: array<vec4<f32>, {r}>;\n\
+             \x20   for (var k0: u32 = k_begin; k0 < k_end; k0 = k0 + {kt}u) {{\n\
+             \x20       for (var e: u32 = tid; e < {kq}u; e = e + {tt}u) {{\n\
+             \x20           let ka = e % {kt}u; let m = m0 + (e / {kt}u) * 4u;\n\
+             \x20           tile_a[ka * {q}u + e / {kt}u] = vec4<f32>(ld_a(batch, m, k0 + ka, k_end), ld_a(batch, m + 1u, k0 + ka, k_end), \
+             ld_a(batch, m + 2u, k0 + ka, k_end), ld_a(batch, m + 3u, k0 + ka, k_end));\n\
+             \x20           let kb = e / {q}u; let n = n0 + (e % {q}u) * 4u;\n\
+             \x20           tile_b[e] = vec4<f32>(ld_b(batch, k0 + kb, n, k_end), ld_b(batch, k0 + kb, n + 1u, k_end), \
+             ld_b(batch, k0 + kb, n + 2u, k_end), ld_b(batch, k0 + kb, n + 3u, k_end));\n\
+             \x20       }}\n\
+             \x20       workgroupBarrier();\n\
+             \x20       for (var kk: u32 = 0u; kk < {kt}u; kk = kk + 1u) {{\n\
+             \x20           let a = tile_a[kk * {q}u + lid.y];\n\
+             \x20           let b = tile_b[kk * {q}u + lid.x];\n\
+             {fmas}\
+             \x20       }}\n\
+             \x20       workgroupBarrier();\n\
+             \x20   }}\n\
+             {stores}}}\n",
+            kq = q * K_TILE,
+            kt = K_TILE,
+            tt = t * t,
+            r = R,
+            fmas = FMAS,
+            stores = self.stores(&format!("m0 + lid.y * {R}u"), &format!("n0 + lid.x * {R}u")),
+        )
+    }
+
+    /// Straight from storage into registers, for software adapters (see the module docs).
+    /// Rows and columns past the edges repeat the last one, so every load is in bounds without
+    /// a check; their sums are never stored. No barriers, so edge invocations may return early.
+    fn direct(&self) -> String {
+        let Kernel {
+            t,
+            tile,
+            m,
+            n,
+            batch_of,
+            k_begin,
+            k_end,
+            ..
+        } = *self;
+        format!(
+            "@compute @workgroup_size({t}, {t})\n\
+             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
+             \x20   let batch = {batch_of};\n\
+             \x20   let m0 = wid.y * {tile}u + lid.y * {r}u;\n    let n0 = wid.x * {tile}u + lid.x * {r}u;\n\
+             \x20   if (m0 >= {m}u || n0 >= {n}u) {{ return; }}\n\
+             \x20   let m1 = min(m0 + 1u, {ml}u); let m2 = min(m0 + 2u, {ml}u); let m3 = min(m0 + 3u, {ml}u);\n\
+             \x20   let n1 = min(n0 + 1u, {nl}u); let n2 = min(n0 + 2u, {nl}u); let n3 = min(n0 + 3u, {nl}u);\n\
+             \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
+             \x20   var acc: array<vec4<f32>, {r}>;\n\
+             \x20   for (var k: u32 = k_begin; k < k_end; k = k + 1u) {{\n\
+             \x20       let a = vec4<f32>(load_a(batch, m0, k), load_a(batch, m1, k), load_a(batch, m2, k), load_a(batch, m3, k));\n\
+             \x20       let b = vec4<f32>(load_b(batch, k, n0), load_b(batch, k, n1), load_b(batch, k, n2), load_b(batch, k, n3));\n\
+             {fmas}\
+             \x20   }}\n\
+             {stores}}}\n",
+            r = R,
+            ml = m - 1,
+            nl = n - 1,
+            fmas = FMAS,
+            stores = self.stores("m0", "n0"),
+        )
+    }
+
+    /// Stores the invocation's 4 x 4 accumulators, from its first row and column (WGSL
+    /// expressions), skipping those past the edges.
+    fn stores(&self, first_row: &str, first_col: &str) -> String {
+        let Kernel { m, n, store_call, .. } = *self;
+        format!(
+            "    for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
+             \x20       for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
+             \x20           let m = {first_row} + i; let n = {first_col} + j;\n\
+             \x20           if (m < {m}u && n < {n}u) {{ {store_call}; }}\n\
+             \x20       }}\n\
+             \x20   }}\n",
+            r = R,
+        )
+    }
+}
+
+/// acc[i] += a[i] * b: four vec4 FMAs, the inner step of both kernels.
+const FMAS: &str = "        acc[0] = fma(vec4<f32>(a.x), b, acc[0]);\n\
+                    \x20       acc[1] = fma(vec4<f32>(a.y), b, acc[1]);\n\
+                    \x20       acc[2] = fma(vec4<f32>(a.z), b, acc[2]);\n\
+                    \x20       acc[3] = fma(vec4<f32>(a.w), b, acc[3]);\n";
 
 /// The split-K finishing pass: one invocation per output sums its `splits` partials in split
 /// order (deterministic, unlike atomics) and stores through the template's `store` (epilogue
@@ -276,7 +397,7 @@ fn render_split_finish(
     with_partials.push(Some(DType::F32));
     let partials = format!("in{}", inputs.len());
     let wg = limits.workgroup_size;
-    let mut s = String::from(PRELUDE);
+    let mut s = String::new();
     s += &bindings(&with_partials, output);
     s += store;
     s += &entry_1d(wg);

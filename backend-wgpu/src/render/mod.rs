@@ -33,6 +33,10 @@ pub struct RenderLimits {
     /// Invocations along each side of a GEMM workgroup (each owns 4 x 4 outputs): 8, or 16
     /// where `FERROFLOW_WGPU_GEMM_SIDE=16` asks for it (see `context.rs`).
     pub gemm_side: u32,
+    /// The adapter is a CPU emulating a GPU (SwiftShader in browsers, lavapipe, WARP): GEMMs
+    /// read their operands straight into registers instead of staging tiles in workgroup memory,
+    /// K is never split, and 1-D workgroups are 64 invocations (see `gemm.rs` for why).
+    pub software: bool,
 }
 
 impl Default for RenderLimits {
@@ -43,6 +47,7 @@ impl Default for RenderLimits {
             max_workgroups_per_dim: 65_535,
             max_storage_buffers: 8,
             gemm_side: 8,
+            software: false,
         }
     }
 }
@@ -73,7 +78,19 @@ pub struct Finish {
 
 /// Renders one kernel.
 pub fn render(kernel: &Kernel, limits: &RenderLimits) -> Result<Shader> {
-    render_plan(kernel, limits).map_err(|r| r.into_error("wgpu"))
+    let mut shader = render_plan(kernel, limits).map_err(|r| r.into_error("wgpu"))?;
+    shader.link_prelude();
+    Ok(shader)
+}
+
+impl Shader {
+    /// Puts the prelude functions each pass calls in front of its source.
+    fn link_prelude(&mut self) {
+        self.source = wgsl::with_prelude(&self.source);
+        if let Some(f) = &mut self.finish {
+            f.shader.link_prelude();
+        }
+    }
 }
 
 fn render_plan(kernel: &Kernel, limits: &RenderLimits) -> plan::Result<Shader> {

@@ -11,7 +11,7 @@ use ferroflow_core::ir::ReduceOp;
 use ferroflow_core::DType;
 
 use super::expr::render_fn;
-use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, PRELUDE};
+use super::wgsl::{bindings, decompose, entry_1d, flat_invocation};
 use super::{grid_1d, grid_for, RenderLimits, Shader};
 
 /// How a reduction accumulates, as WGSL snippets: the accumulator's type (the output's storage
@@ -47,7 +47,7 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Shad
     let wg = limits.workgroup_size;
     let tree = p.strategy == ReduceStrategy::Tree;
 
-    let mut s = String::from(PRELUDE);
+    let mut s = String::new();
     s += &bindings(&expr.inputs, expr.dtype());
     if tree {
         let _ = writeln!(s, "var<workgroup> partial: array<{acc_ty}, {wg}>;");

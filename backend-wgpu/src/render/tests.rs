@@ -31,6 +31,12 @@ fn check(k: &Kernel) {
             max_workgroups_per_dim: 1000,
             max_storage_buffers: 8,
             gemm_side: 16,
+            software: false,
+        },
+        RenderLimits {
+            workgroup_size: 64,
+            software: true,
+            ..RenderLimits::default()
         },
     ] {
         let s = render(k, &limits).unwrap_or_else(|e| panic!("{k:?}: {e}"));
@@ -279,4 +285,65 @@ fn gemm_splits_k_only_when_tiles_are_few_and_k_is_long() {
         ..limits
     };
     assert!(render(&matmul(9, 50_176, 32), &tight).unwrap().finish.is_none());
+    // Software adapters never split.
+    let software = RenderLimits {
+        software: true,
+        ..limits
+    };
+    assert!(render(&matmul(9, 50_176, 32), &software).unwrap().finish.is_none());
+}
+
+#[test]
+fn software_gemms_stage_nothing_in_workgroup_memory() {
+    // The direct kernel: no workgroup arrays (compile cost on SwiftShader), no barriers, and
+    // loads without edge checks (indices are clamped instead); the GPU kernel keeps all three.
+    let k = Kernel {
+        num_inputs: 2,
+        out_shape: vec![1, 33, 40],
+        out_dtype: DType::F32,
+        body: KernelBody::MatMul {
+            a: View::contiguous(&[1, 33, 7]),
+            b: View::contiguous(&[1, 7, 40]),
+        },
+    };
+    let gpu = render(&k, &RenderLimits::default()).unwrap().source;
+    let sw = render(
+        &k,
+        &RenderLimits {
+            software: true,
+            ..RenderLimits::default()
+        },
+    )
+    .unwrap()
+    .source;
+    for marker in ["var<workgroup>", "workgroupBarrier", "return 0.0"] {
+        assert!(gpu.contains(marker), "GPU kernel lacks {marker}");
+        assert!(!sw.contains(marker), "software kernel has {marker}:\n{sw}");
+    }
+    assert!(
+        sw.contains("min(m0 + 3u, 32u)") && sw.contains("min(n0 + 3u, 39u)"),
+        "{sw}"
+    );
+}
+
+#[test]
+fn shaders_carry_only_the_prelude_functions_they_call() {
+    use super::wgsl::with_prelude;
+    let pow = with_prelude("fn main() { let y = ff_pow(2.0, 3.0); }\n");
+    for callee in [
+        "fn ff_pow(",
+        "fn ff_exp(",
+        "fn ff_log(",
+        "fn ff_is_nan(",
+        "fn ff_inf(",
+        "fn ff_nan(",
+        "fn ff_bits(",
+    ] {
+        assert!(pow.contains(callee), "{callee} missing:\n{pow}");
+    }
+    for unused in ["fn ff_erf(", "fn ff_sincos(", "fn ff_max(", "fn ff_mix("] {
+        assert!(!pow.contains(unused), "{unused} linked in:\n{pow}");
+    }
+    let plain = "fn main() { }\n";
+    assert_eq!(with_prelude(plain), plain);
 }
