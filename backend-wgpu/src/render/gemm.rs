@@ -275,14 +275,7 @@ impl Kernel<'_> {
     /// bounds-checked in load_a/load_b) and consecutive invocations read consecutive k of A and
     /// consecutive columns of B.
     fn staged(&self) -> String {
-        let Kernel {
-            t,
-            tile,
-            batch_of,
-            k_begin,
-            k_end,
-            ..
-        } = *self;
+        let (t, tile) = (self.t, self.tile);
         let q = tile / R; // vec4s across a tile
         format!(
             "var<workgroup> tile_a: array<vec4<f32>, {kq}>;\nvar<workgroup> tile_b: array<vec4<f32>, {kq}>;\n\
@@ -312,6 +305,9 @@ impl Kernel<'_> {
              \x20       workgroupBarrier();\n\
              \x20   }}\n\
              {stores}}}\n",
+            batch_of = self.batch_of,
+            k_begin = self.k_begin,
+            k_end = self.k_end,
             kq = q * K_TILE,
             kt = K_TILE,
             tt = t * t,
@@ -325,16 +321,7 @@ impl Kernel<'_> {
     /// Rows and columns past the edges repeat the last one, so every load is in bounds without
     /// a check; their sums are never stored. No barriers, so edge invocations may return early.
     fn direct(&self) -> String {
-        let Kernel {
-            t,
-            tile,
-            m,
-            n,
-            batch_of,
-            k_begin,
-            k_end,
-            ..
-        } = *self;
+        let (t, tile, m, n) = (self.t, self.tile, self.m, self.n);
         format!(
             "@compute @workgroup_size({t}, {t})\n\
              fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
@@ -351,6 +338,9 @@ impl Kernel<'_> {
              {fmas}\
              \x20   }}\n\
              {stores}}}\n",
+            batch_of = self.batch_of,
+            k_begin = self.k_begin,
+            k_end = self.k_end,
             r = R,
             ml = m - 1,
             nl = n - 1,
