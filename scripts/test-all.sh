@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the tests need and runs every test: formatting, lints, unit + conformance +
-# property tests (cpu, and wgpu on Mesa's lavapipe), the op matrix on both, type checks for
+# property tests (cpu, and wgpu on Mesa's lavapipe), the op matrix on both (wgpu once more with
+# the kernels for GPUs forced), type checks for
 # macOS/Windows/wasm32, the conformance suite and a training step in headless Chromium (CPU-wasm
 # and WebGPU), the npm package (built, installed from its tarball, tested against TF.js in Node),
 # the browser MNIST demo end to end (WebGPU, no-WebGPU fallback, CPU-wasm to >= 90%, reload from
@@ -22,6 +23,10 @@ stage fmt cargo fmt --all --check
 stage clippy cargo clippy --workspace --all-targets --release -- -D warnings
 stage unit-and-conformance-tests cargo test --workspace --release
 stage op-matrix env FF_REQUIRED_BACKENDS="cpu wgpu pjrt" bash scripts/check-op-matrix.sh
+# lavapipe is a software adapter, so wgpu renders its software kernels there by default; this
+# pass runs every op on the kernels real GPUs get (workgroup-staged GEMMs, split-K).
+stage op-matrix-wgpu-gpu-kernels env FERROFLOW_WGPU_TUNING=gpu FF_OP_MATRIX_ARGS="--backend wgpu" \
+  FF_REQUIRED_BACKENDS=wgpu bash scripts/check-op-matrix.sh
 stage op-matrix-pjrt-old-api env FERROFLOW_PJRT_PLUGIN="$FERROFLOW_PJRT_PLUGIN_OLD" \
   FF_OP_MATRIX_ARGS="--backend pjrt" FF_REQUIRED_BACKENDS=pjrt bash scripts/check-op-matrix.sh
 stage other-targets bash scripts/check-targets.sh
