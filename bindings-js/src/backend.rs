@@ -83,7 +83,33 @@ fn webgpu_missing() -> Option<String> {
 
 #[cfg(target_arch = "wasm32")]
 async fn open_webgpu_device() -> Result<Device> {
-    ferroflow_wgpu::device_async().await
+    let dev = ferroflow_wgpu::device_async().await?;
+    self_check(&dev).await.map_err(|why| {
+        Error::backend(
+            "webgpu",
+            format!("the adapter opened but failed a self-check (4 squares summed, read back): {why}"),
+        )
+    })?;
+    Ok(dev)
+}
+
+/// One tiny kernel end to end: upload, compile, dispatch, asynchronous readback. An adapter that
+/// opens but cannot run kernels (a broken driver, a blocklisted feature) is then refused here,
+/// and `ready()` falls back to the CPU with the reason, instead of the first op failing later.
+/// It also does the device's one-time setup (layouts, readback path) before the first step.
+#[cfg(target_arch = "wasm32")]
+async fn self_check(dev: &Device) -> std::result::Result<(), String> {
+    use ferroflow_core::{HostData, Tensor};
+    let run = async {
+        let x = Tensor::from_host_on(HostData::F32(vec![1.0, 2.0, 3.0, 4.0]), &[4], dev)?;
+        x.mul(&x)?.sum(&[], false)?.to_host_async().await
+    };
+    match run.await {
+        Ok(HostData::F32(v)) if v == [30.0] => Ok(()),
+        Ok(HostData::F32(v)) => Err(format!("expected [30.0], read back {v:?}")),
+        Ok(other) => Err(format!("expected f32 [30.0], read back {other:?}")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

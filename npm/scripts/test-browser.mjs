@@ -2,7 +2,9 @@
 // TF.js, test/browser/) over HTTP and opens, in Debian's headless Chromium through playwright-core
 // (--enable-unsafe-webgpu gives a WebGPU adapter: SwiftShader), (1) test/browser/index.html, the
 // op/gradient/memory suite on webgpu and cpu, and (2) test/vite-app bundled by `vite build` from
-// the installed package (the .wasm must be emitted by Vite, not copied), which trains a tiny model.
+// the installed package (the .wasm must be emitted by Vite, not copied), which trains a tiny model,
+// and (3) test/browser/broken-webgpu.html, where WebGPU opens but runs nothing: ready() must
+// fall back to the CPU with the reason.
 // Fails when any check fails, or when WebGPU was skipped unless FF_ALLOW_WEBGPU_SKIP=1. Creates
 // the scratch project (and the tarball) first when missing.
 //
@@ -68,6 +70,7 @@ const origin = server.origin;
 const pages = [
   `${origin}/test/browser/index.html?backends=${backends}`,
   `${origin}/vite-dist/index.html`,
+  `${origin}/test/browser/broken-webgpu.html`,
 ];
 
 const { chromium: pw } = await import(join(scratch, 'node_modules', 'playwright-core', 'index.mjs'));
