@@ -342,8 +342,8 @@ impl Kernel<'_> {
             k_begin = self.k_begin,
             k_end = self.k_end,
             r = R,
-            ml = m - 1,
-            nl = n - 1,
+            ml = m.saturating_sub(1),
+            nl = n.saturating_sub(1),
             fmas = FMAS,
             stores = self.stores("m0", "n0"),
         )

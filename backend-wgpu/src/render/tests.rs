@@ -324,6 +324,21 @@ fn software_gemms_stage_nothing_in_workgroup_memory() {
         sw.contains("min(m0 + 3u, 32u)") && sw.contains("min(n0 + 3u, 39u)"),
         "{sw}"
     );
+    // An empty product renders too (every invocation returns at once).
+    let empty = Kernel {
+        out_shape: vec![1, 0, 40],
+        body: KernelBody::MatMul {
+            a: View::contiguous(&[1, 0, 7]),
+            b: View::contiguous(&[1, 7, 40]),
+        },
+        ..k
+    };
+    let software = RenderLimits {
+        software: true,
+        ..RenderLimits::default()
+    };
+    let s = render(&empty, &software).unwrap_or_else(|e| panic!("{e}"));
+    validate(&s.source).unwrap_or_else(|e| panic!("{e}\n{}", s.source));
 }
 
 #[test]
