@@ -325,39 +325,38 @@ fn ff_uniform(bits: u32) -> f32 { return f32(bits >> 8u) * (1.0 / 16777216.0); }
 /// prelude (a trivial shader compiled in 5 ms alone, 11 ms with it).
 pub(crate) fn with_prelude(body: &str) -> String {
     let items = prelude_items();
-    let calls = |text: &str, name: &str| text.contains(&format!("{name}("));
-    let mut used: Vec<bool> = items.iter().map(|(name, _)| calls(body, name)).collect();
-    // Each pass adds the callees of what is used; the call graph is shallow.
-    loop {
-        let mut grew = false;
-        for i in 0..items.len() {
-            if !used[i]
-                && items
-                    .iter()
-                    .zip(&used)
-                    .any(|((_, text), &u)| u && calls(text, &items[i].0))
-            {
-                used[i] = true;
-                grew = true;
-            }
-        }
-        if !grew {
-            break;
+    let mut used = vec![false; items.len()];
+    let mut todo: Vec<usize> = (0..items.len()).filter(|&i| calls(body, &items[i].name)).collect();
+    while let Some(i) = todo.pop() {
+        if !std::mem::replace(&mut used[i], true) {
+            todo.extend(&items[i].callees);
         }
     }
     let mut s: String = items
         .iter()
         .zip(&used)
         .filter(|(_, &u)| u)
-        .map(|((_, text), _)| text.as_str())
+        .map(|(item, _)| item.text.as_str())
         .collect();
     s += body;
     s
 }
 
-/// The prelude as (function name, its text with the comment above it), in order.
-fn prelude_items() -> &'static [(String, String)] {
-    static ITEMS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+/// Whether WGSL `text` calls (or defines) the function `name`.
+fn calls(text: &str, name: &str) -> bool {
+    text.contains(&format!("{name}("))
+}
+
+/// One prelude function: its text (with the comment above it) and the prelude functions it calls.
+struct PreludeItem {
+    name: String,
+    text: String,
+    callees: Vec<usize>,
+}
+
+/// The prelude split into functions, in order, with their call graph (built once).
+fn prelude_items() -> &'static [PreludeItem] {
+    static ITEMS: std::sync::OnceLock<Vec<PreludeItem>> = std::sync::OnceLock::new();
     ITEMS.get_or_init(|| {
         let mut items = Vec::new();
         let (mut text, mut name) = (String::new(), String::new());
@@ -370,8 +369,18 @@ fn prelude_items() -> &'static [(String, String)] {
             // A function ends with a `}` in column 0, or on its own line when it is one line.
             let one_line = line.starts_with("fn ") && line.ends_with('}');
             if !name.is_empty() && (line == "}" || one_line) {
-                items.push((std::mem::take(&mut name), std::mem::take(&mut text)));
+                items.push(PreludeItem {
+                    name: std::mem::take(&mut name),
+                    text: std::mem::take(&mut text),
+                    callees: Vec::new(),
+                });
             }
+        }
+        for i in 0..items.len() {
+            let callees = (0..items.len())
+                .filter(|&j| j != i && calls(&items[i].text, &items[j].name))
+                .collect();
+            items[i].callees = callees;
         }
         items
     })
