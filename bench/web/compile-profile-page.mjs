@@ -67,7 +67,20 @@ try {
   const total = rows.reduce((s, r) => s + r.compile_ms, 0);
   for (const r of rows) log(`  ${r.kind.padEnd(14)} ${String(r.chars).padStart(6)} chars  ${r.compile_ms.toFixed(1).padStart(7)} ms`);
   log(`total ${total.toFixed(0)} ms over ${rows.length} pipelines (compiled one at a time)`);
-  window.__ffCompile = { workload: key, steps_ms: steps, rows, total_ms: total };
+  // The same pipelines requested all at once: what a step would wait for if the browser
+  // compiled them concurrently (Chromium may use worker threads for async creation).
+  const t = performance.now();
+  await Promise.all(
+    shaders.map((code) =>
+      device.createComputePipelineAsync({
+        layout: 'auto',
+        compute: { module: device.createShaderModule({ code: `${code}\n// ${Math.random()}` }), entryPoint: 'main' },
+      }),
+    ),
+  );
+  const concurrent = performance.now() - t;
+  log(`all ${rows.length} requested at once: ${concurrent.toFixed(0)} ms`);
+  window.__ffCompile = { workload: key, steps_ms: steps, rows, total_ms: total, concurrent_ms: concurrent, sources: shaders };
 } catch (e) {
   log(`failed: ${e.stack || e}`);
   window.__ffCompile = { error: String(e.stack || e) };
