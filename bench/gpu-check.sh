@@ -15,6 +15,7 @@
 # FERROFLOW_PJRT_PLUGIN overrides); `ferroflow-bench --gpu` (matmul 256/1024/2048 GFLOP/s and the
 # MNIST CNN step, wgpu and pjrt next to cpu, dispatches/programs and pipelines per step) beside
 # the same workloads in PyTorch on CUDA (bench/peer_torch.py --device cuda, TF32 off), as ratios;
+# the wgpu bench again with every size baked into the shaders (against run-time matmul sizes);
 # and a full 5-epoch `mnist-native --backend wgpu` run against the CPU accuracy bar (>= 0.97), then
 # the same on pjrt. Logs go to $OUT.
 set -uo pipefail
@@ -59,6 +60,10 @@ if ! run_bench || grep -q "wgpu SKIPPED" "$OUT/bench-gpu.txt"; then
     export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
     run_bench
 fi
+
+echo "== wgpu with every size baked (FERROFLOW_WGPU_SIZES=baked): what run-time matmul sizes cost =="
+FERROFLOW_WGPU_SIZES=baked "$BIN/ferroflow-bench" --gpu --quick 2>&1 | grep -E "wgpu (matmul|MNIST)|pipelines built" \
+    | tee "$OUT/bench-gpu-baked-sizes.txt"
 
 for backend in wgpu cuda pjrt; do
     echo "== op-matrix on $backend (the real GPU) =="

@@ -139,6 +139,7 @@ impl Gpu {
             max_storage_buffers: limits.max_storage_buffers_per_shader_stage,
             gemm_side: gemm_side(&limits),
             software,
+            runtime_sizes: !software && !baked_sizes_asked(),
         };
         Ok(Gpu {
             device,
@@ -258,6 +259,12 @@ fn gemm_side(limits: &wgpu::Limits) -> u32 {
         }
     }
     8
+}
+
+/// `FERROFLOW_WGPU_SIZES=baked` natively: every kernel bakes its sizes, as on software adapters
+/// (for measuring what run-time matmul sizes cost a GPU; see `render/sizes.rs`).
+fn baked_sizes_asked() -> bool {
+    !cfg!(target_arch = "wasm32") && std::env::var("FERROFLOW_WGPU_SIZES").as_deref() == Ok("baked")
 }
 
 /// Why no adapter opened. In a browser, wgpu's own message lists the native backends it was not

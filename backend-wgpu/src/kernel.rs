@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use wgpu::util::DeviceExt;
+
 use ferroflow_core::ir::Kernel;
 use ferroflow_core::{BackendBuffer, Buffer, DType, Error, Executable, Result};
 
@@ -17,6 +19,8 @@ pub(crate) struct GpuKernel {
     layout: Arc<Layout>,
     pipeline: Arc<wgpu::ComputePipeline>,
     grid: [u32; 3],
+    /// The uniform the shader reads its sizes from, when it does (`render/sizes.rs`).
+    sizes: Option<wgpu::Buffer>,
     /// Declared dtype of each input binding (`None` for bindings the shader does not read).
     inputs: Vec<Option<DType>>,
     out_len: usize,
@@ -44,15 +48,22 @@ impl GpuKernel {
         // In the browser, WebGPU validates the shader (see Cargo.toml).
         #[cfg(not(target_arch = "wasm32"))]
         validate(&shader.source)?;
-        let layout = cache.layout(gpu, kernel.num_inputs)?;
+        let layout = cache.layout(gpu, kernel.num_inputs, !shader.sizes.is_empty())?;
         let pipeline = build_pipeline(gpu, cache, &layout, &shader)?;
+        let sizes = (!shader.sizes.is_empty()).then(|| {
+            gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("ferroflow kernel sizes"),
+                contents: bytemuck::cast_slice(&shader.sizes),
+                usage: wgpu::BufferUsages::UNIFORM,
+            })
+        });
         let finish = match &shader.finish {
             None => None,
             Some(f) => {
                 #[cfg(not(target_arch = "wasm32"))]
                 validate(&f.shader.source)?;
                 // The partials are one more read-only input.
-                let layout = cache.layout(gpu, kernel.num_inputs + 1)?;
+                let layout = cache.layout(gpu, kernel.num_inputs + 1, false)?;
                 let pipeline = build_pipeline(gpu, cache, &layout, &f.shader)?;
                 Some(FinishPass {
                     layout,
@@ -69,6 +80,7 @@ impl GpuKernel {
             layout,
             pipeline,
             grid: shader.grid,
+            sizes,
             inputs: shader.inputs,
             out_len,
             out_dtype: kernel.out_dtype,
@@ -160,20 +172,33 @@ impl Executable for GpuKernel {
         };
         match &self.finish {
             None => {
-                let g = group(&self.layout, &bind_entries(&bufs, &[&out])?);
+                let g = group(&self.layout, &self.with_sizes(bind_entries(&bufs, &[&out])?));
                 dispatch(&self.pipeline, &g, self.grid)?;
             }
             Some(f) => {
                 // Partial products first, then the fold into `out`; queue order orders them,
                 // and the partials return to the pool only after both are recorded.
                 let partials = GpuBuffer::alloc(&self.gpu, &self.mem, f.partials, DType::F32)?;
-                let g1 = group(&self.layout, &bind_entries(&bufs, &[&partials])?);
+                let g1 = group(&self.layout, &self.with_sizes(bind_entries(&bufs, &[&partials])?));
                 dispatch(&self.pipeline, &g1, self.grid)?;
                 let g2 = group(&f.layout, &bind_entries(&bufs, &[&partials, &out])?);
                 dispatch(&f.pipeline, &g2, f.grid)?;
             }
         }
         Ok(Buffer::new(out))
+    }
+}
+
+impl GpuKernel {
+    /// The main pass's bindings: `entries`, then the sizes uniform when the shader reads one.
+    fn with_sizes<'a>(&'a self, mut entries: Vec<wgpu::BindGroupEntry<'a>>) -> Vec<wgpu::BindGroupEntry<'a>> {
+        if let Some(sizes) = &self.sizes {
+            entries.push(wgpu::BindGroupEntry {
+                binding: entries.len() as u32,
+                resource: sizes.as_entire_binding(),
+            });
+        }
+        entries
     }
 }
 

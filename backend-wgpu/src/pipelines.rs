@@ -12,7 +12,8 @@ use ferroflow_core::Result;
 use crate::context::{backend_error, Gpu};
 
 /// The pipeline layout for kernels with `n` inputs: bindings `0..n` read-only storage, binding
-/// `n` the read-write output.
+/// `n` the read-write output, and binding `n + 1` a uniform for shaders that read their sizes
+/// at run time (`render/sizes.rs`).
 pub(crate) struct Layout {
     pub(crate) bind_group: wgpu::BindGroupLayout,
     pipeline: wgpu::PipelineLayout,
@@ -21,30 +22,39 @@ pub(crate) struct Layout {
 #[derive(Default)]
 pub(crate) struct PipelineCache {
     pipelines: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
-    layouts: Mutex<HashMap<usize, Arc<Layout>>>,
+    layouts: Mutex<HashMap<(usize, bool), Arc<Layout>>>,
     built: Mutex<usize>,
 }
 
 impl PipelineCache {
-    pub(crate) fn layout(&self, gpu: &Gpu, n_inputs: usize) -> Result<Arc<Layout>> {
+    pub(crate) fn layout(&self, gpu: &Gpu, n_inputs: usize, sizes_uniform: bool) -> Result<Arc<Layout>> {
         let mut layouts = self.layouts.lock().map_err(|_| backend_error("layout lock poisoned"))?;
-        if let Some(l) = layouts.get(&n_inputs) {
+        if let Some(l) = layouts.get(&(n_inputs, sizes_uniform)) {
             return Ok(l.clone());
         }
-        let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..=n_inputs)
-            .map(|i| wgpu::BindGroupLayoutEntry {
-                binding: i as u32,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage {
+        let entry = |i: usize, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
+            binding: i as u32,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let mut entries: Vec<wgpu::BindGroupLayoutEntry> = (0..=n_inputs)
+            .map(|i| {
+                entry(
+                    i,
+                    wgpu::BufferBindingType::Storage {
                         read_only: i < n_inputs,
                     },
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
+                )
             })
             .collect();
+        if sizes_uniform {
+            entries.push(entry(n_inputs + 1, wgpu::BufferBindingType::Uniform));
+        }
         let bind_group = gpu.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: None,
             entries: &entries,
@@ -55,7 +65,7 @@ impl PipelineCache {
             immediate_size: 0,
         });
         let l = Arc::new(Layout { bind_group, pipeline });
-        layouts.insert(n_inputs, l.clone());
+        layouts.insert((n_inputs, sizes_uniform), l.clone());
         Ok(l)
     }
 

@@ -68,6 +68,40 @@ fn training_step_builds_pipelines_only_on_the_first_step() {
 }
 
 #[test]
+fn matmuls_of_other_sizes_reuse_the_pipeline_and_stay_correct() {
+    // The GPU kernels read a matmul's sizes at run time (software adapters bake them), so force
+    // those: on lavapipe the default would be the software kernels.
+    if gpu().is_none() {
+        return;
+    }
+    let dev = Device::new(ferroflow_wgpu::WgpuBackend::with_tuning(ferroflow_wgpu::Tuning::Gpu).unwrap());
+    let product = |m: usize, k: usize, n: usize| {
+        let av: Vec<f32> = (0..m * k).map(|i| ((i * 7) % 11) as f32 - 5.0).collect();
+        let bv: Vec<f32> = (0..k * n).map(|i| ((i * 5) % 13) as f32 - 6.0).collect();
+        let a = Tensor::from_host_on(HostData::F32(av.clone()), &[m, k], &dev).unwrap();
+        let b = Tensor::from_host_on(HostData::F32(bv.clone()), &[k, n], &dev).unwrap();
+        let got = a.matmul(&b, false, false).unwrap().to_vec_f32().unwrap();
+        for i in 0..m {
+            for j in 0..n {
+                let want: f32 = (0..k).map(|q| av[i * k + q] * bv[q * n + j]).sum();
+                assert_eq!(got[i * n + j], want, "[{m}, {k}] x [{k}, {n}] at ({i}, {j})");
+            }
+        }
+    };
+    product(37, 19, 45);
+    let (built, compiled) = (dev.programs_built(), dev.stats().compiled);
+    // A new kernel (other sizes) for the device's cache, but the same shader for wgpu's.
+    product(70, 3, 9);
+    product(5, 130, 66);
+    assert_eq!(dev.stats().compiled, compiled + 2);
+    assert_eq!(
+        dev.programs_built(),
+        built,
+        "a matmul of other sizes built a new pipeline"
+    );
+}
+
+#[test]
 fn memory_is_accounted_and_returned() {
     let Some(dev) = gpu() else { return };
     let before = dev.memory();

@@ -8,11 +8,12 @@ use ferroflow_core::ir::plan::{self, checked_i32, Bound, ExprPlan, Rejection, St
 use ferroflow_core::ir::{BinaryOp, Source, UnaryOp};
 use ferroflow_core::DType;
 
+use super::sizes::Sizes;
 use super::wgsl::{from_storage, literal, reg_ty, zero};
 
 /// `fn name(i0: u32, ...) -> T` computing the expression at one multi-index; an epilogue's
 /// takes an extra last parameter `acc: f32`, which `Source::Accumulator` loads read.
-pub(crate) fn render_fn(plan: &ExprPlan, name: &str) -> plan::Result<String> {
+pub(crate) fn render_fn(plan: &ExprPlan, name: &str, sizes: &mut Sizes) -> plan::Result<String> {
     let mut params: Vec<String> = (0..plan.rank()).map(|d| format!("i{d}: u32")).collect();
     if plan.accumulator {
         params.push("acc: f32".into());
@@ -22,7 +23,7 @@ pub(crate) fn render_fn(plan: &ExprPlan, name: &str) -> plan::Result<String> {
         let ty = reg_ty(step.dtype);
         let value = match &step.op {
             StepOp::Load { src, index } => {
-                render_load(&mut s, i, step.dtype, src, index)?;
+                render_load(&mut s, i, step.dtype, src, index, sizes)?;
                 continue;
             }
             StepOp::Const(c) => literal(*c),
@@ -44,10 +45,23 @@ pub(crate) fn render_fn(plan: &ExprPlan, name: &str) -> plan::Result<String> {
 
 /// The source offset of a view at multi-index `i0..` as an i32 expression, and the validity test
 /// (`None` when always valid).
-pub(crate) fn view_offset(index: &ViewIndex) -> plan::Result<(String, Option<String>)> {
-    let mut off = format!("{}i", checked_i32(index.offset)?);
+pub(crate) fn view_offset(index: &ViewIndex, sizes: &mut Sizes) -> plan::Result<(String, Option<String>)> {
+    // A zero offset and unit strides stay literal even when sizes are read at run time: they
+    // are what contiguous operands have whatever their size, and with them the compiler can
+    // drop the add and the multiply.
+    let mut off = match index.offset {
+        0 => "0i".to_string(),
+        o => sizes.i(checked_i32(o)?),
+    };
     for &(d, st) in &index.terms {
-        let _ = write!(off, " + i32(i{d}) * {}i", checked_i32(st)?);
+        match st {
+            1 => {
+                let _ = write!(off, " + i32(i{d})");
+            }
+            st => {
+                let _ = write!(off, " + i32(i{d}) * {}", sizes.i(checked_i32(st)?));
+            }
+        }
     }
     let valid = match &index.validity {
         Validity::Always => None,
@@ -56,8 +70,10 @@ pub(crate) fn view_offset(index: &ViewIndex) -> plan::Result<(String, Option<Str
             let conds = bounds
                 .iter()
                 .map(|b| match *b {
-                    Bound::AtLeast { dim, lo } => Ok(format!("i{dim} >= {}u", checked_i32(lo as isize)?)),
-                    Bound::Below { dim, hi } => Ok(format!("i{dim} < {}u", checked_i32(hi as isize)?)),
+                    Bound::AtLeast { dim, lo } => {
+                        Ok(format!("i{dim} >= {}", sizes.u(checked_i32(lo as isize)? as u32)))
+                    }
+                    Bound::Below { dim, hi } => Ok(format!("i{dim} < {}", sizes.u(checked_i32(hi as isize)? as u32))),
                 })
                 .collect::<plan::Result<Vec<_>>>()?;
             Some(conds.join(" && "))
@@ -66,8 +82,15 @@ pub(crate) fn view_offset(index: &ViewIndex) -> plan::Result<(String, Option<Str
     Ok((off, valid))
 }
 
-fn render_load(s: &mut String, i: usize, dtype: DType, src: &Source, index: &ViewIndex) -> plan::Result<()> {
-    let (off, valid) = view_offset(index)?;
+fn render_load(
+    s: &mut String,
+    i: usize,
+    dtype: DType,
+    src: &Source,
+    index: &ViewIndex,
+    sizes: &mut Sizes,
+) -> plan::Result<()> {
+    let (off, valid) = view_offset(index, sizes)?;
     let value = match src {
         Source::Input(slot) => from_storage(dtype, &format!("in{slot}[u32({off})]")),
         Source::Const(c) => literal(*c),

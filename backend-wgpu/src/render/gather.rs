@@ -28,6 +28,7 @@ fn shader(p: &GatherPlan, source: String, limits: &RenderLimits) -> plan::Result
         grid: grid_for(p.outputs as usize, limits)?,
         inputs: p.inputs(),
         output: p.dtype,
+        sizes: Vec::new(),
         finish: None,
     })
 }

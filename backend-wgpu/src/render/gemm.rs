@@ -22,6 +22,7 @@ use ferroflow_core::ir::plan::{
 use ferroflow_core::DType;
 
 use super::expr::{render_fn, view_offset};
+use super::sizes::Sizes;
 use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage};
 use super::{grid_for, Finish, RenderLimits, Shader};
 
@@ -31,22 +32,31 @@ const R: u32 = 4;
 const K_TILE: u32 = 16;
 
 pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<Shader> {
-    let (m, n) = (p.problem.m, p.problem.n);
+    let tiling = Tiling::of(p, limits)?;
+    // On GPUs a matmul reads its sizes from a uniform, so products of other sizes share its
+    // pipeline. A conv's loads divide by its geometry inside the K loop, a split-K pass's
+    // partials layout depends on the split count, and software adapters run baked sizes
+    // faster: those bake them (see `sizes.rs`).
+    let mut sizes = match (&p.operands, tiling.splits) {
+        (GemmOperands::MatMul { .. }, 1) if limits.runtime_sizes => Sizes::uniform(),
+        _ => Sizes::baked(),
+    };
     // Loads, and the index `store` writes (batch, m, n) to.
     // The staged kernel loads whole tiles, past the matrices' edges too; the direct one clamps
     // its indices instead, so its loads need no bounds checks.
     let checked = !limits.software;
     let (loads, index) = match &p.operands {
-        GemmOperands::MatMul { a, b } => (
-            matmul_loads(&p.problem, a, b, checked)?,
-            format!("(batch * {m}u + m) * {n}u + n"),
-        ),
+        GemmOperands::MatMul { a, b } => {
+            let loads = matmul_loads(&p.problem, a, b, checked, &mut sizes)?;
+            let (m, n) = (sizes.u(p.problem.m), sizes.u(p.problem.n));
+            (loads, format!("(batch * {m} + m) * {n} + n"))
+        }
         GemmOperands::Conv { geometry: g, x, w } => (
             conv_loads(&p.problem, g, x, w, checked)?,
             format!("m * {}u + batch * {}u + n", g.oc, g.og),
         ),
     };
-    render_gemm(p, &loads, &index, limits)
+    render_gemm(p, &loads, &index, &tiling, sizes, limits)
 }
 
 /// `if (cond) { return 0.0; }` when `checked`, else nothing.
@@ -58,15 +68,25 @@ fn zero_if(checked: bool, cond: &str) -> String {
     }
 }
 
-fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex, checked: bool) -> plan::Result<String> {
+fn matmul_loads(
+    p: &GemmProblem,
+    a: &ViewIndex,
+    b: &ViewIndex,
+    checked: bool,
+    sizes: &mut Sizes,
+) -> plan::Result<String> {
     // view_offset names the multi-index i0 (batch), i1, i2.
-    let (a_off, _) = view_offset(a)?;
-    let (b_off, _) = view_offset(b)?;
-    let (mu, nu, ku) = (p.m, p.n, p.k);
-    let (a_check, b_check) = (
-        zero_if(checked, &format!("i1 >= {mu}u || i2 >= {ku}u")),
-        zero_if(checked, &format!("i1 >= {ku}u || i2 >= {nu}u")),
-    );
+    let (a_off, _) = view_offset(a, sizes)?;
+    let (b_off, _) = view_offset(b, sizes)?;
+    let (a_check, b_check) = if checked {
+        let (m, n, k) = (sizes.u(p.m), sizes.u(p.n), sizes.u(p.k));
+        (
+            zero_if(true, &format!("i1 >= {m} || i2 >= {k}")),
+            zero_if(true, &format!("i1 >= {k} || i2 >= {n}")),
+        )
+    } else {
+        (String::new(), String::new())
+    };
     Ok(format!(
         "fn load_a(i0: u32, i1: u32, i2: u32) -> f32 {{\n{a_check}    return in0[u32({a_off})];\n}}\n\
          fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n{b_check}    return in1[u32({b_off})];\n}}\n"
@@ -76,8 +96,9 @@ fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex, checked: bool) ->
 /// `load_a` gathers input patches, `load_b` reads the filter, both through their views (whose
 /// offsets `view_offset` writes over indices named i0..i3).
 fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex, checked: bool) -> plan::Result<String> {
-    let (x_off, _) = view_offset(x)?;
-    let (w_off, _) = view_offset(w)?;
+    let baked = &mut Sizes::baked();
+    let (x_off, _) = view_offset(x, baked)?;
+    let (w_off, _) = view_offset(w, baked)?;
     let (m, k) = (p.m, p.k);
     let (h, w, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
     let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
@@ -115,17 +136,31 @@ fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex, c
 }
 
 /// The output stage: `store(batch, m, n, v)` writes element `index` (a WGSL expression of those),
-/// through the epilogue when there is one.
-fn store_fn(index: &str, epilogue: Option<&ExprPlan>) -> plan::Result<String> {
+/// through the epilogue when there is one. `coords` names the epilogue's multi-index when the
+/// template knows it (a matmul whose epilogue is over `[B, M, N]`, or `[M, N]` with one batch);
+/// otherwise the flat index is split by division.
+fn store_fn(
+    index: &str,
+    epilogue: Option<&ExprPlan>,
+    coords: Option<&[&str]>,
+    sizes: &mut Sizes,
+) -> plan::Result<String> {
     let Some(e) = epilogue else {
         return Ok(format!(
             "fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[{index}] = v;\n}}\n"
         ));
     };
     let names: Vec<String> = (0..e.rank()).map(|d| format!("i{d}")).collect();
-    let mut f = render_fn(e, "ff_epilogue")?;
+    let mut f = render_fn(e, "ff_epilogue", sizes)?;
     f += &format!("fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    let idx = {index};\n");
-    f += &decompose("idx", e.shape(), &names);
+    match coords {
+        Some(c) if c.len() == names.len() => {
+            for (name, c) in names.iter().zip(c) {
+                let _ = writeln!(f, "    let {name} = {c};");
+            }
+        }
+        _ => f += &decompose("idx", e.shape(), &names, sizes)?,
+    }
     f += &format!(
         "    out[idx] = {};\n}}\n",
         to_storage(
@@ -163,30 +198,76 @@ fn k_splits(tiles: usize, k: usize, n_inputs: usize, limits: &RenderLimits) -> u
         .clamp(1, SPLIT_MAX)
 }
 
-fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) -> plan::Result<Shader> {
-    // 8 x 8 invocations (32 x 32 outputs) by default. Measured against 16 x 16 on lavapipe, the
-    // MNIST CNN step ran 2.7x faster (its convs have N = 32 output channels, half of a 64-wide
-    // tile idle) and 2048^3 matmul 1.7x; on an H200 too, 16 x 16 was slower (CNN step 15.4
-    // against 13.3 ms, 2048^3 47.9 against 39.1 ms). It is also what TF.js's WebGPU matmul
-    // uses, and every WebGPU device allows 64 invocations per workgroup.
-    let t: u32 = if limits.gemm_side == 16 { 16 } else { 8 };
-    let tile = t * R;
-    let max = limits.max_workgroups_per_dim as usize;
-    let problem = &p.problem;
-    let tiles = problem.tiles(tile as usize);
-    let batches = tiles.batches;
-    let splits = k_splits(tiles.n * tiles.m * batches, problem.k as usize, p.num_inputs, limits);
-    let grid = [tiles.n, tiles.m, batches * splits];
-    if grid.iter().any(|&g| g > max) {
-        return Err(Rejection::size(format!(
-            "GEMM of {problem} needs a {grid:?} grid, beyond the device's {max} per dimension"
-        )));
+/// How a GEMM is spread over the device: workgroup side, output tile, grid and K splits.
+struct Tiling {
+    t: u32,
+    tile: u32,
+    grid: [u32; 3],
+    splits: usize,
+}
+
+impl Tiling {
+    fn of(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<Tiling> {
+        // 8 x 8 invocations (32 x 32 outputs) by default. Measured against 16 x 16 on lavapipe,
+        // the MNIST CNN step ran 2.7x faster (its convs have N = 32 output channels, half of a
+        // 64-wide tile idle) and 2048^3 matmul 1.7x; on an H200 too, 16 x 16 was slower (CNN
+        // step 15.4 against 13.3 ms, 2048^3 47.9 against 39.1 ms). It is also what TF.js's
+        // WebGPU matmul uses, and every WebGPU device allows 64 invocations per workgroup.
+        let t: u32 = if limits.gemm_side == 16 { 16 } else { 8 };
+        let tile = t * R;
+        let max = limits.max_workgroups_per_dim as usize;
+        let problem = &p.problem;
+        let tiles = problem.tiles(tile as usize);
+        let splits = k_splits(
+            tiles.n * tiles.m * tiles.batches,
+            problem.k as usize,
+            p.num_inputs,
+            limits,
+        );
+        let grid = [tiles.n, tiles.m, tiles.batches * splits];
+        if grid.iter().any(|&g| g > max) {
+            return Err(Rejection::size(format!(
+                "GEMM of {problem} needs a {grid:?} grid, beyond the device's {max} per dimension"
+            )));
+        }
+        Ok(Tiling {
+            t,
+            tile,
+            grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
+            splits,
+        })
     }
+}
+
+fn render_gemm(
+    p: &GemmPlan,
+    loads: &str,
+    index: &str,
+    tiling: &Tiling,
+    mut sizes: Sizes,
+    limits: &RenderLimits,
+) -> plan::Result<Shader> {
+    let Tiling { t, tile, grid, splits } = *tiling;
+    let problem = &p.problem;
     let (m, n, k) = (problem.m, problem.n, problem.k);
     // Each split covers `k_chunk` of K, a whole number of staged slices.
     let k_chunk = checked_u32((k as usize).div_ceil(splits).next_multiple_of(K_TILE as usize))?;
-    let outputs = checked_u32(batches.saturating_mul(m as usize).saturating_mul(n as usize))?;
-    let store = store_fn(index, p.epilogue.as_ref())?;
+    let outputs = checked_u32(
+        (grid[2] as usize / splits)
+            .saturating_mul(m as usize)
+            .saturating_mul(n as usize),
+    )?;
+    let (pm, pn) = (problem.m as usize, problem.n as usize);
+    let coords = match (&p.operands, p.epilogue.as_ref().map(|e| e.shape())) {
+        (GemmOperands::MatMul { .. }, Some(&[b, m, n])) if (b, m, n) == (problem.batches, pm, pn) => {
+            Some(&["batch", "m", "n"][..])
+        }
+        (GemmOperands::MatMul { .. }, Some(&[m, n])) if problem.batches == 1 && (m, n) == (pm, pn) => {
+            Some(&["m", "n"][..])
+        }
+        _ => None,
+    };
+    let store = store_fn(index, p.epilogue.as_ref(), coords, &mut sizes)?;
     let (inputs, output) = (&p.inputs, p.output);
     let mut s = String::new();
     // The bindings this shader declares: a split's first pass reads only the template's two
@@ -215,41 +296,48 @@ fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) ->
         s += &store;
         None
     };
+    let k_size = sizes.u(k);
     let (batch_of, k_begin, k_end, store_call) = if splits > 1 {
         (
             format!("wid.z / {splits}u"),
             format!("(wid.z % {splits}u) * {k_chunk}u"),
-            format!("min(k_begin + {k_chunk}u, {k}u)"),
+            format!("min(k_begin + {k_chunk}u, {k_size})"),
             format!("store_partial(wid.z % {splits}u, batch, m, n, acc[i][j])"),
         )
     } else {
         (
             "wid.z".into(),
             "0u".into(),
-            format!("{k}u"),
+            k_size,
             "store(batch, m, n, acc[i][j])".to_string(),
         )
     };
-    let kernel = Kernel {
+    let mut kernel = Kernel {
         t,
         tile,
-        m,
-        n,
+        m: sizes.u(m),
+        n: sizes.u(n),
+        m_last: sizes.u(m.saturating_sub(1)),
+        n_last: sizes.u(n.saturating_sub(1)),
+        prologue: String::new(),
         batch_of: &batch_of,
         k_begin: &k_begin,
         k_end: &k_end,
         store_call: &store_call,
     };
+    kernel.prologue = sizes.prologue();
     s += &if limits.software {
         kernel.direct()
     } else {
         kernel.staged()
     };
+    s += &sizes.declaration(shader_inputs.len() + 1);
     Ok(Shader {
         source: s,
-        grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
+        grid,
         inputs: shader_inputs,
         output: shader_output,
+        sizes: sizes.into_values(),
         finish,
     })
 }
@@ -259,8 +347,13 @@ fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) ->
 struct Kernel<'a> {
     t: u32,
     tile: u32,
-    m: u32,
-    n: u32,
+    /// M and N, and their last indices, as WGSL expressions (literals or uniform slots).
+    m: String,
+    n: String,
+    m_last: String,
+    n_last: String,
+    /// The entry point's first statements (the copy of the sizes uniform).
+    prologue: String,
     batch_of: &'a str,
     k_begin: &'a str,
     k_end: &'a str,
@@ -282,7 +375,7 @@ impl Kernel<'_> {
              fn ld_a(batch: u32, m: u32, k: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_a(batch, m, k); }}\n\
              fn ld_b(batch: u32, k: u32, n: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_b(batch, k, n); }}\n\
              @compute @workgroup_size({t}, {t})\n\
-             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
+             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n{prologue}\
              \x20   let batch = {batch_of};\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
              \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
              \x20   let tid = lid.y * {t}u + lid.x;\n\
@@ -305,6 +398,7 @@ impl Kernel<'_> {
              \x20       workgroupBarrier();\n\
              \x20   }}\n\
              {stores}}}\n",
+            prologue = self.prologue,
             batch_of = self.batch_of,
             k_begin = self.k_begin,
             k_end = self.k_end,
@@ -321,15 +415,15 @@ impl Kernel<'_> {
     /// Rows and columns past the edges repeat the last one, so every load is in bounds without
     /// a check; their sums are never stored. No barriers, so edge invocations may return early.
     fn direct(&self) -> String {
-        let (t, tile, m, n) = (self.t, self.tile, self.m, self.n);
+        let (t, tile, m, n) = (self.t, self.tile, &self.m, &self.n);
         format!(
             "@compute @workgroup_size({t}, {t})\n\
-             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
+             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n{prologue}\
              \x20   let batch = {batch_of};\n\
              \x20   let m0 = wid.y * {tile}u + lid.y * {r}u;\n    let n0 = wid.x * {tile}u + lid.x * {r}u;\n\
-             \x20   if (m0 >= {m}u || n0 >= {n}u) {{ return; }}\n\
-             \x20   let m1 = min(m0 + 1u, {ml}u); let m2 = min(m0 + 2u, {ml}u); let m3 = min(m0 + 3u, {ml}u);\n\
-             \x20   let n1 = min(n0 + 1u, {nl}u); let n2 = min(n0 + 2u, {nl}u); let n3 = min(n0 + 3u, {nl}u);\n\
+             \x20   if (m0 >= {m} || n0 >= {n}) {{ return; }}\n\
+             \x20   let m1 = min(m0 + 1u, {ml}); let m2 = min(m0 + 2u, {ml}); let m3 = min(m0 + 3u, {ml});\n\
+             \x20   let n1 = min(n0 + 1u, {nl}); let n2 = min(n0 + 2u, {nl}); let n3 = min(n0 + 3u, {nl});\n\
              \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
              \x20   var acc: array<vec4<f32>, {r}>;\n\
              \x20   for (var k: u32 = k_begin; k < k_end; k = k + 1u) {{\n\
@@ -338,12 +432,13 @@ impl Kernel<'_> {
              {fmas}\
              \x20   }}\n\
              {stores}}}\n",
+            prologue = self.prologue,
             batch_of = self.batch_of,
             k_begin = self.k_begin,
             k_end = self.k_end,
             r = R,
-            ml = m.saturating_sub(1),
-            nl = n.saturating_sub(1),
+            ml = self.m_last,
+            nl = self.n_last,
             fmas = FMAS,
             stores = self.stores("m0", "n0"),
         )
@@ -352,12 +447,12 @@ impl Kernel<'_> {
     /// Stores the invocation's 4 x 4 accumulators, from its first row and column (WGSL
     /// expressions), skipping those past the edges.
     fn stores(&self, first_row: &str, first_col: &str) -> String {
-        let Kernel { m, n, store_call, .. } = *self;
+        let Kernel { m, n, store_call, .. } = self;
         format!(
             "    for (var i: u32 = 0u; i < {r}u; i = i + 1u) {{\n\
              \x20       for (var j: u32 = 0u; j < {r}u; j = j + 1u) {{\n\
              \x20           let m = {first_row} + i; let n = {first_col} + j;\n\
-             \x20           if (m < {m}u && n < {n}u) {{ {store_call}; }}\n\
+             \x20           if (m < {m} && n < {n}) {{ {store_call}; }}\n\
              \x20       }}\n\
              \x20   }}\n",
             r = R,
@@ -407,6 +502,7 @@ fn render_split_finish(
         grid: grid_for(outputs as usize, limits)?,
         inputs: with_partials,
         output,
+        sizes: Vec::new(),
         finish: None,
     })
 }

@@ -6,15 +6,17 @@
 //!
 //! Elementwise and reduction kernels render their expression once ([`expr`]) and wrap it in a
 //! template; matmul and conv share one tiled GEMM template ([`gemm`]) that differs only in how it
-//! loads its operands; gather and scatter-add are small direct kernels ([`gather`]). Every size is
-//! baked into the source as a constant: a kernel's shapes are part of its cache key anyway, and
-//! constants let the compiler strength-reduce the index arithmetic.
+//! loads its operands; gather and scatter-add are small direct kernels ([`gather`]). Sizes are
+//! baked into the source as constants, which lets the compiler strength-reduce the index
+//! arithmetic, except a matmul's, which it reads from a uniform so that products of different
+//! sizes share one pipeline ([`sizes`]).
 
 mod elementwise;
 mod expr;
 mod gather;
 mod gemm;
 mod reduce;
+mod sizes;
 pub(crate) mod wgsl;
 
 use ferroflow_core::ir::plan::{self, KernelPlan, Rejection};
@@ -37,6 +39,9 @@ pub struct RenderLimits {
     /// read their operands straight into registers instead of staging tiles in workgroup memory,
     /// K is never split, and 1-D workgroups are 64 invocations (see `gemm.rs` for why).
     pub software: bool,
+    /// A matmul reads its sizes from a uniform, so products of other sizes share its pipeline
+    /// (see `sizes.rs`): on GPUs, unless `FERROFLOW_WGPU_SIZES=baked` (natively) says otherwise.
+    pub runtime_sizes: bool,
 }
 
 impl Default for RenderLimits {
@@ -48,6 +53,7 @@ impl Default for RenderLimits {
             max_storage_buffers: 8,
             gemm_side: 8,
             software: false,
+            runtime_sizes: true,
         }
     }
 }
@@ -62,6 +68,9 @@ pub struct Shader {
     /// read (declared as u32, accepts any buffer).
     pub inputs: Vec<Option<DType>>,
     pub output: DType,
+    /// Values of the uniform the shader reads its sizes from (bound after the output), in u32
+    /// slots; empty when its sizes are baked into the source (see `sizes.rs`).
+    pub sizes: Vec<u32>,
     /// Split-K GEMMs only: this shader writes `partials` f32 partial products instead of the
     /// output, and `finish` folds them into the output (see `gemm.rs`).
     pub finish: Option<Box<Finish>>,

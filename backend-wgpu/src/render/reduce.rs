@@ -11,6 +11,7 @@ use ferroflow_core::ir::ReduceOp;
 use ferroflow_core::DType;
 
 use super::expr::render_fn;
+use super::sizes::Sizes;
 use super::wgsl::{bindings, decompose, entry_1d, flat_invocation};
 use super::{grid_1d, grid_for, RenderLimits, Shader};
 
@@ -47,12 +48,14 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Shad
     let wg = limits.workgroup_size;
     let tree = p.strategy == ReduceStrategy::Tree;
 
+    // Baked: positions are divided by the shape's dims (see `sizes.rs`).
+    let sizes = &mut Sizes::baked();
     let mut s = String::new();
     s += &bindings(&expr.inputs, expr.dtype());
     if tree {
         let _ = writeln!(s, "var<workgroup> partial: array<{acc_ty}, {wg}>;");
     }
-    s += &render_fn(expr, "ff_expr")?;
+    s += &render_fn(expr, "ff_expr", sizes)?;
     s += &entry_1d(wg);
     let kept_names: Vec<String> = p.kept.iter().map(|d| format!("i{d}")).collect();
     let red_names: Vec<String> = p.reduced.iter().map(|d| format!("i{d}")).collect();
@@ -61,7 +64,7 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Shad
     let mut body = format!(
         "        var acc: {acc_ty} = {init};\n        var comp: f32 = 0.0;\n        for (var r: u32 = {start}; r < {red_u}u; r = r + {step}u) {{\n"
     );
-    body += &indent(&decompose("r", &p.reduced_shape, &red_names), 8);
+    body += &indent(&decompose("r", &p.reduced_shape, &red_names, sizes)?, 8);
     let _ = writeln!(
         body,
         "            let v = ff_expr({args});\n            {fold}\n        }}"
@@ -76,7 +79,7 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Shad
         s += "    let j = wid.x + wid.y * nwg.x;\n    var total: ";
         let _ = writeln!(s, "{acc_ty} = {init};");
         let _ = writeln!(s, "    if (j < {outer_u}u) {{");
-        s += &decompose("j", &p.kept_shape, &kept_names);
+        s += &decompose("j", &p.kept_shape, &kept_names, sizes)?;
         s += &body;
         s += "        total = acc;\n    }\n";
         let _ = writeln!(s, "    partial[lid.x] = total;\n    workgroupBarrier();");
@@ -92,7 +95,7 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Shad
     } else {
         s += &flat_invocation(wg);
         let _ = writeln!(s, "    let j = g;\n    if (j >= {outer_u}u) {{ return; }}\n    {{");
-        s += &decompose("j", &p.kept_shape, &kept_names);
+        s += &decompose("j", &p.kept_shape, &kept_names, sizes)?;
         s += &body;
         let _ = writeln!(s, "        {store}\n    }}\n}}");
     }
@@ -106,6 +109,7 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Shad
         grid,
         inputs: expr.inputs.clone(),
         output: expr.dtype(),
+        sizes: Vec::new(),
         finish: None,
     })
 }

@@ -32,10 +32,12 @@ fn check(k: &Kernel) {
             max_storage_buffers: 8,
             gemm_side: 16,
             software: false,
+            runtime_sizes: false,
         },
         RenderLimits {
             workgroup_size: 64,
             software: true,
+            runtime_sizes: false,
             ..RenderLimits::default()
         },
     ] {
@@ -288,6 +290,7 @@ fn gemm_splits_k_only_when_tiles_are_few_and_k_is_long() {
     // Software adapters never split.
     let software = RenderLimits {
         software: true,
+        runtime_sizes: false,
         ..limits
     };
     assert!(render(&matmul(9, 50_176, 32), &software).unwrap().finish.is_none());
@@ -311,6 +314,7 @@ fn software_gemms_stage_nothing_in_workgroup_memory() {
         &k,
         &RenderLimits {
             software: true,
+            runtime_sizes: false,
             ..RenderLimits::default()
         },
     )
@@ -335,6 +339,7 @@ fn software_gemms_stage_nothing_in_workgroup_memory() {
     };
     let software = RenderLimits {
         software: true,
+        runtime_sizes: false,
         ..RenderLimits::default()
     };
     let s = render(&empty, &software).unwrap_or_else(|e| panic!("{e}"));
@@ -361,4 +366,90 @@ fn shaders_carry_only_the_prelude_functions_they_call() {
     }
     let plain = "fn main() { }\n";
     assert_eq!(with_prelude(plain), plain);
+}
+
+/// `[b, m, k] x [b, k, n]` with a bias-add epilogue over `[b, m, n]` (bias `[n]`, input 2).
+fn matmul_bias(b: usize, m: usize, k: usize, n: usize) -> Kernel {
+    let bias = View::contiguous(&[1, 1, n]).expand(&[b, m, n]);
+    Kernel {
+        num_inputs: 3,
+        out_shape: vec![b, m, n],
+        out_dtype: DType::F32,
+        body: KernelBody::WithEpilogue {
+            template: Box::new(KernelBody::MatMul {
+                a: View::contiguous(&[b, m, k]),
+                b: View::contiguous(&[b, k, n]),
+            }),
+            epilogue: Expr {
+                shape: vec![b, m, n],
+                nodes: vec![
+                    node(
+                        ExprOp::Load {
+                            src: Source::Accumulator,
+                            view: View::contiguous(&[b, m, n]),
+                        },
+                        DType::F32,
+                    ),
+                    node(
+                        ExprOp::Load {
+                            src: Source::Input(2),
+                            view: bias,
+                        },
+                        DType::F32,
+                    ),
+                    node(ExprOp::Binary(BinaryOp::Add, 0, 1), DType::F32),
+                ],
+            },
+        },
+    }
+}
+
+#[test]
+fn matmuls_of_other_sizes_share_one_shader() {
+    // The MLP's layers: [128, 784] x [784, 256] and [128, 256] x [256, 128], plus a batch of 2.
+    let gpu = RenderLimits::default();
+    let first = render(&matmul_bias(2, 128, 784, 256), &gpu).unwrap();
+    let second = render(&matmul_bias(2, 128, 256, 128), &gpu).unwrap();
+    assert_eq!(first.source, second.source);
+    assert_ne!(first.sizes, second.sizes);
+    assert_eq!(first.sizes.len() % 4, 0);
+    for size in [784, 256, 255] {
+        assert!(first.sizes.contains(&size), "{size} not in {:?}", first.sizes);
+    }
+    // The epilogue's multi-index is the GEMM's own (batch, m, n): no division per store.
+    assert!(first.source.contains("let i0 = batch;") && !first.source.contains("rem_i0"));
+    validate(&first.source).unwrap_or_else(|e| panic!("{e}\n{}", first.source));
+    check(&matmul_bias(2, 128, 784, 256));
+    // Software adapters bake them (faster steady state there; see sizes.rs).
+    let software = RenderLimits {
+        software: true,
+        runtime_sizes: false,
+        ..gpu
+    };
+    let baked = render(&matmul_bias(2, 128, 784, 256), &software).unwrap();
+    assert!(baked.sizes.is_empty() && !baked.source.contains("ff_sz"));
+    assert_ne!(
+        baked.source,
+        render(&matmul_bias(2, 128, 256, 128), &software).unwrap().source
+    );
+    // Convolutions bake their geometry (their loads divide by it in the K loop).
+    let params = ConvParams {
+        stride: [1, 1],
+        padding: [(1, 1), (1, 1)],
+        lhs_dilation: [1, 1],
+        rhs_dilation: [1, 1],
+        groups: 1,
+    };
+    let conv = Kernel {
+        num_inputs: 2,
+        out_shape: vec![1, 4, 4, 8],
+        out_dtype: DType::F32,
+        body: KernelBody::Conv {
+            params,
+            x: View::contiguous(&[1, 4, 4, 3]),
+            w: View::contiguous(&[3, 3, 3, 8]),
+        },
+    };
+    let c = render(&conv, &RenderLimits::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.sizes.is_empty() && !c.source.contains("ff_sz"), "{}", c.source);
 }

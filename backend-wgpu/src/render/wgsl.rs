@@ -7,8 +7,10 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::plan::{flat_digits, Digit};
+use ferroflow_core::ir::plan::{self, checked_u32, flat_digits, Digit};
 use ferroflow_core::{DType, Scalar};
+
+use super::sizes::Sizes;
 
 /// The WGSL type of a value of `dtype` in registers.
 pub(crate) fn reg_ty(dtype: DType) -> &'static str {
@@ -388,7 +390,7 @@ fn prelude_items() -> &'static [PreludeItem] {
 
 /// Statements that split the flat index `flat` (a u32 expression) into `let {names[d]}` for each
 /// dim of `shape`, row-major.
-pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String {
+pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String], sizes: &mut Sizes) -> plan::Result<String> {
     let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
     let mut s = format!("    var {rem} = {flat};\n");
     for (d, digit) in flat_digits(shape) {
@@ -396,8 +398,11 @@ pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String
         let _ = match digit {
             Digit::Zero => writeln!(s, "    let {name} = 0u;"),
             Digit::Rest => writeln!(s, "    let {name} = {rem};"),
-            Digit::DivMod(n) => writeln!(s, "    let {name} = {rem} % {n}u;\n    {rem} = {rem} / {n}u;"),
+            Digit::DivMod(n) => {
+                let n = sizes.u(checked_u32(n)?);
+                writeln!(s, "    let {name} = {rem} % {n};\n    {rem} = {rem} / {n};")
+            }
         };
     }
-    s
+    Ok(s)
 }
