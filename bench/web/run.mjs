@@ -6,6 +6,7 @@
 // missing. Writes the raw results to target/bench-web.json.
 //
 //   node bench/web/run.mjs [--only matmul_256,mlp_sgd_step] [--budget-ms 8000] [--timeout 1500]
+//   FF_CHROMIUM_ARGS='--js-flags=--no-wasm-dynamic-tiering' node bench/web/run.mjs   (extra Chromium flags)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -34,7 +35,7 @@ const server = await serveFolders([['/ferroflow/', dist], ['/', here]]);
 const url = `${server.origin}/index.html?only=${only}&budget_ms=${budget}`;
 
 const { chromium: pw } = await import(join(here, 'node_modules', 'playwright-core', 'index.mjs'));
-const browser = await launchChromium(pw);
+const browser = await launchChromium(pw, process.env.FF_CHROMIUM_ARGS ? process.env.FF_CHROMIUM_ARGS.split(" ") : []);
 let result;
 try {
   const page = await browser.newPage();
