@@ -203,6 +203,7 @@ struct Tiling {
     t: u32,
     tile: u32,
     grid: [u32; 3],
+    batches: usize,
     splits: usize,
 }
 
@@ -234,6 +235,7 @@ impl Tiling {
             t,
             tile,
             grid: [grid[0] as u32, grid[1] as u32, grid[2] as u32],
+            batches: tiles.batches,
             splits,
         })
     }
@@ -247,17 +249,19 @@ fn render_gemm(
     mut sizes: Sizes,
     limits: &RenderLimits,
 ) -> plan::Result<Shader> {
-    let Tiling { t, tile, grid, splits } = *tiling;
+    let Tiling {
+        t,
+        tile,
+        grid,
+        batches,
+        splits,
+    } = *tiling;
     let problem = &p.problem;
     let (m, n, k) = (problem.m, problem.n, problem.k);
     // Each split covers `k_chunk` of K, a whole number of staged slices.
     let k_chunk = checked_u32((k as usize).div_ceil(splits).next_multiple_of(K_TILE as usize))?;
-    let outputs = checked_u32(
-        (grid[2] as usize / splits)
-            .saturating_mul(m as usize)
-            .saturating_mul(n as usize),
-    )?;
-    let (pm, pn) = (problem.m as usize, problem.n as usize);
+    let outputs = checked_u32(batches.saturating_mul(m as usize).saturating_mul(n as usize))?;
+    let (pm, pn) = (m as usize, n as usize);
     let coords = match (&p.operands, p.epilogue.as_ref().map(|e| e.shape())) {
         (GemmOperands::MatMul { .. }, Some(&[b, m, n])) if (b, m, n) == (problem.batches, pm, pn) => {
             Some(&["batch", "m", "n"][..])
@@ -312,20 +316,18 @@ fn render_gemm(
             "store(batch, m, n, acc[i][j])".to_string(),
         )
     };
-    let mut kernel = Kernel {
+    let kernel = Kernel {
         t,
         tile,
         m: sizes.u(m),
         n: sizes.u(n),
         m_last: sizes.u(m.saturating_sub(1)),
         n_last: sizes.u(n.saturating_sub(1)),
-        prologue: String::new(),
         batch_of: &batch_of,
         k_begin: &k_begin,
         k_end: &k_end,
         store_call: &store_call,
     };
-    kernel.prologue = sizes.prologue();
     s += &if limits.software {
         kernel.direct()
     } else {
@@ -352,8 +354,6 @@ struct Kernel<'a> {
     n: String,
     m_last: String,
     n_last: String,
-    /// The entry point's first statements (the copy of the sizes uniform).
-    prologue: String,
     batch_of: &'a str,
     k_begin: &'a str,
     k_end: &'a str,
@@ -375,7 +375,7 @@ impl Kernel<'_> {
              fn ld_a(batch: u32, m: u32, k: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_a(batch, m, k); }}\n\
              fn ld_b(batch: u32, k: u32, n: u32, k_end: u32) -> f32 {{ if (k >= k_end) {{ return 0.0; }} return load_b(batch, k, n); }}\n\
              @compute @workgroup_size({t}, {t})\n\
-             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n{prologue}\
+             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
              \x20   let batch = {batch_of};\n    let m0 = wid.y * {tile}u;\n    let n0 = wid.x * {tile}u;\n\
              \x20   let k_begin = {k_begin};\n    let k_end = {k_end};\n\
              \x20   let tid = lid.y * {t}u + lid.x;\n\
@@ -398,7 +398,6 @@ impl Kernel<'_> {
              \x20       workgroupBarrier();\n\
              \x20   }}\n\
              {stores}}}\n",
-            prologue = self.prologue,
             batch_of = self.batch_of,
             k_begin = self.k_begin,
             k_end = self.k_end,
@@ -418,7 +417,7 @@ impl Kernel<'_> {
         let (t, tile, m, n) = (self.t, self.tile, &self.m, &self.n);
         format!(
             "@compute @workgroup_size({t}, {t})\n\
-             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n{prologue}\
+             fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {{\n\
              \x20   let batch = {batch_of};\n\
              \x20   let m0 = wid.y * {tile}u + lid.y * {r}u;\n    let n0 = wid.x * {tile}u + lid.x * {r}u;\n\
              \x20   if (m0 >= {m} || n0 >= {n}) {{ return; }}\n\
@@ -432,7 +431,6 @@ impl Kernel<'_> {
              {fmas}\
              \x20   }}\n\
              {stores}}}\n",
-            prologue = self.prologue,
             batch_of = self.batch_of,
             k_begin = self.k_begin,
             k_end = self.k_end,

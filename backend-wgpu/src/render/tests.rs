@@ -427,7 +427,7 @@ fn matmuls_of_other_sizes_share_one_shader() {
         ..gpu
     };
     let baked = render(&matmul_bias(2, 128, 784, 256), &software).unwrap();
-    assert!(baked.sizes.is_empty() && !baked.source.contains("ff_sz"));
+    assert!(baked.sizes.is_empty() && !baked.source.contains("ff_sizes"));
     assert_ne!(
         baked.source,
         render(&matmul_bias(2, 128, 256, 128), &software).unwrap().source
@@ -451,5 +451,5 @@ fn matmuls_of_other_sizes_share_one_shader() {
         },
     };
     let c = render(&conv, &RenderLimits::default()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(c.sizes.is_empty() && !c.source.contains("ff_sz"), "{}", c.source);
+    assert!(c.sizes.is_empty() && !c.source.contains("ff_sizes"), "{}", c.source);
 }
