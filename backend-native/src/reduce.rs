@@ -170,6 +170,10 @@ impl ReducePlan {
         }
     }
 
+    // Kept out of line, like the strategies below, so each (reducer, strategy) pair is its own
+    // function: wasm engines compile lazily per function, so a step compiles only the pairs it
+    // runs instead of all forty inlined into `run` (see npm/scripts/build.mjs's wasm-opt flags).
+    #[inline(never)]
     fn go<R: Reducer>(&self, inputs: &[&HostData]) -> Result<HostData> {
         let (o, r) = (self.outer, self.red);
         let mut out = alloc(o, R::finish(R::init()))?;
@@ -205,6 +209,7 @@ impl ReducePlan {
     }
 
     /// Natural order, whole groups per task (see [`Groups`]).
+    #[inline(never)]
     fn go_groups<R: Reducer>(&self, g: &Groups, out: &mut [R::T], inputs: &[&HostData]) -> Result<()> {
         let block = self.prog.block();
         let bad = || err("internal: reduce group out of range");
@@ -242,6 +247,7 @@ impl ReducePlan {
 
     /// Reduced-axes-outermost order: position `r * O + j` feeds output `j`. Work is split into
     /// tiles of outputs times parts of the reduced range; parts are merged in order.
+    #[inline(never)]
     fn go_outer_first<R: Reducer>(&self, out: &mut [R::T], inputs: &[&HostData]) -> Result<()> {
         let (o, r) = (self.outer, self.red);
         let t = par::threads();
@@ -328,6 +334,7 @@ impl ReducePlan {
     }
 
     /// Reduces linear positions `lin0..lin1`, all belonging to one output.
+    #[inline(never)]
     fn fold_range<R: Reducer>(&self, inputs: &[&HostData], lin0: usize, lin1: usize) -> Result<R::Acc> {
         let mut acc = R::init();
         let mut s = self.prog.scratch(inputs, (lin1 - lin0).min(self.prog.block()))?;
@@ -343,6 +350,7 @@ impl ReducePlan {
     }
 
     /// Computes outputs `j0 .. j0 + dst.len()`.
+    #[inline(never)]
     fn fold_outputs<R: Reducer>(&self, inputs: &[&HostData], j0: usize, dst: &mut [R::T]) -> Result<()> {
         let r = self.red;
         let mut accs = vec![R::init(); dst.len()];

@@ -8,6 +8,7 @@ const tf = window.tf;
 const params = new URLSearchParams(location.search);
 const only = (params.get('only') || 'matmul_256,matmul_1024,mlp_sgd_step,cnn_adam_step').split(',');
 const budgetMs = Number(params.get('budget_ms') || 8000);
+const verbose = params.get('verbose') === '1'; // also log every run's time
 const logEl = document.getElementById('log');
 const log = (s) => {
   console.log(s);
@@ -31,7 +32,7 @@ async function measure(step, maxRuns) {
     await step();
     times.push(performance.now() - t);
   }
-  return { first_ms: first, median_ms: median(times), runs: times.length };
+  return { first_ms: first, median_ms: median(times), runs: times.length, times_ms: times };
 }
 
 // Deterministic inputs, identical for both libraries.
@@ -96,12 +97,15 @@ function matmulStep(L, n) {
   };
 }
 const maxRuns = { matmul_256: 20, matmul_1024: 5, mlp_sgd_step: 10, cnn_adam_step: 5 };
+if (params.get('max_runs')) for (const k of Object.keys(maxRuns)) maxRuns[k] = Number(params.get('max_runs'));
 
 // (library, backend name in that library) pairs, compared as ferroflow/TF.js per row.
+// `?pairs=cpu` keeps only the pairs whose ferroflow backend is listed.
+const pairNames = (params.get('pairs') || 'webgpu,cpu').split(',');
 const pairs = [
   { ours: 'webgpu', peer: 'webgpu' },
   { ours: 'cpu', peer: 'wasm' },
-];
+].filter((p) => pairNames.includes(p.ours));
 
 async function runOn(libName, L, backend, key) {
   const ok = await L.setBackend(backend);
@@ -110,7 +114,7 @@ async function runOn(libName, L, backend, key) {
   try {
     step = workloads[key](L);
     const r = await measure(step, maxRuns[key]);
-    log(`${libName.padEnd(9)} ${backend.padEnd(6)} ${key.padEnd(14)} first ${r.first_ms.toFixed(1)} ms, median ${r.median_ms.toFixed(2)} ms over ${r.runs}`);
+    log(`${libName.padEnd(9)} ${backend.padEnd(6)} ${key.padEnd(14)} first ${r.first_ms.toFixed(1)} ms, median ${r.median_ms.toFixed(2)} ms over ${r.runs}${verbose ? `: ${r.times_ms.map((x) => x.toFixed(1)).join(' ')}` : ''}`);
     return r;
   } catch (e) {
     return { error: `${libName} ${backend} ${key}: ${e.message || e}` };

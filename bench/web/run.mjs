@@ -5,7 +5,8 @@
 // run over its steady-state median. Installs its devDependencies and builds the package when
 // missing. Writes the raw results to target/bench-web.json.
 //
-//   node bench/web/run.mjs [--only matmul_256,mlp_sgd_step] [--budget-ms 8000] [--timeout 1500]
+//   node bench/web/run.mjs [--only matmul_256,mlp_sgd_step] [--pairs webgpu,cpu] [--budget-ms 8000] [--timeout 1500] [--verbose] [--max-runs N]
+//   FF_DIST=/tmp/other-dist node bench/web/run.mjs   (times another build of the package)
 //   FF_CHROMIUM_ARGS='--js-flags=--no-wasm-dynamic-tiering' node bench/web/run.mjs   (extra Chromium flags)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -15,10 +16,11 @@ import { launchChromium, serveFolders } from '../../npm/scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const dist = join(root, 'npm', 'dist');
+const dist = process.env.FF_DIST || join(root, 'npm', 'dist');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
 const only = opt('--only', 'matmul_256,matmul_1024,mlp_sgd_step,cnn_adam_step');
+const pairs = opt('--pairs', 'webgpu,cpu');
 const budget = opt('--budget-ms', '8000');
 const timeoutS = Number(opt('--timeout', '1500'));
 
@@ -32,7 +34,7 @@ if (!existsSync(join(dist, 'browser.js'))) {
 }
 
 const server = await serveFolders([['/ferroflow/', dist], ['/', here]]);
-const url = `${server.origin}/index.html?only=${only}&budget_ms=${budget}`;
+const url = `${server.origin}/index.html?only=${only}&pairs=${pairs}&budget_ms=${budget}${argv.includes('--verbose') ? '&verbose=1' : ''}${argv.includes('--max-runs') ? `&max_runs=${opt('--max-runs')}` : ''}`;
 
 const { chromium: pw } = await import(join(here, 'node_modules', 'playwright-core', 'index.mjs'));
 const browser = await launchChromium(pw, process.env.FF_CHROMIUM_ARGS ? process.env.FF_CHROMIUM_ARGS.split(" ") : []);

@@ -1,6 +1,7 @@
 // Builds the npm package: cargo (wasm32, profile wasm-release) -> wasm-bindgen --target web -> wasm-opt -O3
 // (npm binaryen) -> dist/ (+ the hand-written ES modules and type declarations) -> npm pack.
-// Prints the raw and gzipped sizes of what a browser loads. Honors CARGO_TARGET_DIR.
+// Prints the raw and gzipped sizes of what a browser loads and fails over its budgets (gzipped size,
+// largest wasm function). Honors CARGO_TARGET_DIR.
 //
 //   node scripts/build.mjs [--skip-cargo] [--no-opt] [--no-pack]
 import { execFileSync } from 'node:child_process';
@@ -62,6 +63,35 @@ function checkTools() {
   return wasmOpt;
 }
 
+/** Body sizes of the functions a wasm module defines (its code section), in bytes. */
+function functionBodySizes(bytes) {
+  let at = 8;
+  const leb = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const len = leb();
+    const end = at + len;
+    if (id === 10) {
+      const sizes = [];
+      for (let n = leb(); n > 0; n--) {
+        const size = leb();
+        sizes.push(size);
+        at += size;
+      }
+      return sizes;
+    }
+    at = end;
+  }
+  return [];
+}
+
 function sizes(dir) {
   const rows = [];
   const walk = (d) => {
@@ -103,6 +133,13 @@ if (!args.has('--no-opt')) {
     // The features rustc's wasm32 target enables by default (rustc >= 1.82).
     run(wasmOpt, [
       '-O3',
+      // Binaryen inlines every function that has one caller, whatever its size; capped here.
+      // V8 compiles wasm lazily, per function, on first call, and optimizes hot functions one by
+      // one in the background: one 93 KB function holding all forty reduction loops (most never
+      // run) cost the first CPU training step ~15 ms of baseline compile and its tier-up ~0.3 s of
+      // optimizing compile. With the cap the MLP step's first run compiles 270 KB of wasm, not
+      // 360 KB, and the package is ~4 KB smaller gzipped.
+      '--one-caller-inline-max-function-size=200',
       '--enable-bulk-memory',
       '--enable-mutable-globals',
       '--enable-nontrapping-float-to-int',
@@ -135,6 +172,20 @@ for (const [name, r, g] of sizes(dist)) {
   gz += g;
 }
 console.log(`${'total'.padEnd(60)} ${String(raw).padStart(9)} B raw ${String(gz).padStart(9)} B gzip (${(gz / 1024).toFixed(1)} KiB)`);
+
+// Budgets, checked on every build. The download: what a page loads, gzipped (TF.js's tfjs +
+// webgpu + wasm backends weigh ~610 KB). The largest function: V8 compiles each wasm function on
+// its first call and optimizes hot ones one at a time, so one huge function (most of it unused by
+// any given step) delays the first training step and the step's tier-up (see the wasm-opt flags).
+const GZIP_BUDGET = 600_000;
+const FUNCTION_BUDGET = 48 * 1024;
+const bodies = functionBodySizes(readFileSync(join(dist, 'ferroflow_js_bg.wasm')));
+const largest = bodies.map((size, i) => [size, i]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+console.log(`largest wasm functions: ${largest.map(([size, i]) => `#${i} of the code section ${size} B`).join(', ')} (budget ${FUNCTION_BUDGET} B; names: build with --no-opt)`);
+if (!args.has('--no-opt') && gz > GZIP_BUDGET) throw new Error(`the package is ${gz} B gzipped, over its ${GZIP_BUDGET} B budget`);
+if (!args.has('--no-opt') && largest.length && largest[0][0] > FUNCTION_BUDGET) {
+  throw new Error(`a wasm function body is ${largest[0][0]} B, over the ${FUNCTION_BUDGET} B budget: find it with --no-opt (its name section) and keep cold paths out of line`);
+}
 
 if (!args.has('--no-pack')) {
   step('npm pack', () => {
