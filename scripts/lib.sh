@@ -94,6 +94,8 @@ ensure_nvrtc() {
   local line
   line="$(bash "$ROOT/scripts/fetch-nvrtc.sh")"
   export LD_LIBRARY_PATH="${line#LD_LIBRARY_PATH=}"
+  # The compile test fails, rather than skips, if NVRTC still does not load.
+  export FERROFLOW_REQUIRE_NVRTC=1
   echo "nvrtc: LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 }
 

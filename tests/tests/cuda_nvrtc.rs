@@ -3,6 +3,8 @@
 //! scheduler compiles; each distinct kernel is then rendered to CUDA C and compiled to PTX with
 //! NVRTC. No GPU is needed. Without NVRTC on the library path (`scripts/fetch-nvrtc.sh` prints
 //! the `LD_LIBRARY_PATH` to set) the compile step prints `skipped: <reason>`; rendering still runs.
+//! `FERROFLOW_REQUIRE_NVRTC=1` (set by `scripts/lib.sh`'s `ensure_nvrtc`, so in CI) turns that
+//! skip into a failure.
 
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -18,6 +20,14 @@ use ferroflow_native::cuda::render::{render, CudaKernel, RenderLimits};
 use ferroflow_tests::cases;
 use ferroflow_tests::conformance::backends::BackendEntry;
 use ferroflow_tests::conformance::run_all;
+
+/// Skips (prints why) when NVRTC cannot be loaded, unless `FERROFLOW_REQUIRE_NVRTC=1`.
+fn skip_without_nvrtc(what: &str, e: &dyn std::fmt::Display) {
+    if std::env::var_os("FERROFLOW_REQUIRE_NVRTC").is_some_and(|v| v == "1") {
+        panic!("FERROFLOW_REQUIRE_NVRTC=1 but NVRTC is unavailable for {what}: {e}");
+    }
+    eprintln!("skipped: {what}: {e}");
+}
 
 /// The CPU backend, recording every kernel it compiles successfully.
 struct Recorder {
@@ -132,7 +142,7 @@ fn every_ops_kernels_render_and_compile_with_nvrtc() {
     let version = match nvrtc::version() {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("skipped: NVRTC compile of {} rendered kernels: {e}", rendered.len());
+            skip_without_nvrtc(&format!("the NVRTC compile of {} rendered kernels", rendered.len()), &e);
             return;
         }
     };
@@ -158,7 +168,7 @@ fn every_ops_kernels_render_and_compile_with_nvrtc() {
 #[test]
 fn broken_source_returns_nvrtcs_log() {
     if let Err(e) = nvrtc::check_available() {
-        eprintln!("skipped: {e}");
+        skip_without_nvrtc("compiling a broken source", &e);
         return;
     }
     let src = "extern \"C\" __global__ void ff_kernel(float* out) { out[0] = no_such_name; }";
