@@ -34,7 +34,10 @@ if (!existsSync(join(dist, 'browser.js'))) {
 }
 
 const server = await serveFolders([['/ferroflow/', dist], ['/', here]]);
-const url = `${server.origin}/index.html?only=${only}&pairs=${pairs}&budget_ms=${budget}${argv.includes('--verbose') ? '&verbose=1' : ''}${argv.includes('--max-runs') ? `&max_runs=${opt('--max-runs')}` : ''}`;
+const query = new URLSearchParams({ only, pairs, budget_ms: budget });
+if (argv.includes('--verbose')) query.set('verbose', '1');
+if (argv.includes('--max-runs')) query.set('max_runs', opt('--max-runs'));
+const url = `${server.origin}/index.html?${query}`;
 
 const { chromium: pw } = await import(join(here, 'node_modules', 'playwright-core', 'index.mjs'));
 const browser = await launchChromium(pw, process.env.FF_CHROMIUM_ARGS ? process.env.FF_CHROMIUM_ARGS.split(" ") : []);
