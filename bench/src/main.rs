@@ -66,6 +66,10 @@ struct StepReport {
     compiled_step2: usize,
     compiled_timed: usize,
     cached_kernels: usize,
+    /// Scheduler walks over the timed steps (0 when every step replays its schedule).
+    walked_timed: usize,
+    /// Mean time per timed step spent finding or making schedules.
+    scheduler_ms_per_step: f64,
     loss_first: f32,
     loss_last: f32,
 }
@@ -314,18 +318,28 @@ fn bench_training(
     trainer.step()?;
     let s2 = dev.stats();
     eprintln!(
-        "[bench] {title}: first step {first_step_ms:.1} ms, loss {loss_first:.4}; kernels: step 1 ran {} compiled {}, step 2 ran {} compiled {}",
+        "[bench] {title}: first step {first_step_ms:.1} ms, loss {loss_first:.4}; kernels: step 1 ran {} compiled {}, step 2 ran {} compiled {}; \
+         schedules: step 1 walked {} replayed {}, step 2 walked {} replayed {} in {:.3} ms",
         s1.executed - s0.executed,
         s1.compiled - s0.compiled,
         s2.executed - s1.executed,
-        s2.compiled - s1.compiled
+        s2.compiled - s1.compiled,
+        s1.scheduled - s0.scheduled,
+        s1.replayed - s0.replayed,
+        s2.scheduled - s1.scheduled,
+        s2.replayed - s1.replayed,
+        (s2.scheduling_ns - s1.scheduling_ns) as f64 / 1e6
     );
     let (w, r) = counts(key, quick);
     let mut loss_last = loss_first;
+    let s3 = dev.stats();
     let ours = measure(title, dev, w, r, || {
         loss_last = trainer.step()?;
         Ok(())
     })?;
+    let s4 = dev.stats();
+    let per_step = (s2.executed - s1.executed).max(1);
+    let steps = ((s4.executed - s3.executed) / per_step).max(1);
     let rep = StepReport {
         key,
         first_step_ms,
@@ -334,6 +348,8 @@ fn bench_training(
         compiled_step2: s2.compiled - s1.compiled,
         compiled_timed: ours.compiled_in_runs,
         cached_kernels: dev.cached_kernels(),
+        walked_timed: s4.scheduled - s3.scheduled,
+        scheduler_ms_per_step: (s4.scheduling_ns - s3.scheduling_ns) as f64 / 1e6 / steps as f64,
         loss_first,
         loss_last,
     };
@@ -586,7 +602,8 @@ fn run() -> Result<ExitCode> {
         let cache_ok = s.compiled_step2 == 0 && s.compiled_timed == 0;
         if !opts.json {
             println!(
-                "  {:<14} executes {} kernels/step; compiled {} on step 1, {} on step 2, {} over the timed steps ({} cached): cache {}; first step {:.1} ms; loss {:.4} -> {:.4}",
+                "  {:<14} executes {} kernels/step; compiled {} on step 1, {} on step 2, {} over the timed steps ({} cached): cache {}; \
+                 scheduler {:.3} ms/step, {} graph walks over the timed steps; first step {:.1} ms; loss {:.4} -> {:.4}",
                 s.key,
                 s.executed_per_step,
                 s.compiled_step1,
@@ -594,6 +611,8 @@ fn run() -> Result<ExitCode> {
                 s.compiled_timed,
                 s.cached_kernels,
                 if cache_ok { "warm" } else { "STILL COMPILING" },
+                s.scheduler_ms_per_step,
+                s.walked_timed,
                 s.first_step_ms,
                 s.loss_first,
                 s.loss_last
@@ -606,6 +625,7 @@ fn run() -> Result<ExitCode> {
             "workload": s.key, "executed_per_step": s.executed_per_step, "compiled_step1": s.compiled_step1,
             "compiled_step2": s.compiled_step2, "compiled_timed": s.compiled_timed, "cached_kernels": s.cached_kernels,
             "first_step_ms": s.first_step_ms, "loss_first": s.loss_first, "loss_last": s.loss_last,
+            "walked_timed": s.walked_timed, "scheduler_ms_per_step": s.scheduler_ms_per_step,
         }));
     }
     let mut profiles = vec![];

@@ -9,6 +9,7 @@
 //! tensors larger than [`registry::MAX_TENSOR_BYTES`] are refused before anything is allocated
 //! (a failed allocation would abort the wasm module).
 
+pub mod args;
 pub mod backend;
 pub mod convert;
 pub mod creation;

@@ -44,6 +44,33 @@ pub fn run_many(op: &str, f: impl FnOnce() -> Result<Vec<Tensor>>) -> JsResult<j
     Ok(out)
 }
 
+/// What an op of the table returns, as handed to JS: a `Tensor`, or an array of them.
+pub trait OpResult {
+    type Js;
+    fn into_js(self, op: &str) -> Result<Self::Js>;
+}
+impl OpResult for Tensor {
+    type Js = JsTensor;
+    fn into_js(self, op: &str) -> Result<JsTensor> {
+        wrap(op, self)
+    }
+}
+impl OpResult for Vec<Tensor> {
+    type Js = js_sys::Array;
+    fn into_js(self, op: &str) -> Result<js_sys::Array> {
+        let out = js_sys::Array::new();
+        for t in self {
+            out.push(&JsValue::from(wrap(op, t)?));
+        }
+        Ok(out)
+    }
+}
+
+/// Runs an op of the table and hands its result to JS, or throws its error.
+pub fn run_op<R: OpResult>(op: &str, f: impl FnOnce() -> Result<R>) -> JsResult<R::Js> {
+    f().and_then(|r| r.into_js(op)).map_err(|e| to_js_in(op, e))
+}
+
 /// Host data as the TypedArray TF.js returns (`bool` as `Uint8Array`).
 pub fn host_to_js(h: HostData) -> JsValue {
     match h {
@@ -58,6 +85,14 @@ pub fn host_to_js(h: HostData) -> JsValue {
 
 fn shape_array(shape: &[usize]) -> js_sys::Array {
     shape.iter().map(|&d| JsValue::from_f64(d as f64)).collect()
+}
+
+impl JsTensor {
+    /// The tensor, for an op's argument `arg` (an error once disposed).
+    #[inline(never)]
+    pub fn value(&self, op: &str, arg: &str) -> Result<Tensor> {
+        self.slot.tensor(op, arg)
+    }
 }
 
 #[wasm_bindgen(js_class = Tensor)]

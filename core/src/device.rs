@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::dtype::{DType, HostData};
 use crate::ir::{Graph, Kernel};
+use crate::schedule::{GraphKey, Schedule};
 use crate::{Error, Result};
 
 /// A backend's buffer. Implementations free device memory in `Drop`.
@@ -156,12 +157,30 @@ pub struct DeviceStats {
     pub compiled: usize,
     /// Kernels executed.
     pub executed: usize,
+    /// Pending graphs the scheduler walked and lowered to kernels (schedule cache misses).
+    pub scheduled: usize,
+    /// Pending graphs run from a cached [`Schedule`] (no lowering, no kernel hashing).
+    pub replayed: usize,
+    /// Nanoseconds spent finding or making schedules (describing the pending graph, the cache
+    /// lookup, and the walk on a miss); not measured on wasm32, which has no clock here.
+    pub scheduling_ns: u64,
 }
+
+/// Whether new devices cache schedules: yes, unless `FERROFLOW_SCHEDULE_CACHE=0` (natively).
+fn schedule_cache_default() -> bool {
+    std::env::var("FERROFLOW_SCHEDULE_CACHE").map_or(true, |v| v != "0")
+}
+
+/// Most schedules a device keeps; past it the cache starts over (a program whose graphs never
+/// repeat, such as op-by-op eager use with changing constants, must not grow it forever).
+const MAX_SCHEDULES: usize = 512;
 
 struct DeviceInner {
     backend: Box<dyn Backend>,
     cache: Mutex<HashMap<Kernel, Arc<dyn Executable>>>,
     graph_cache: Mutex<HashMap<Graph, Arc<dyn GraphExecutable>>>,
+    schedules: Mutex<HashMap<GraphKey, Arc<Schedule>>>,
+    schedule_cache: std::sync::atomic::AtomicBool,
     stats: Mutex<DeviceStats>,
 }
 
@@ -187,6 +206,8 @@ impl Device {
             backend: Box::new(backend),
             cache: Mutex::new(HashMap::default()),
             graph_cache: Mutex::new(HashMap::default()),
+            schedules: Mutex::new(HashMap::default()),
+            schedule_cache: std::sync::atomic::AtomicBool::new(schedule_cache_default()),
             stats: Mutex::new(DeviceStats::default()),
         }))
     }
@@ -240,33 +261,90 @@ impl Device {
                 format!("kernel expects {} inputs, got {}", kernel.num_inputs, inputs.len()),
             ));
         }
-        let exe = self.cached(&self.0.cache, kernel, || self.0.backend.compile(kernel))?;
+        let exe = self.compiled(kernel)?;
+        self.run_compiled(&exe, kernel.num_inputs, inputs)
+    }
+
+    /// The compiled form of `kernel` (compiled on a cache miss).
+    pub fn compiled(&self, kernel: &Kernel) -> Result<Arc<dyn Executable>> {
+        self.cached(&self.0.cache, kernel, || self.0.backend.compile(kernel))
+    }
+
+    /// Runs a compiled kernel that takes `num_inputs` inputs.
+    pub fn run_compiled(&self, exe: &Arc<dyn Executable>, num_inputs: usize, inputs: &[&Buffer]) -> Result<Buffer> {
+        if inputs.len() != num_inputs {
+            return Err(Error::backend(
+                self.name(),
+                format!("kernel expects {num_inputs} inputs, got {}", inputs.len()),
+            ));
+        }
         let out = exe.run(inputs)?;
         self.count(|s| s.executed += 1);
         Ok(out)
     }
 
-    /// Compiles (or fetches from the cache) and runs one program; counted like a kernel in
+    /// Turns the schedule cache on or off (on by default, unless `FERROFLOW_SCHEDULE_CACHE=0`):
+    /// off, every realize walks its graph again (for A/B measurements and tests).
+    pub fn set_schedule_cache(&self, on: bool) {
+        self.0.schedule_cache.store(on, std::sync::atomic::Ordering::Relaxed);
+        if !on {
+            if let Ok(mut s) = self.0.schedules.lock() {
+                s.clear();
+            }
+        }
+    }
+
+    /// The cached schedule of a pending graph of this structure, if any.
+    pub(crate) fn schedule_for(&self, key: &GraphKey) -> Option<Arc<Schedule>> {
+        if !self.0.schedule_cache.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
+        let hit = self.0.schedules.lock().ok()?.get(key).cloned();
+        if hit.is_some() {
+            self.count(|s| s.replayed += 1);
+        }
+        hit
+    }
+
+    pub(crate) fn add_scheduling_time(&self, ns: u64) {
+        self.count(|s| s.scheduling_ns += ns);
+    }
+
+    /// Counts the scheduler walk that made `schedule` and remembers it (when the cache is on).
+    pub(crate) fn keep_schedule(&self, key: GraphKey, schedule: Arc<Schedule>) {
+        self.count(|s| s.scheduled += 1);
+        if !self.0.schedule_cache.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let Ok(mut schedules) = self.0.schedules.lock() else {
+            return;
+        };
+        if schedules.len() >= MAX_SCHEDULES {
+            schedules.clear();
+        }
+        schedules.insert(key, schedule);
+    }
+
+    /// The compiled form of a program (compiled on a cache miss).
+    pub fn compiled_graph(&self, graph: &Graph) -> Result<Arc<dyn GraphExecutable>> {
+        self.cached(&self.0.graph_cache, graph, || self.0.backend.compile_graph(graph))
+    }
+
+    /// Runs a compiled program on its `num_params` parameters; counted like a kernel in
     /// [`DeviceStats`].
-    pub fn execute_graph(&self, graph: &Graph, params: &[&Buffer]) -> Result<Vec<Buffer>> {
-        if params.len() != graph.num_params {
+    pub fn run_program(
+        &self,
+        exe: &Arc<dyn GraphExecutable>,
+        num_params: usize,
+        params: &[&Buffer],
+    ) -> Result<Vec<Buffer>> {
+        if params.len() != num_params {
             return Err(Error::backend(
                 self.name(),
-                format!("program expects {} parameters, got {}", graph.num_params, params.len()),
+                format!("program expects {num_params} parameters, got {}", params.len()),
             ));
         }
-        let exe = self.cached(&self.0.graph_cache, graph, || self.0.backend.compile_graph(graph))?;
         let out = exe.run(params)?;
-        if out.len() != graph.outputs.len() {
-            return Err(Error::backend(
-                self.name(),
-                format!(
-                    "program returned {} results, expected {}",
-                    out.len(),
-                    graph.outputs.len()
-                ),
-            ));
-        }
         self.count(|s| s.executed += 1);
         Ok(out)
     }

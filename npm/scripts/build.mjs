@@ -1,5 +1,7 @@
-// Builds the npm package: cargo (wasm32, profile wasm-release) -> wasm-bindgen --target web -> wasm-opt -O3
-// (npm binaryen) -> dist/ (+ the hand-written ES modules and type declarations) -> npm pack.
+// Builds the npm package: the op surface generated from core's op table (scripts/gen-api.mjs) ->
+// cargo (wasm32, profile wasm-release) -> wasm-bindgen --target web -> wasm-opt -O3 (npm binaryen)
+// -> dist/ (the hand-written ES modules, the generated ops.js, index.d.ts = src/api.d.ts + the
+// generated declarations) -> npm pack.
 // Prints the raw and gzipped sizes of what a browser loads and fails over its budgets (gzipped size,
 // largest wasm function). Honors CARGO_TARGET_DIR.
 //
@@ -113,6 +115,8 @@ const gen = join(npmDir, 'build', 'wasm');
 const dist = join(npmDir, 'dist');
 const rawWasm = join(targetDir, 'wasm32-unknown-unknown', PROFILE, 'ferroflow_js.wasm');
 
+step('generate the op surface from core\'s op table', () => run(process.execPath, [join(npmDir, 'scripts', 'gen-api.mjs')]));
+
 if (!args.has('--skip-cargo')) {
   step(`cargo build (wasm32, profile ${PROFILE})`, () =>
     run('cargo', ['build', '--profile', PROFILE, '--target', 'wasm32-unknown-unknown', '-p', 'ferroflow-js']),
@@ -158,7 +162,15 @@ step('assemble dist/', () => {
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   cpSync(gen, dist, { recursive: true });
-  for (const f of readdirSync(join(npmDir, 'src'))) cpSync(join(npmDir, 'src', f), join(dist, f));
+  for (const f of readdirSync(join(npmDir, 'src'))) {
+    if (!f.endsWith('.d.ts')) cpSync(join(npmDir, 'src', f), join(dist, f));
+  }
+  const genDir = join(npmDir, 'build', 'gen');
+  cpSync(join(genDir, 'ops.js'), join(dist, 'ops.js'));
+  writeFileSync(
+    join(dist, 'index.d.ts'),
+    readFileSync(join(npmDir, 'src', 'api.d.ts'), 'utf8') + readFileSync(join(genDir, 'ops.d.ts'), 'utf8'),
+  );
   const pkg = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8'));
   writeFileSync(join(dist, 'BUILD_INFO.json'), JSON.stringify({ version: pkg.version, wasmBindgen: lockedWasmBindgen() }, null, 2) + '\n');
 });

@@ -65,6 +65,8 @@ step('scratch project', () => {
   run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], scratch);
   rmSync(join(scratch, 'test'), { recursive: true, force: true });
   cpSync(join(npmDir, 'test'), join(scratch, 'test'), { recursive: true });
+  // The op table the build generated the package from (the oracle suite iterates it).
+  cpSync(join(npmDir, 'build', 'gen', 'op-table.json'), join(scratch, 'test', 'op-table.json'));
 });
 
 if (onlyScratch) {

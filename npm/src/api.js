@@ -1,12 +1,16 @@
-// Ferroflow's public API: TF.js names and argument orders over the wasm exports. Validation and
-// conversion of arguments (numbers, nested arrays, TypedArrays) happen in Rust; this layer adds
-// what JS does better: namespaces, variadic helpers, `tidy` result walking, chainable methods.
+// Ferroflow's public API: TF.js names and argument orders over the wasm exports. The ops of
+// core's op table come generated (ops.js, from npm/scripts/gen-api.mjs); this hand-written layer
+// adds what the table does not describe: creation, TF.js's rank-specific aliases, `tidy` and
+// memory, gradients of JS functions, optimizers, backends, and Tensor conveniences.
 import { W, ensureWasm, wasm } from './init.js';
+import { defineMethods } from './args.js';
+import { cast, concat, norm, pad, reshape, reverse, slice, stack } from './ops.js';
 
 export const Tensor = wasm.Tensor;
 export const Optimizer = wasm.Optimizer;
 export { layers, sequential, loadLayersModel, Sequential, Sequential as LayersModel, Layer, LayerVariable, History, Callback, EarlyStopping, callbacks, nextFrame } from './layers.js';
 export { io } from './io.js';
+export * from './ops.js';
 
 // ---- creation ----------------------------------------------------------------------------
 
@@ -43,12 +47,6 @@ export function ones(shape, dtype) {
 export function fill(shape, value, dtype) {
   return W().fill(shape, value, dtype);
 }
-export function zerosLike(x) {
-  return W().zerosLike(x);
-}
-export function onesLike(x) {
-  return W().onesLike(x);
-}
 export function range(start, stop, step, dtype) {
   return W().range(start, stop, step, dtype);
 }
@@ -76,118 +74,6 @@ export function randomBernoulli(shape, p, seed) {
 export function clone(x) {
   return toTensor(x, 'clone').clone();
 }
-
-// ---- elementwise -------------------------------------------------------------------------
-
-export function add(a, b) { return W().add(a, b); }
-export function sub(a, b) { return W().sub(a, b); }
-export function mul(a, b) { return W().mul(a, b); }
-export function div(a, b) { return W().div(a, b); }
-export function floorDiv(a, b) { return W().floorDiv(a, b); }
-export function mod(a, b) { return W().mod(a, b); }
-export function pow(base, exp) { return W().pow(base, exp); }
-export function maximum(a, b) { return W().maximum(a, b); }
-export function minimum(a, b) { return W().minimum(a, b); }
-export function squaredDifference(a, b) { return W().squaredDifference(a, b); }
-export function less(a, b) { return W().less(a, b); }
-export function lessEqual(a, b) { return W().lessEqual(a, b); }
-export function greater(a, b) { return W().greater(a, b); }
-export function greaterEqual(a, b) { return W().greaterEqual(a, b); }
-export function equal(a, b) { return W().equal(a, b); }
-export function notEqual(a, b) { return W().notEqual(a, b); }
-export function logicalAnd(a, b) { return W().logicalAnd(a, b); }
-export function logicalOr(a, b) { return W().logicalOr(a, b); }
-export function logicalXor(a, b) { return W().logicalXor(a, b); }
-export function logicalNot(x) { return W().logicalNot(x); }
-export function where(condition, a, b) { return W().where(condition, a, b); }
-export function cast(x, dtype) { return W().cast(x, dtype); }
-export function clipByValue(x, clipValueMin, clipValueMax) { return W().clipByValue(x, clipValueMin, clipValueMax); }
-
-export function neg(x) { return W().neg(x); }
-export function exp(x) { return W().exp(x); }
-export function log(x) { return W().log(x); }
-export function sqrt(x) { return W().sqrt(x); }
-export function rsqrt(x) { return W().rsqrt(x); }
-export function square(x) { return W().square(x); }
-export function reciprocal(x) { return W().reciprocal(x); }
-export function abs(x) { return W().abs(x); }
-export function sign(x) { return W().sign(x); }
-export function floor(x) { return W().floor(x); }
-export function ceil(x) { return W().ceil(x); }
-export function round(x) { return W().round(x); }
-export function sin(x) { return W().sin(x); }
-export function cos(x) { return W().cos(x); }
-export function tan(x) { return W().tan(x); }
-export function sinh(x) { return W().sinh(x); }
-export function cosh(x) { return W().cosh(x); }
-export function tanh(x) { return W().tanh(x); }
-export function asinh(x) { return W().asinh(x); }
-export function acosh(x) { return W().acosh(x); }
-export function atanh(x) { return W().atanh(x); }
-export function sigmoid(x) { return W().sigmoid(x); }
-export function erf(x) { return W().erf(x); }
-export function log1p(x) { return W().log1p(x); }
-export function expm1(x) { return W().expm1(x); }
-export function isNaN(x) { return W().isNaN(x); }
-export function isInf(x) { return W().isInf(x); }
-export function isFinite(x) { return W().isFinite(x); }
-
-// ---- activations -------------------------------------------------------------------------
-
-export function relu(x) { return W().relu(x); }
-export function relu6(x) { return W().relu6(x); }
-export function leakyRelu(x, alpha) { return W().leakyRelu(x, alpha); }
-export function prelu(x, alpha) { return W().prelu(x, alpha); }
-export function elu(x) { return W().elu(x); }
-export function selu(x) { return W().selu(x); }
-export function softplus(x) { return W().softplus(x); }
-export function softsign(x) { return W().softsign(x); }
-export function gelu(x) { return W().gelu(x); }
-export function swish(x) { return W().swish(x); }
-export function mish(x) { return W().mish(x); }
-export function softmax(logits, dim) { return W().softmax(logits, dim); }
-export function logSoftmax(logits, axis) { return W().logSoftmax(logits, axis); }
-export function stopGradient(x) { return W().stopGradient(x); }
-
-// ---- reductions --------------------------------------------------------------------------
-
-export function sum(x, axis, keepDims) { return W().sum(x, axis, keepDims); }
-export function prod(x, axis, keepDims) { return W().prod(x, axis, keepDims); }
-export function max(x, axis, keepDims) { return W().max(x, axis, keepDims); }
-export function min(x, axis, keepDims) { return W().min(x, axis, keepDims); }
-export function mean(x, axis, keepDims) { return W().mean(x, axis, keepDims); }
-export function any(x, axis, keepDims) { return W().any(x, axis, keepDims); }
-export function all(x, axis, keepDims) { return W().all(x, axis, keepDims); }
-export function logSumExp(x, axis, keepDims) { return W().logSumExp(x, axis, keepDims); }
-export function argMax(x, axis) { return W().argMax(x, axis); }
-export function argMin(x, axis) { return W().argMin(x, axis); }
-export function norm(x, ord, axis, keepDims) { return W().norm(x, ord, axis, keepDims); }
-export function moments(x, axis, keepDims) {
-  const [m, v] = W().moments(x, axis, keepDims);
-  return { mean: m, variance: v };
-}
-
-// ---- shapes and movement -----------------------------------------------------------------
-
-export function reshape(x, shape) { return W().reshape(x, shape); }
-export function flatten(x) { return W().flatten(x); }
-export function transpose(x, perm) { return W().transpose(x, perm); }
-export function expandDims(x, axis) { return W().expandDims(x, axis); }
-export function squeeze(x, axis) { return W().squeeze(x, axis); }
-export function broadcastTo(x, shape) { return W().broadcastTo(x, shape); }
-export function slice(x, begin, size) { return W().slice(x, begin, size); }
-export function stridedSlice(x, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask) {
-  return W().stridedSlice(x, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask);
-}
-export function split(x, numOrSizeSplits, axis) { return W().split(x, numOrSizeSplits, axis); }
-export function unstack(x, axis) { return W().unstack(x, axis); }
-export function concat(tensors, axis) { return W().concat(tensors, axis); }
-export function stack(tensors, axis) { return W().stack(tensors, axis); }
-export function pad(x, paddings, constantValue) { return W().pad(x, paddings, constantValue); }
-export function tile(x, reps) { return W().tile(x, reps); }
-export function reverse(x, axis) { return W().reverse(x, axis); }
-export function gather(x, indices, axis, batchDims) { return W().gather(x, indices, axis, batchDims); }
-export function gatherND(x, indices) { return W().gatherND(x, indices); }
 
 // TF.js's rank-specific aliases (the rank is checked by the general op).
 const ranked = (op, rank, x) => {
@@ -217,45 +103,10 @@ export function euclideanNorm(x, axis, keepDims) { return norm(x, 'euclidean', a
 /** `randomStandardNormal(shape, dtype?, seed?)`: `randomNormal(shape, 0, 1, dtype, seed)`. */
 export function randomStandardNormal(shape, dtype, seed) { return randomNormal(shape, 0, 1, dtype, seed); }
 
-// ---- linear algebra, convolution, pooling ------------------------------------------------
-
-export function matMul(a, b, transposeA, transposeB) { return W().matMul(a, b, transposeA, transposeB); }
-export function dot(a, b) { return W().dot(a, b); }
-export function outerProduct(v1, v2) { return W().outerProduct(v1, v2); }
-export function conv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode) {
-  return W().conv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
-}
-export function depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode) {
-  return W().depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
-}
-export function conv2dTranspose(x, filter, outputShape, strides, pad, dimRoundingMode) {
-  return W().conv2dTranspose(x, filter, outputShape, strides, pad, dimRoundingMode);
-}
-export function maxPool(x, filterSize, strides, pad, dimRoundingMode) {
-  return W().maxPool(x, filterSize, strides, pad, dimRoundingMode);
-}
-export function avgPool(x, filterSize, strides, pad, dimRoundingMode) {
-  return W().avgPool(x, filterSize, strides, pad, dimRoundingMode);
-}
-
 // ---- losses ------------------------------------------------------------------------------
 
 /** TF.js's `Reduction` enum (NONE is not supported yet). */
 export const Reduction = Object.freeze({ NONE: 0, MEAN: 1, SUM: 2, SUM_BY_NONZERO_WEIGHTS: 3 });
-
-export const losses = Object.freeze({
-  meanSquaredError: (labels, predictions, weights, reduction) => W().meanSquaredError(labels, predictions, weights, reduction),
-  absoluteDifference: (labels, predictions, weights, reduction) => W().absoluteDifference(labels, predictions, weights, reduction),
-  hingeLoss: (labels, predictions, weights, reduction) => W().hingeLoss(labels, predictions, weights, reduction),
-  huberLoss: (labels, predictions, weights, delta, reduction) => W().huberLoss(labels, predictions, weights, delta, reduction),
-  logLoss: (labels, predictions, weights, epsilon, reduction) => W().logLoss(labels, predictions, weights, epsilon, reduction),
-  cosineDistance: (labels, predictions, axis, weights, reduction) => W().cosineDistance(labels, predictions, axis, weights, reduction),
-  softmaxCrossEntropy: (onehotLabels, logits, weights, labelSmoothing, reduction) =>
-    W().softmaxCrossEntropy(onehotLabels, logits, weights, labelSmoothing, reduction),
-  sigmoidCrossEntropy: (multiClassLabels, logits, weights, labelSmoothing, reduction) =>
-    W().sigmoidCrossEntropy(multiClassLabels, logits, weights, labelSmoothing, reduction),
-  sparseSoftmaxCrossEntropy: (labels, logits) => W().sparseSoftmaxCrossEntropy(labels, logits),
-});
 
 // ---- memory management -------------------------------------------------------------------
 
@@ -528,29 +379,8 @@ function toNested(data, shape) {
   return build(0, 0);
 }
 
-const methods = {
-  add, sub, mul, div, floorDiv, mod, pow, maximum, minimum, squaredDifference,
-  less, lessEqual, greater, greaterEqual, equal, notEqual,
-  logicalAnd, logicalOr, logicalXor, logicalNot, cast, clipByValue,
-  neg, exp, log, sqrt, rsqrt, square, reciprocal, abs, sign, floor, ceil, round,
-  sin, cos, tan, sinh, cosh, tanh, asinh, acosh, atanh, sigmoid, erf, log1p, expm1,
-  isNaN, isInf, isFinite,
-  relu, relu6, leakyRelu, prelu, elu, selu, softplus, softsign, gelu, swish, mish, softmax, logSoftmax,
-  sum, prod, max, min, mean, any, all, logSumExp, argMax, argMin, norm,
-  reshape, flatten, transpose, expandDims, squeeze, broadcastTo, slice, stridedSlice, split, unstack,
-  pad, tile, reverse, gather, gatherND, matMul, dot, outerProduct,
-  conv2d, depthwiseConv2d, conv2dTranspose, maxPool, avgPool, oneHot,
-};
-
-for (const [name, fn] of Object.entries(methods)) {
-  Object.defineProperty(Tensor.prototype, name, {
-    value: function (...args) {
-      return fn(this, ...args);
-    },
-    writable: true,
-    configurable: true,
-  });
-}
+// The table's ops install themselves as methods (ops.js); these are the hand-written ones.
+defineMethods({ oneHot });
 
 const extra = {
   concat(x, axis) {

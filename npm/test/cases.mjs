@@ -77,6 +77,11 @@ export const cases = [
   { op: 'cast', label: 'cast int32 -> float', inputs: [I([5])], call: (lib, x) => lib.cast(x, 'float32') },
   { op: 'clipByValue', label: 'clipByValue', inputs: [F([2, 3])], call: (lib, x) => lib.clipByValue(x, -0.5, 0.7), grad: true },
 
+  ...binary('atan2'),
+  { op: 'atan2', label: 'atan2 quadrants and axes', inputs: [V([1, -1, 1, -1, 0, 0, 2, -3, 0], [9]), V([1, 1, -1, -1, -1, 1, 0, 0, 0], [9])], call: (lib, a, b) => lib.atan2(a, b) },
+  { op: 'addN', label: 'addN three', inputs: [F([2, 3]), F([2, 3]), F([2, 3])], call: (lib, a, b, c) => lib.addN([a, b, c]), grad: true },
+  { op: 'addN', label: 'addN int32', inputs: [I([4]), I([4])], call: (lib, a, b) => lib.addN([a, b]) },
+
   // ---- elementwise unary ----
   unary('neg'),
   unary('exp'),
@@ -93,6 +98,7 @@ export const cases = [
   unary('sin'),
   unary('cos'),
   unary('tan', F([2, 3], -1.2, 1.2)),
+  unary('atan', F([2, 3], -4, 4)),
   unary('sinh'),
   unary('cosh'),
   unary('tanh'),
@@ -115,6 +121,9 @@ export const cases = [
   unary('relu6', F([2, 3], -3, 9)),
   unary('elu'),
   unary('selu'),
+  unary('logSigmoid', F([2, 3], -20, 20)),
+  { op: 'step', label: 'step', inputs: [V([-2, 0, 0.5, NaN, 3, -0.1], [6])], call: (lib, x) => lib.step(x) },
+  { op: 'step', label: 'step alpha 0.3', inputs: [F([2, 3])], call: (lib, x) => lib.step(x, 0.3), grad: true },
   unary('softplus', F([2, 3], -20, 20)),
   // Not in TF.js: compared with the same formula composed from TF.js ops (`ref`).
   unary('softsign', F([2, 3]), { ref: (tf, x) => tf.div(x, tf.add(1, tf.abs(x))) }),
@@ -155,6 +164,13 @@ export const cases = [
   { op: 'norm', label: 'norm fro keepDims', inputs: [F([3, 4])], call: (lib, x) => lib.norm(x, 'fro', [0, 1], true) },
   { op: 'moments', label: 'moments axis 0', inputs: [F([4, 3])], call: (lib, x) => lib.moments(x, 0) },
   { op: 'moments', label: 'moments all keepDims', inputs: [F([4, 3])], call: (lib, x) => lib.moments(x, undefined, true) },
+
+  { op: 'cumsum', label: 'cumsum default axis', gradRef: 'fd', why: "TF.js's cumsum gradient has the wrong shape when the axis is not the last", inputs: [F([4, 3])], call: (lib, x) => lib.cumsum(x), grad: true },
+  { op: 'cumsum', label: 'cumsum axis 1, length 9', inputs: [F([2, 9])], call: (lib, x) => lib.cumsum(x, 1), grad: true },
+  { op: 'cumsum', label: 'cumsum exclusive', inputs: [F([2, 5])], call: (lib, x) => lib.cumsum(x, 1, true), grad: true },
+  { op: 'cumsum', label: 'cumsum reverse', gradRef: 'fd', why: "TF.js's cumsum gradient has the wrong shape when the axis is not the last", inputs: [F([5, 2])], call: (lib, x) => lib.cumsum(x, 0, false, true), grad: true },
+  { op: 'cumsum', label: 'cumsum exclusive reverse, rank 3', gradRef: 'fd', why: "TF.js's cumsum gradient has the wrong shape when the axis is not the last", inputs: [F([2, 6, 2])], call: (lib, x) => lib.cumsum(x, 1, true, true), grad: true },
+  { op: 'cumsum', label: 'cumsum int32', inputs: [I([3, 4])], call: (lib, x) => lib.cumsum(x, 1) },
 
   // ---- shapes and movement ----
   { op: 'reshape', label: 'reshape with -1', inputs: [F([2, 3, 4])], call: (lib, x) => lib.reshape(x, [4, -1]), grad: true },

@@ -2,6 +2,7 @@
 // within tolerance; for differentiable cases, the gradients of sum(output * weights) agree too.
 import assert from 'node:assert/strict';
 import { test, after } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { cases } from './cases.mjs';
 import { assertClose, ff, rng, tf, values } from './helpers.mjs';
 import { caseGradients, caseOutputs, resolve } from './data.mjs';
@@ -49,6 +50,22 @@ function finiteDifferences(c) {
     return { shape: base[k].spec.shape, data: g };
   });
 }
+
+// The op table (copied here by scripts/test.mjs from the build's build/gen/op-table.json): every
+// op it declares needs a case; ops TF.js lacks need a composed TF.js reference (`ref`).
+const table = JSON.parse(readFileSync(new URL('./op-table.json', import.meta.url), 'utf8'));
+test('every op of the op table has an oracle case', () => {
+  const name = (op) => (op.group === 'losses' ? `losses.${op.js}` : op.js);
+  const withCase = new Set(cases.map((c) => c.op));
+  const missing = table.filter((op) => !withCase.has(name(op))).map(name);
+  assert.deepEqual(missing, [], `ops without an oracle case: ${missing.join(', ')}`);
+  const unreferenced = table
+    .filter((op) => !op.flags.includes('tfjs') && !cases.some((c) => c.op === name(op) && c.ref))
+    .map(name);
+  assert.deepEqual(unreferenced, [], `ferroflow-only ops without a composed TF.js reference: ${unreferenced.join(', ')}`);
+  const wrongFlag = table.filter((op) => (typeof resolve(tf, name(op)) === 'function') !== op.flags.includes('tfjs')).map(name);
+  assert.deepEqual(wrongFlag, [], `ops whose 'tfjs' flag disagrees with TF.js ${tf.version.tfjs}: ${wrongFlag.join(', ')}`);
+});
 
 const compared = new Set();
 const viaRef = new Set();

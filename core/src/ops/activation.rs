@@ -78,6 +78,19 @@ impl Tensor {
         let x = float("mish", self)?;
         x.mul(&x.softplus()?.tanh()?)
     }
+    /// `log(sigmoid(x)) = -softplus(-x)`, stable for large |x| (TF.js `logSigmoid`).
+    pub fn log_sigmoid(&self) -> Result<Tensor> {
+        float("logSigmoid", self)?.neg()?.softplus()?.neg()
+    }
+    /// `1` where `x > 0`, else `alpha`; NaN stays NaN (TF.js `step`). The result keeps `x`'s
+    /// dtype and has a zero gradient.
+    pub fn step(&self, alpha: f32) -> Result<Tensor> {
+        let x = float("step", self)?;
+        let ones = x.ones_like()?;
+        let stepped = where_(&x.greater(0.0f32)?, &ones, &ones.mul(alpha)?)?;
+        let out = where_(&x.is_nan()?, &x, &stepped)?.cast(self.dtype())?;
+        stop_gradient(&out)
+    }
     /// Softmax along `axis` (TF.js default -1).
     pub fn softmax(&self, axis: isize) -> Result<Tensor> {
         let x = float("softmax", self)?;

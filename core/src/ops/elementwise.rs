@@ -71,6 +71,41 @@ pub fn broadcast_to_shape(op: &str, x: &Tensor, shape: &[usize]) -> Result<Tenso
     prim::expand(&prim::reshape(x, &s)?, shape)
 }
 
+/// The elementwise sum of tensors of one shape and dtype, without broadcasting (TF.js `addN`).
+pub fn add_n(tensors: &[Tensor]) -> Result<Tensor> {
+    let op = "addN";
+    let (first, rest) = tensors
+        .split_first()
+        .ok_or_else(|| Error::invalid(op, "argument 'tensors': expected at least one tensor, got none"))?;
+    require_numeric(op, first)?;
+    for (i, t) in rest.iter().enumerate() {
+        if t.shape() != first.shape() {
+            return Err(Error::shape(
+                op,
+                format!(
+                    "argument 'tensors[{}]': expected shape {:?} (all tensors must have the same shape), got {:?}",
+                    i + 1,
+                    first.shape(),
+                    t.shape()
+                ),
+            ));
+        }
+        if t.dtype() != first.dtype() {
+            return Err(Error::dtype(
+                op,
+                format!(
+                    "argument 'tensors[{}]': expected dtype {} (all tensors must have the same dtype), got {}",
+                    i + 1,
+                    first.dtype(),
+                    t.dtype()
+                ),
+            ));
+        }
+    }
+    rest.iter()
+        .try_fold(first.clone(), |acc, t| prim::binary(&acc, t, B::Add))
+}
+
 /// Promotes and broadcasts two operands to a common dtype and shape.
 pub fn align(op: &str, a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)> {
     let d = upcast(a.dtype(), b.dtype());

@@ -3,6 +3,7 @@
 //! free functions (creation, losses, concat/stack).
 
 pub mod activation;
+pub mod api;
 pub mod conv;
 pub mod creation;
 pub mod elementwise;
@@ -11,8 +12,11 @@ pub mod losses;
 pub mod movement;
 pub mod prim;
 pub mod reduce;
+pub mod scan;
+pub mod table;
+pub mod trig;
 
 pub use activation::stop_gradient;
 pub use conv::{Conv2dOptions, Padding};
-pub use elementwise::where_;
+pub use elementwise::{add_n, where_};
 pub use movement::{concat, stack};

@@ -9,20 +9,25 @@
 //! Reductions fuse their elementwise prologue. A matmul or conv with a single consumer waits as a
 //! [`Template`] leaf: when the elementwise expression that consumes it is materialized, the two
 //! become one kernel (`KernelBody::WithEpilogue`: bias, activation, casts applied before the
-//! store); any other use runs the template on its own, once. Kernels are cached by structure in
-//! [`Device`].
+//! store); any other use runs the template on its own, once. Nothing runs during the walk: it
+//! records a [`Schedule`] (`plan.rs`), cached per device by the graph's structure and then run;
+//! a graph whose structure repeats (a training step) skips the walk and replays its schedule.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, Mutex};
 
-use crate::device::{Buffer, Device};
+use crate::device::Buffer;
 use crate::dtype::{DType, HostData, Scalar};
 use crate::ir::{BinaryOp, Expr, ExprNode, ExprOp, Kernel, KernelBody, Prim, Source, UnaryOp, View};
 use crate::shape::numel;
 use crate::tensor::Tensor;
 use crate::{Error, Result};
 
+mod plan;
 mod program;
+
+use plan::Planner;
+pub use plan::{Bound, GraphKey, Schedule};
 
 /// Most distinct input buffers one fused kernel may read (WebGPU guarantees 8 storage buffers per
 /// stage; one is the output).
@@ -55,7 +60,7 @@ struct Template {
 }
 
 impl Template {
-    fn run(&self, dev: &Device) -> Result<Buffer> {
+    fn run(&self, p: &Planner) -> Result<Buffer> {
         let mut done = self
             .done
             .lock()
@@ -69,7 +74,7 @@ impl Template {
             out_dtype: DType::F32,
             body: self.body.clone(),
         };
-        let b = run(dev, k, self.inputs.clone())?;
+        let b = p.kernel(k, &self.inputs)?;
         *done = Some(b.clone());
         Ok(b)
     }
@@ -179,31 +184,31 @@ fn reads_elementwise(e: &LExpr, t: &Arc<Template>) -> bool {
 }
 
 /// Runs the templates an expression reads and loads their buffers instead.
-fn resolve_templates(dev: &Device, e: &LExpr) -> Result<LExpr> {
+fn resolve_templates(p: &Planner, e: &LExpr) -> Result<LExpr> {
     let mut ts = vec![];
     templates_in(e, &mut ts);
     if ts.is_empty() {
         return Ok(e.clone());
     }
-    fn rec(dev: &Device, e: &LExpr) -> Result<LExpr> {
+    fn rec(p: &Planner, e: &LExpr) -> Result<LExpr> {
         Ok(Arc::new(match e.as_ref() {
             LNode::Leaf {
                 src: LSrc::Template(t),
                 view,
                 dtype,
             } => LNode::Leaf {
-                src: LSrc::Buffer(t.run(dev)?),
+                src: LSrc::Buffer(t.run(p)?),
                 view: view.clone(),
                 dtype: *dtype,
             },
             LNode::Leaf { .. } | LNode::Const(_) => return Ok(e.clone()),
-            LNode::Unary(op, a, d) => LNode::Unary(*op, rec(dev, a)?, *d),
-            LNode::Binary(op, a, b, d) => LNode::Binary(*op, rec(dev, a)?, rec(dev, b)?, *d),
-            LNode::Where(c, a, b, d) => LNode::Where(rec(dev, c)?, rec(dev, a)?, rec(dev, b)?, *d),
-            LNode::Cast(d, a) => LNode::Cast(*d, rec(dev, a)?),
+            LNode::Unary(op, a, d) => LNode::Unary(*op, rec(p, a)?, *d),
+            LNode::Binary(op, a, b, d) => LNode::Binary(*op, rec(p, a)?, rec(p, b)?, *d),
+            LNode::Where(c, a, b, d) => LNode::Where(rec(p, c)?, rec(p, a)?, rec(p, b)?, *d),
+            LNode::Cast(d, a) => LNode::Cast(*d, rec(p, a)?),
         }))
     }
-    rec(dev, e)
+    rec(p, e)
 }
 
 /// The kernel that runs the one template `e` reads with `e` as its epilogue, when `e` reads it
@@ -387,28 +392,8 @@ fn leaf(buf: Buffer, shape: &[usize]) -> LExpr {
     })
 }
 
-/// Runs a kernel and checks the backend returned what the kernel promised.
-fn run(dev: &Device, kernel: Kernel, inputs: Vec<Buffer>) -> Result<Buffer> {
-    let refs: Vec<&Buffer> = inputs.iter().collect();
-    let out = dev.execute(&kernel, &refs)?;
-    if out.len() != numel(&kernel.out_shape) || out.dtype() != kernel.out_dtype {
-        return Err(Error::backend(
-            dev.name(),
-            format!(
-                "{} kernel returned {} x {}, expected {:?} x {}",
-                kernel.kind(),
-                out.len(),
-                out.dtype(),
-                kernel.out_shape,
-                kernel.out_dtype
-            ),
-        ));
-    }
-    Ok(out)
-}
-
 /// A leaf that is a whole buffer or template result: the buffer (running the template) and view.
-fn buffer_leaf(dev: &Device, e: &LExpr) -> Result<Option<(Buffer, View)>> {
+fn buffer_leaf(p: &Planner, e: &LExpr) -> Result<Option<(Buffer, View)>> {
     Ok(match e.as_ref() {
         LNode::Leaf {
             src: LSrc::Buffer(b),
@@ -419,23 +404,23 @@ fn buffer_leaf(dev: &Device, e: &LExpr) -> Result<Option<(Buffer, View)>> {
             src: LSrc::Template(t),
             view,
             ..
-        } => Some((t.run(dev)?, view.clone())),
+        } => Some((t.run(p)?, view.clone())),
         _ => None,
     })
 }
 
 /// Computes an expression into a new contiguous buffer (no kernel when it already is one; one
 /// kernel with an epilogue when it applies elementwise ops to a pending matmul/conv).
-fn materialize(dev: &Device, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
-    if let Some((b, view)) = buffer_leaf(dev, e)? {
+fn materialize(p: &Planner, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
+    if let Some((b, view)) = buffer_leaf(p, e)? {
         if view.is_contiguous() && b.len() == numel(shape) {
             return Ok(b);
         }
     }
     if let Some((kernel, inputs)) = fuse_epilogue(e, shape)? {
-        return run(dev, kernel, inputs);
+        return p.kernel(kernel, &inputs);
     }
-    let e = resolve_templates(dev, e)?;
+    let e = resolve_templates(p, e)?;
     let mut ssa = SsaBuilder::new();
     ssa.add(&e)?;
     let (expr, inputs) = ssa.finish(shape);
@@ -445,7 +430,7 @@ fn materialize(dev: &Device, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
         out_dtype: expr.dtype(),
         body: KernelBody::Elementwise(expr),
     };
-    run(dev, kernel, inputs)
+    p.kernel(kernel, &inputs)
 }
 
 enum Lowered {
@@ -453,14 +438,14 @@ enum Lowered {
     Lazy(LExpr),
 }
 
-struct Scheduler {
-    dev: Device,
+struct Scheduler<'a> {
+    plan: &'a Planner,
     lowered: HashMap<u64, Lowered>,
     /// Nodes whose matmul/conv may wait for its consumer (one consumer, not a target).
     deferrable: HashSet<u64>,
 }
 
-impl Scheduler {
+impl Scheduler<'_> {
     fn expr_of(&self, t: &Tensor) -> Result<LExpr> {
         if let Some(b) = t.buffer() {
             return Ok(leaf(b, t.shape()));
@@ -478,7 +463,7 @@ impl Scheduler {
     /// The input as a contiguous buffer, materializing (and remembering) when needed.
     fn buffer_of(&mut self, t: &Tensor) -> Result<Buffer> {
         let e = self.expr_of(t)?;
-        let b = materialize(&self.dev, &e, t.shape())?;
+        let b = materialize(self.plan, &e, t.shape())?;
         self.lowered.insert(t.id(), Lowered::Buf(b.clone()));
         Ok(b)
     }
@@ -490,7 +475,7 @@ impl Scheduler {
     /// than the conv reading it in place.
     fn strided_of(&mut self, t: &Tensor) -> Result<(Buffer, View)> {
         let e = self.expr_of(t)?;
-        if let Some((b, view)) = buffer_leaf(&self.dev, &e)? {
+        if let Some((b, view)) = buffer_leaf(self.plan, &e)? {
             if view.mask.is_none() {
                 return Ok((b, view));
             }
@@ -545,8 +530,8 @@ impl Scheduler {
                 view: View::contiguous(&[n]),
                 dtype: DType::I32,
             }),
-            Prim::Rand { seed, shape } => lazy(LNode::Leaf {
-                src: LSrc::Rand(self.dev.upload(&seed_words(seed))?),
+            Prim::Rand { shape, .. } => lazy(LNode::Leaf {
+                src: LSrc::Rand(self.plan.seed()),
                 view: View::contiguous(&shape),
                 dtype: DType::F32,
             }),
@@ -563,7 +548,7 @@ impl Scheduler {
                 self.combine(&[&ins[0]], &|e| LNode::Cast(to, e[0].clone()))?,
             )),
             Prim::Reduce { op, axes } => {
-                let e = resolve_templates(&self.dev, &self.expr_of(&ins[0])?)?;
+                let e = resolve_templates(self.plan, &self.expr_of(&ins[0])?)?;
                 let mut ssa = SsaBuilder::new();
                 ssa.add(&e)?;
                 let (expr, inputs) = ssa.finish(ins[0].shape());
@@ -574,7 +559,7 @@ impl Scheduler {
                     out_dtype: d,
                     body,
                 };
-                Ok(Lowered::Buf(run(&self.dev, k, inputs)?))
+                Ok(Lowered::Buf(self.plan.kernel(k, &inputs)?))
             }
             p if p.is_movement() => self.lower_movement(t, &p),
             Prim::MatMul => {
@@ -603,7 +588,7 @@ impl Scheduler {
                     out_dtype: d,
                     body,
                 };
-                Ok(Lowered::Buf(run(&self.dev, k, vec![x, idx])?))
+                Ok(Lowered::Buf(self.plan.kernel(k, &[x, idx])?))
             }
             Prim::ScatterAdd { axis, size } => {
                 let (u, idx) = (self.buffer_of(&ins[0])?, self.buffer_of(&ins[1])?);
@@ -620,7 +605,7 @@ impl Scheduler {
                     out_dtype: d,
                     body,
                 };
-                Ok(Lowered::Buf(run(&self.dev, k, vec![u, idx])?))
+                Ok(Lowered::Buf(self.plan.kernel(k, &[u, idx])?))
             }
             p => Err(Error::backend("scheduler", format!("no lowering for {}", p.name()))),
         }
@@ -641,7 +626,7 @@ impl Scheduler {
                 dtype: DType::F32,
             })));
         }
-        Ok(Lowered::Buf(tpl.run(&self.dev)?))
+        Ok(Lowered::Buf(tpl.run(self.plan)?))
     }
 
     fn lower_movement(&mut self, t: &Tensor, p: &Prim) -> Result<Lowered> {
@@ -738,14 +723,52 @@ fn pending_order(targets: &[&Tensor]) -> Vec<Tensor> {
 
 /// Realizes all `targets` together (shared work is done once).
 pub fn realize(targets: &[&Tensor]) -> Result<()> {
-    let order = pending_order(targets);
-    let Some(first) = order.first() else { return Ok(()) };
-    let dev = first.device();
-    if dev.compiles_graphs() {
-        return program::realize(&dev, targets, &order);
+    match schedule(targets)? {
+        Some(bound) => bound.device().run(&bound),
+        None => Ok(()),
     }
+}
+
+/// The schedule that computes `targets`, bound to their graph's buffers, without running it
+/// (`Device::run` does); None when nothing is pending. On a backend that compiles whole programs
+/// (PJRT) the schedule is one step, the program.
+pub fn schedule(targets: &[&Tensor]) -> Result<Option<Bound>> {
+    let order = pending_order(targets);
+    let Some(first) = order.first() else { return Ok(None) };
+    let dev = first.device();
+    #[cfg(not(target_arch = "wasm32"))]
+    let t0 = std::time::Instant::now();
+    // What a program must return besides the targets depends on who else holds its values.
+    let held = if dev.compiles_graphs() {
+        program::held_outside(&order)
+    } else {
+        HashSet::default()
+    };
+    let described = plan::describe(&dev, &order, targets, &held)?;
+    let schedule = match dev.schedule_for(&described.key) {
+        Some(s) => s,
+        None => {
+            let planner = Planner::new(&dev, &described.leaves);
+            if dev.compiles_graphs() {
+                program::plan(&planner, targets, &order, &held)?;
+            } else {
+                walk(&planner, targets, &order)?;
+            }
+            let s = Arc::new(planner.finish());
+            dev.keep_schedule(described.key.clone(), s.clone());
+            s
+        }
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    dev.add_scheduling_time(t0.elapsed().as_nanos() as u64);
+    Ok(Some(Bound::new(&dev, schedule, order, described)))
+}
+
+/// The scheduler's walk over the pending nodes (inputs before users): lowers each, records the
+/// kernels that must run and the results nodes keep.
+fn walk(plan: &Planner, targets: &[&Tensor], order: &[Tensor]) -> Result<()> {
     let mut consumers: HashMap<u64, usize> = HashMap::default();
-    for t in &order {
+    for t in order {
         for i in t.inputs() {
             *consumers.entry(i.id()).or_default() += 1;
         }
@@ -757,19 +780,13 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
         .filter(|t| consumers.get(&t.id()) == Some(&1) && !target_ids.contains(&t.id()))
         .map(|t| t.id())
         .collect();
-    let operands = template_operands(&order);
+    let operands = template_operands(order);
     let mut s = Scheduler {
-        dev,
+        plan,
         lowered: HashMap::default(),
         deferrable,
     };
-    for t in &order {
-        if t.device() != s.dev {
-            return Err(Error::invalid(
-                "realize",
-                "tensors on different devices realized together",
-            ));
-        }
+    for (pos, t) in order.iter().enumerate() {
         let mut low = s.lower(t)?;
         let compute = matches!(t.prim(), Prim::Unary(_) | Prim::Binary(_) | Prim::Where | Prim::Cast(_));
         let many = consumers.get(&t.id()).copied().unwrap_or(0) > 1;
@@ -787,11 +804,11 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
             // the other consumers read it instead of recomputing it from its own inputs.
             let stored_anyway = shared && operands.contains(&t.id());
             if large || stored_anyway || !pending.is_empty() || target_ids.contains(&t.id()) {
-                low = Lowered::Buf(materialize(&s.dev, e, t.shape())?);
+                low = Lowered::Buf(materialize(s.plan, e, t.shape())?);
             }
         }
         if let Lowered::Buf(b) = &low {
-            t.set_buffer(b.clone());
+            s.plan.output(pos, b)?;
         }
         s.lowered.insert(t.id(), low);
     }

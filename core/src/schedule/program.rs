@@ -1,6 +1,7 @@
-//! Realizing for backends that compile whole programs ([`Backend::compiles_graphs`]): the pending
+//! Scheduling for backends that compile whole programs ([`Backend::compiles_graphs`]): the pending
 //! nodes become one [`Graph`] whose parameters are the realized buffers they read, and the
-//! backend's compiler (XLA) does the fusion the kernel scheduler does for the other backends.
+//! backend's compiler (XLA) does the fusion the kernel scheduler does for the other backends. The
+//! schedule is one step: the compiled program.
 //!
 //! The program returns the targets and every other pending value that something outside this
 //! graph still holds (a `Tensor` handle kept by the caller: the loss `minimize` returns, logits
@@ -13,17 +14,17 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use super::seed_words;
-use crate::device::{Buffer, Device};
+use super::plan::Planner;
+use crate::device::Buffer;
 use crate::ir::{Graph, GraphNode, GraphOp, Prim};
 use crate::tensor::Tensor;
 use crate::{DType, Error, Result};
 
-/// Builds the program of `order` (pending nodes, topologically sorted) returning `targets`, runs
-/// it, and stores each result in its target.
-pub(super) fn realize(dev: &Device, targets: &[&Tensor], order: &[Tensor]) -> Result<()> {
+/// Plans the program of `order` (pending nodes, topologically sorted) returning `targets` and the
+/// values held outside (`held`): one step of the schedule, compiled now, run later.
+pub(super) fn plan(p: &Planner, targets: &[&Tensor], order: &[Tensor], held: &HashSet<u64>) -> Result<()> {
     let mut b = Builder {
-        dev,
+        plan: p,
         graph: Graph {
             nodes: vec![],
             outputs: vec![],
@@ -33,51 +34,35 @@ pub(super) fn realize(dev: &Device, targets: &[&Tensor], order: &[Tensor]) -> Re
         index: HashMap::default(),
         param_index: HashMap::default(),
     };
-    for t in order {
-        if t.device() != *dev {
-            return Err(Error::invalid(
-                "realize",
-                "tensors on different devices realized together",
-            ));
-        }
+    let mut position: HashMap<u64, usize> = HashMap::default();
+    for (pos, t) in order.iter().enumerate() {
         let node = b.node(t)?;
         b.index.insert(t.id(), node);
+        position.insert(t.id(), pos);
     }
-    let mut out_tensors: Vec<&Tensor> = vec![];
-    let held = held_outside(order);
+    let mut outputs: Vec<(usize, &Tensor)> = vec![];
     let wanted = targets
         .iter()
         .copied()
         .chain(order.iter().filter(|t| held.contains(&t.id())));
     for t in wanted {
-        if t.is_realized() || out_tensors.iter().any(|o| o.id() == t.id()) {
+        let Some(&pos) = position.get(&t.id()) else { continue };
+        if outputs.iter().any(|(q, _)| *q == pos) {
             continue;
         }
         let Some(&i) = b.index.get(&t.id()) else {
             return Err(Error::backend("scheduler", "target missing from its pending graph"));
         };
         b.graph.outputs.push(i);
-        out_tensors.push(t);
+        outputs.push((pos, t));
     }
-    if out_tensors.is_empty() {
+    if outputs.is_empty() {
         return Ok(());
     }
-    let params: Vec<&Buffer> = b.params.iter().collect();
-    let results = dev.execute_graph(&b.graph, &params)?;
-    for (t, buf) in out_tensors.iter().zip(results) {
-        if buf.len() != t.numel() || buf.dtype() != t.dtype() {
-            return Err(Error::backend(
-                dev.name(),
-                format!(
-                    "program result has {} {} elements, expected {} {}",
-                    buf.len(),
-                    buf.dtype(),
-                    t.numel(),
-                    t.dtype()
-                ),
-            ));
-        }
-        t.set_buffer(buf);
+    let shapes: Vec<(usize, DType)> = outputs.iter().map(|(_, t)| (t.numel(), t.dtype())).collect();
+    let results = p.program(&b.graph, &b.params, &shapes)?;
+    for ((pos, _), buf) in outputs.iter().zip(&results) {
+        p.output(*pos, buf)?;
     }
     Ok(())
 }
@@ -85,7 +70,7 @@ pub(super) fn realize(dev: &Device, targets: &[&Tensor], order: &[Tensor]) -> Re
 /// Ids of the computed nodes of `order` that have more handles than this graph accounts for
 /// (`order` itself and its nodes' inputs), so something outside may read them later. Constants
 /// are left out: recomputing them is free.
-fn held_outside(order: &[Tensor]) -> HashSet<u64> {
+pub(super) fn held_outside(order: &[Tensor]) -> HashSet<u64> {
     let mut uses: HashMap<u64, usize> = HashMap::default();
     for t in order {
         let custom = t.0.custom.iter().flat_map(|c| c.inputs.iter());
@@ -102,7 +87,7 @@ fn held_outside(order: &[Tensor]) -> HashSet<u64> {
 }
 
 struct Builder<'a> {
-    dev: &'a Device,
+    plan: &'a Planner,
     graph: Graph,
     /// Parameter buffers, in parameter order.
     params: Vec<Buffer>,
@@ -156,8 +141,8 @@ impl Builder<'_> {
                 Some(b) => self.param(b, t.shape(), t.dtype()),
                 None => return Err(Error::backend("scheduler", "data leaf without a buffer")),
             },
-            Prim::Rand { seed, .. } => {
-                let seed = self.dev.upload(&seed_words(*seed))?;
+            Prim::Rand { .. } => {
+                let seed = self.plan.seed();
                 let s = self.param(seed, &[2], DType::I32);
                 self.push(GraphOp::Rand, vec![s], t.shape(), t.dtype())
             }

@@ -136,5 +136,18 @@ pub fn cases() -> Vec<Case> {
             .tol(Tol::new(1e-5, 2e-4))
             .grad(Tol::GRAD),
     );
+    let xs = Arr::f32(&shape, Rng::new(0x15).away_from(15, -25.0, 25.0, &[0.0], 0.1));
+    v.push(
+        Case::new("logSigmoid", vec![xs.clone()], |t| t[0].log_sigmoid())
+            .reference(|a| map(&a[0], F32, |x| -softplus(-x)))
+            .tol(Tol::MATH)
+            .grad(Tol::GRAD),
+    );
+    v.push(
+        Case::new("step", vec![xs], |t| t[0].step(0.3))
+            .reference(|a| map(&a[0], F32, |x| if x > 0.0 { 1.0 } else { 0.3 }))
+            .tol(Tol::EXACT)
+            .grad(Tol::GRAD),
+    );
     v
 }

@@ -335,5 +335,16 @@ pub fn cases() -> Vec<Case> {
     let bl = Arr::bool(&[2, 1], vec![true, false]);
     v.push(binary("add", bl.clone(), it, |x, y| x.add(y), |x, y| x + y, I32, Tol::EXACT).variant("bool+int-promotes"));
     v.push(binary("mul", fl, bl, |x, y| x.mul(y), |x, y| x * y, F32, Tol::EXACT).variant("float*bool-promotes"));
+    let (a, b, c) = (
+        Arr::f32(&[2, 3], r.uniform(6, -2.0, 2.0)),
+        Arr::f32(&[2, 3], r.uniform(6, -2.0, 2.0)),
+        Arr::f32(&[2, 3], r.uniform(6, -2.0, 2.0)),
+    );
+    v.push(
+        Case::new("addN", vec![a, b, c], ferroflow_core::ops::add_n)
+            .reference(|a| crate::conformance::reference::zip3(&a[0], &a[1], &a[2], F32, |x, y, z| x + y + z))
+            .tol(Tol::LOOSE)
+            .grad(Tol::GRAD),
+    );
     v
 }

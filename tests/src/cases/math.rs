@@ -5,7 +5,7 @@
 use ferroflow_core::DType::{Bool, F32, I32};
 use ferroflow_core::{Result, Tensor};
 
-use crate::conformance::reference::{erf, map, round_half_even};
+use crate::conformance::reference::{erf, map, round_half_even, zip};
 use crate::conformance::{Arr, Case, Rng, Tol};
 
 type UnaryFn = fn(&Tensor) -> Result<Tensor>;
@@ -304,6 +304,45 @@ pub fn cases() -> Vec<Case> {
         .variant("float32-identity")
         .reference(|a| map(&a[0], F32, |x| 3.0 * x))
         .grad(Tol::GRAD),
+    );
+    // atan: all three ranges of its reduction; atan2: all four quadrants, axes and signed zeros.
+    v.push(
+        unary(
+            "atan",
+            &sh,
+            r.uniform(15, -5.0, 5.0),
+            Tensor::atan,
+            f64::atan,
+            Tol::MATH,
+        )
+        .grad(Tol::GRAD),
+    );
+    v.push(
+        Case::new(
+            "atan2",
+            vec![
+                f(&[3, 5], r.away_from(15, -3.0, 3.0, &[0.0], 0.1)),
+                f(&[5], r.away_from(5, -3.0, 3.0, &[0.0], 0.1)),
+            ],
+            |t| t[0].atan2(&t[1]),
+        )
+        .variant("broadcast")
+        .reference(|a| zip(&a[0], &a[1], F32, f64::atan2))
+        .tol(Tol::MATH)
+        .grad(Tol::GRAD),
+    );
+    v.push(
+        Case::new(
+            "atan2",
+            vec![
+                f(&[8], vec![1.0, -1.0, 1.0, -1.0, 0.0, 0.0, 2.0, -3.0]),
+                f(&[8], vec![1.0, 1.0, -1.0, -1.0, -1.0, 1.0, 0.0, 0.0]),
+            ],
+            |t| t[0].atan2(&t[1]),
+        )
+        .variant("quadrants")
+        .reference(|a| zip(&a[0], &a[1], F32, f64::atan2))
+        .tol(Tol::MATH),
     );
     v
 }

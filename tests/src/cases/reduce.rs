@@ -295,5 +295,48 @@ pub fn cases() -> Vec<Case> {
             .reference(|_| Arr::f32(&[3], vec![f64::NAN; 3]))
             .tol(Tol::EXACT),
     );
+    // cumsum: a Hillis-Steele scan; lengths that are not powers of two, both flags, int32.
+    let prefix = |lane: &[f64], exclusive: bool, reverse: bool| {
+        let n = lane.len();
+        let mut out = vec![0.0; n];
+        let mut acc = 0.0;
+        for k in 0..n {
+            let i = if reverse { n - 1 - k } else { k };
+            if exclusive {
+                out[i] = acc;
+                acc += lane[i];
+            } else {
+                acc += lane[i];
+                out[i] = acc;
+            }
+        }
+        out
+    };
+    let xc = Arr::f32(&[3, 7, 2], r.uniform(42, -2.0, 2.0));
+    for (axis, exclusive, reverse, name) in [
+        (1, false, false, "axis1"),
+        (1, true, false, "exclusive"),
+        (0, false, true, "reverse"),
+        (2, true, true, "exclusive-reverse"),
+    ] {
+        v.push(
+            Case::new("cumsum", vec![xc.clone()], move |t| {
+                t[0].cumsum(axis, exclusive, reverse)
+            })
+            .variant(name)
+            .reference(move |a| {
+                crate::conformance::reference::along_axis(&a[0], axis as usize, |l| prefix(l, exclusive, reverse))
+            })
+            .tol(Tol::LOOSE)
+            .grad(Tol::GRAD),
+        );
+    }
+    let xi = Arr::i32(&[2, 5], r.uniform(10, -9.0, 9.0).into_iter().map(f64::round).collect());
+    v.push(
+        Case::new("cumsum", vec![xi], |t| t[0].cumsum(-1, false, false))
+            .variant("int32")
+            .reference(move |a| crate::conformance::reference::along_axis(&a[0], 1, |l| prefix(l, false, false)))
+            .tol(Tol::EXACT),
+    );
     v
 }

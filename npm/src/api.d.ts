@@ -1,5 +1,6 @@
-// Type declarations for the `ferroflow` package (hand-written; they describe the ES-module API of
-// dist/api.js over the wasm exports). Names and argument orders follow TensorFlow.js.
+// Type declarations for the hand-written part of the `ferroflow` package (src/api.js and the
+// modules it re-exports). The build appends the op declarations generated from core's op table
+// (scripts/gen-api.mjs) to make dist/index.d.ts. Names and argument orders follow TensorFlow.js.
 
 export type DataType = 'float32' | 'int32' | 'bool';
 export type Rank = number;
@@ -57,107 +58,10 @@ export declare class Tensor {
   toString(verbose?: boolean): string;
   print(verbose?: boolean): void;
 
-  // Chainable ops (each is the function of the same name with this tensor as first argument).
-  add(b: TensorInput): Tensor;
-  sub(b: TensorInput): Tensor;
-  mul(b: TensorInput): Tensor;
-  div(b: TensorInput): Tensor;
-  floorDiv(b: TensorInput): Tensor;
-  mod(b: TensorInput): Tensor;
-  pow(exp: TensorInput): Tensor;
-  maximum(b: TensorInput): Tensor;
-  minimum(b: TensorInput): Tensor;
-  squaredDifference(b: TensorInput): Tensor;
-  less(b: TensorInput): Tensor;
-  lessEqual(b: TensorInput): Tensor;
-  greater(b: TensorInput): Tensor;
-  greaterEqual(b: TensorInput): Tensor;
-  equal(b: TensorInput): Tensor;
-  notEqual(b: TensorInput): Tensor;
-  logicalAnd(b: TensorInput): Tensor;
-  logicalOr(b: TensorInput): Tensor;
-  logicalXor(b: TensorInput): Tensor;
-  logicalNot(): Tensor;
-  cast(dtype: DataType): Tensor;
-  clipByValue(clipValueMin: number, clipValueMax: number): Tensor;
-  neg(): Tensor;
-  exp(): Tensor;
-  log(): Tensor;
-  sqrt(): Tensor;
-  rsqrt(): Tensor;
-  square(): Tensor;
-  reciprocal(): Tensor;
-  abs(): Tensor;
-  sign(): Tensor;
-  floor(): Tensor;
-  ceil(): Tensor;
-  round(): Tensor;
-  sin(): Tensor;
-  cos(): Tensor;
-  tan(): Tensor;
-  sinh(): Tensor;
-  cosh(): Tensor;
-  tanh(): Tensor;
-  asinh(): Tensor;
-  acosh(): Tensor;
-  atanh(): Tensor;
-  sigmoid(): Tensor;
-  erf(): Tensor;
-  log1p(): Tensor;
-  expm1(): Tensor;
-  isNaN(): Tensor;
-  isInf(): Tensor;
-  isFinite(): Tensor;
-  relu(): Tensor;
-  relu6(): Tensor;
-  leakyRelu(alpha?: number): Tensor;
-  prelu(alpha: TensorInput): Tensor;
-  elu(): Tensor;
-  selu(): Tensor;
-  softplus(): Tensor;
-  softsign(): Tensor;
-  gelu(): Tensor;
-  swish(): Tensor;
-  mish(): Tensor;
-  softmax(dim?: number): Tensor;
-  logSoftmax(axis?: number): Tensor;
-  sum(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  prod(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  max(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  min(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  mean(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  any(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  all(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  logSumExp(axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  argMax(axis?: number): Tensor;
-  argMin(axis?: number): Tensor;
-  norm(ord?: number | 'euclidean' | 'fro', axis?: number | number[] | null, keepDims?: boolean): Tensor;
-  reshape(shape: number[]): Tensor;
+  // Hand-written chainable helpers; the op table's methods are declared below (interface Tensor).
   reshapeAs(x: Tensor): Tensor;
-  flatten(): Tensor;
-  transpose(perm?: number[]): Tensor;
-  expandDims(axis?: number): Tensor;
-  squeeze(axis?: number[]): Tensor;
-  broadcastTo(shape: number[]): Tensor;
-  slice(begin: number | number[], size?: number | number[]): Tensor;
-  stridedSlice(begin: number[], end: number[], strides?: number[], beginMask?: number, endMask?: number, ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number): Tensor;
-  split(numOrSizeSplits: number | number[], axis?: number): Tensor[];
-  unstack(axis?: number): Tensor[];
   concat(x: Tensor | Tensor[], axis?: number): Tensor;
   stack(x: Tensor | Tensor[], axis?: number): Tensor;
-  pad(paddings: Array<[number, number]>, constantValue?: number): Tensor;
-  tile(reps: number[]): Tensor;
-  reverse(axis?: number | number[]): Tensor;
-  gather(indices: TensorInput, axis?: number, batchDims?: number): Tensor;
-  gatherND(indices: TensorInput): Tensor;
-  matMul(b: TensorInput, transposeA?: boolean, transposeB?: boolean): Tensor;
-  dot(b: TensorInput): Tensor;
-  outerProduct(b: TensorInput): Tensor;
-  conv2d(filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
-  depthwiseConv2d(filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
-  conv2dTranspose(filter: TensorInput, outputShape: number[], strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
-  maxPool(filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
-  avgPool(filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
   oneHot(depth: number, onValue?: number, offValue?: number, dtype?: DataType): Tensor;
   toFloat(): Tensor;
   toInt(): Tensor;
@@ -189,8 +93,6 @@ export declare function tensor6d(values: TensorLike, shape?: [number, number, nu
 export declare function zeros(shape: number[], dtype?: DataType): Tensor;
 export declare function ones(shape: number[], dtype?: DataType): Tensor;
 export declare function fill(shape: number[], value: number | boolean, dtype?: DataType): Tensor;
-export declare function zerosLike(x: TensorInput): Tensor;
-export declare function onesLike(x: TensorInput): Tensor;
 /** `range(start, stop, step = 1, dtype = 'float32')`; `range(n)` counts from 0. */
 export declare function range(start: number, stop?: number, step?: number, dtype?: 'float32' | 'int32'): Tensor;
 export declare function linspace(start: number, stop: number, num: number): Tensor;
@@ -203,118 +105,6 @@ export declare function truncatedNormal(shape: number[], mean?: number, stdDev?:
 /** Float32 0/1 samples, 1 with probability `p` (not in TF.js). */
 export declare function randomBernoulli(shape: number[], p?: number, seed?: number | string): Tensor;
 export declare function clone(x: TensorInput): Tensor;
-
-// ---- elementwise ----
-export declare function add(a: TensorInput, b: TensorInput): Tensor;
-export declare function sub(a: TensorInput, b: TensorInput): Tensor;
-export declare function mul(a: TensorInput, b: TensorInput): Tensor;
-/** Division; int32 by int32 floor-divides, as TF.js. */
-export declare function div(a: TensorInput, b: TensorInput): Tensor;
-export declare function floorDiv(a: TensorInput, b: TensorInput): Tensor;
-export declare function mod(a: TensorInput, b: TensorInput): Tensor;
-export declare function pow(base: TensorInput, exp: TensorInput): Tensor;
-export declare function maximum(a: TensorInput, b: TensorInput): Tensor;
-export declare function minimum(a: TensorInput, b: TensorInput): Tensor;
-export declare function squaredDifference(a: TensorInput, b: TensorInput): Tensor;
-export declare function less(a: TensorInput, b: TensorInput): Tensor;
-export declare function lessEqual(a: TensorInput, b: TensorInput): Tensor;
-export declare function greater(a: TensorInput, b: TensorInput): Tensor;
-export declare function greaterEqual(a: TensorInput, b: TensorInput): Tensor;
-export declare function equal(a: TensorInput, b: TensorInput): Tensor;
-export declare function notEqual(a: TensorInput, b: TensorInput): Tensor;
-export declare function logicalAnd(a: TensorInput, b: TensorInput): Tensor;
-export declare function logicalOr(a: TensorInput, b: TensorInput): Tensor;
-export declare function logicalXor(a: TensorInput, b: TensorInput): Tensor;
-export declare function logicalNot(x: TensorInput): Tensor;
-export declare function where(condition: TensorInput, a: TensorInput, b: TensorInput): Tensor;
-export declare function cast(x: TensorInput, dtype: DataType): Tensor;
-export declare function clipByValue(x: TensorInput, clipValueMin: number, clipValueMax: number): Tensor;
-export declare function neg(x: TensorInput): Tensor;
-export declare function exp(x: TensorInput): Tensor;
-export declare function log(x: TensorInput): Tensor;
-export declare function sqrt(x: TensorInput): Tensor;
-export declare function rsqrt(x: TensorInput): Tensor;
-export declare function square(x: TensorInput): Tensor;
-export declare function reciprocal(x: TensorInput): Tensor;
-export declare function abs(x: TensorInput): Tensor;
-export declare function sign(x: TensorInput): Tensor;
-export declare function floor(x: TensorInput): Tensor;
-export declare function ceil(x: TensorInput): Tensor;
-/** Rounds half to even. */
-export declare function round(x: TensorInput): Tensor;
-export declare function sin(x: TensorInput): Tensor;
-export declare function cos(x: TensorInput): Tensor;
-export declare function tan(x: TensorInput): Tensor;
-export declare function sinh(x: TensorInput): Tensor;
-export declare function cosh(x: TensorInput): Tensor;
-export declare function tanh(x: TensorInput): Tensor;
-export declare function asinh(x: TensorInput): Tensor;
-export declare function acosh(x: TensorInput): Tensor;
-export declare function atanh(x: TensorInput): Tensor;
-export declare function sigmoid(x: TensorInput): Tensor;
-export declare function erf(x: TensorInput): Tensor;
-export declare function log1p(x: TensorInput): Tensor;
-export declare function expm1(x: TensorInput): Tensor;
-export declare function isNaN(x: TensorInput): Tensor;
-export declare function isInf(x: TensorInput): Tensor;
-export declare function isFinite(x: TensorInput): Tensor;
-
-// ---- activations ----
-export declare function relu(x: TensorInput): Tensor;
-export declare function relu6(x: TensorInput): Tensor;
-export declare function leakyRelu(x: TensorInput, alpha?: number): Tensor;
-export declare function prelu(x: TensorInput, alpha: TensorInput): Tensor;
-export declare function elu(x: TensorInput): Tensor;
-export declare function selu(x: TensorInput): Tensor;
-export declare function softplus(x: TensorInput): Tensor;
-/** `x / (1 + |x|)` (not in TF.js). */
-export declare function softsign(x: TensorInput): Tensor;
-/** Exact GELU (not in TF.js). */
-export declare function gelu(x: TensorInput): Tensor;
-/** `x * sigmoid(x)` (not in TF.js). */
-export declare function swish(x: TensorInput): Tensor;
-/** `x * tanh(softplus(x))` (not in TF.js). */
-export declare function mish(x: TensorInput): Tensor;
-export declare function softmax(logits: TensorInput, dim?: number): Tensor;
-export declare function logSoftmax(logits: TensorInput, axis?: number): Tensor;
-/** The value of `x`; no gradient flows back through it (not in TF.js). */
-export declare function stopGradient(x: TensorInput): Tensor;
-
-// ---- reductions ----
-export declare function sum(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function prod(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function max(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function min(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function mean(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function any(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function all(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function logSumExp(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function argMax(x: TensorInput, axis?: number): Tensor;
-export declare function argMin(x: TensorInput, axis?: number): Tensor;
-export declare function norm(x: TensorInput, ord?: number | 'euclidean' | 'fro', axis?: number | number[] | null, keepDims?: boolean): Tensor;
-export declare function moments(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): { mean: Tensor; variance: Tensor };
-
-// ---- shapes and movement ----
-export declare function reshape(x: TensorInput, shape: number[]): Tensor;
-/** Reshape to one dimension (not a TF.js op). */
-export declare function flatten(x: TensorInput): Tensor;
-export declare function transpose(x: TensorInput, perm?: number[]): Tensor;
-export declare function expandDims(x: TensorInput, axis?: number): Tensor;
-export declare function squeeze(x: TensorInput, axis?: number[]): Tensor;
-export declare function broadcastTo(x: TensorInput, shape: number[]): Tensor;
-export declare function slice(x: TensorInput, begin: number | number[], size?: number | number[]): Tensor;
-/** `ellipsisMask` and `newAxisMask` must be 0 (not supported yet). */
-export declare function stridedSlice(x: TensorInput, begin: number[], end: number[], strides?: number[], beginMask?: number, endMask?: number, ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number): Tensor;
-export declare function split(x: TensorInput, numOrSizeSplits: number | number[], axis?: number): Tensor[];
-export declare function unstack(x: TensorInput, axis?: number): Tensor[];
-export declare function concat(tensors: TensorInput[], axis?: number): Tensor;
-export declare function stack(tensors: TensorInput[], axis?: number): Tensor;
-export declare function pad(x: TensorInput, paddings: Array<[number, number]>, constantValue?: number): Tensor;
-export declare function tile(x: TensorInput, reps: number[]): Tensor;
-export declare function reverse(x: TensorInput, axis?: number | number[]): Tensor;
-/** Out-of-range indices give zeros. `batchDims` must be 0 (not supported yet). */
-export declare function gather(x: TensorInput, indices: TensorInput, axis?: number, batchDims?: number): Tensor;
-export declare function gatherND(x: TensorInput, indices: TensorInput): Tensor;
 
 // TF.js's rank-specific aliases.
 export declare function concat1d(tensors: TensorInput[]): Tensor;
@@ -336,33 +126,10 @@ export declare function pad4d(x: Tensor, paddings: [[number, number], [number, n
 export declare function euclideanNorm(x: TensorInput, axis?: number | number[] | null, keepDims?: boolean): Tensor;
 export declare function randomStandardNormal(shape: number[], dtype?: 'float32' | 'int32', seed?: number | string): Tensor;
 
-// ---- linear algebra, convolution, pooling (NHWC) ----
-export declare function matMul(a: TensorInput, b: TensorInput, transposeA?: boolean, transposeB?: boolean): Tensor;
-export declare function dot(t1: TensorInput, t2: TensorInput): Tensor;
-export declare function outerProduct(v1: TensorInput, v2: TensorInput): Tensor;
-export declare function conv2d(x: TensorInput, filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
-export declare function depthwiseConv2d(x: TensorInput, filter: TensorInput, strides: Pair, pad: PaddingArg, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: undefined): Tensor;
-export declare function conv2dTranspose(x: TensorInput, filter: TensorInput, outputShape: number[], strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
-export declare function maxPool(x: TensorInput, filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
-export declare function avgPool(x: TensorInput, filterSize: Pair, strides: Pair, pad: PaddingArg, dimRoundingMode?: undefined): Tensor;
-
 // ---- losses ----
 /** TF.js's `Reduction` (NONE is not supported yet). */
 export declare const Reduction: { readonly NONE: 0; readonly MEAN: 1; readonly SUM: 2; readonly SUM_BY_NONZERO_WEIGHTS: 3 };
 export type ReductionValue = 0 | 1 | 2 | 3;
-/** Losses as `tf.losses`; `weights` must be null/undefined (not supported yet). */
-export declare const losses: {
-  meanSquaredError(labels: TensorInput, predictions: TensorInput, weights?: null, reduction?: ReductionValue): Tensor;
-  absoluteDifference(labels: TensorInput, predictions: TensorInput, weights?: null, reduction?: ReductionValue): Tensor;
-  hingeLoss(labels: TensorInput, predictions: TensorInput, weights?: null, reduction?: ReductionValue): Tensor;
-  huberLoss(labels: TensorInput, predictions: TensorInput, weights?: null, delta?: number, reduction?: ReductionValue): Tensor;
-  logLoss(labels: TensorInput, predictions: TensorInput, weights?: null, epsilon?: number, reduction?: ReductionValue): Tensor;
-  cosineDistance(labels: TensorInput, predictions: TensorInput, axis: number, weights?: null, reduction?: ReductionValue): Tensor;
-  softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInput, weights?: null, labelSmoothing?: number, reduction?: ReductionValue): Tensor;
-  sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: TensorInput, weights?: null, labelSmoothing?: number, reduction?: ReductionValue): Tensor;
-  /** int32 class labels `[batch]` against logits `[batch, classes]` (not in TF.js). */
-  sparseSoftmaxCrossEntropy(labels: TensorInput, logits: TensorInput): Tensor;
-};
 
 // ---- memory ----
 /** Tensors anywhere inside arrays and plain objects. */
