@@ -196,7 +196,7 @@ function readmeTable(ops) {
   for (const [group, title] of Object.entries(GROUPS)) {
     const list = ops.filter((op) => op.group === group);
     if (!list.length) continue;
-    lines.push(`**${title}**`, '', '| op | | |', '|---|---|---|');
+    lines.push(`**${title}**`, '', '| op | notes | description |', '|---|---|---|');
     for (const op of list) {
       const sig = op.args.map((a) => (a.default !== null ? `${a.name} = ${jsDefault(a.default)}` : optional(a) ? `${a.name}?` : a.name)).join(', ');
       const marks = [op.flags.includes('method') ? '*m*' : '', op.flags.includes('tfjs') ? '' : '*ff*'].filter(Boolean).join(' ');
