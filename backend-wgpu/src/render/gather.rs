@@ -6,10 +6,11 @@
 
 use std::fmt::Write;
 
+use ferroflow_core::ir::clike;
 use ferroflow_core::ir::plan::{self, GatherPlan};
 use ferroflow_core::DType;
 
-use super::wgsl::{bindings, entry_1d, flat_invocation, zero};
+use super::wgsl::{bindings, entry_1d, flat_invocation, Wgsl};
 use super::{grid_for, RenderLimits, Shader};
 
 fn header(p: &GatherPlan, limits: &RenderLimits) -> String {
@@ -43,7 +44,7 @@ pub(crate) fn render_gather(p: &GatherPlan, limits: &RenderLimits) -> plan::Resu
          \x20   var v = {zero};\n\
          \x20   if (ix >= 0i && ix < {axis_len}i) {{ v = in0[(o * {axis_len}u + u32(ix)) * {inner}u + i]; }}\n\
          \x20   out[g] = v;\n}}\n",
-        zero = storage_zero(p.dtype),
+        zero = clike::stored_zero::<Wgsl>(p.dtype),
     );
     shader(p, s, limits)
 }
@@ -63,15 +64,7 @@ pub(crate) fn render_scatter_add(p: &GatherPlan, limits: &RenderLimits) -> plan:
          \x20       if (in1[j] == a) {{ let src = (o * {n_idx}u + j) * {inner}u + i; {add} }}\n\
          \x20   }}\n\
          \x20   out[g] = acc;\n}}\n",
-        zero = storage_zero(p.dtype),
+        zero = clike::stored_zero::<Wgsl>(p.dtype),
     );
     shader(p, s, limits)
-}
-
-/// Zero in the storage representation (bool is u32).
-fn storage_zero(d: DType) -> &'static str {
-    match d {
-        DType::Bool => "0u",
-        _ => zero(d),
-    }
 }

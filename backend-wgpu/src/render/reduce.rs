@@ -6,50 +6,28 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::plan::{self, ReducePlan, ReduceStrategy, Rejection};
-use ferroflow_core::ir::ReduceOp;
-use ferroflow_core::DType;
+use ferroflow_core::ir::clike;
+use ferroflow_core::ir::plan::{self, ReducePlan, ReduceStrategy};
 
 use super::expr::render_fn;
 use super::sizes::Sizes;
-use super::wgsl::{bindings, decompose, entry_1d, flat_invocation};
+use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, Wgsl};
 use super::{grid_1d, grid_for, RenderLimits, Shader};
-
-/// How a reduction accumulates, as WGSL snippets: the accumulator's type (the output's storage
-/// type, so the result is stored as is), its initial value, statements folding value `v` into
-/// `acc` (compensated f32 sums also keep `comp`), and the expression combining partial
-/// accumulators `a` and `b`.
-fn algebra(op: ReduceOp, dtype: DType) -> plan::Result<[&'static str; 4]> {
-    use ReduceOp::*;
-    Ok(match (op, dtype) {
-        (Sum, DType::F32) => [
-            "f32",
-            "0.0",
-            "let t = acc + v; comp = comp + select((v - t) + acc, (acc - t) + v, abs(acc) >= abs(v)); acc = t;",
-            "a + b",
-        ],
-        (Prod, DType::F32) => ["f32", "1.0", "acc = acc * v;", "a * b"],
-        (Max, DType::F32) => ["f32", "-ff_inf()", "acc = ff_max_step(acc, v);", "ff_max_step(a, b)"],
-        (Min, DType::F32) => ["f32", "ff_inf()", "acc = ff_min_step(acc, v);", "ff_min_step(a, b)"],
-        (Sum, DType::I32) => ["i32", "0i", "acc = acc + v;", "a + b"],
-        (Prod, DType::I32) => ["i32", "1i", "acc = acc * v;", "a * b"],
-        (Max, DType::I32) => ["i32", "i32(-2147483648)", "acc = max(acc, v);", "max(a, b)"],
-        (Min, DType::I32) => ["i32", "2147483647i", "acc = min(acc, v);", "min(a, b)"],
-        (Max, DType::Bool) => ["u32", "0u", "acc = acc | select(0u, 1u, v);", "a | b"],
-        (Min, DType::Bool) => ["u32", "1u", "acc = acc & select(0u, 1u, v);", "a & b"],
-        _ => return Err(Rejection::unsupported(format!("reduce {op:?} of {dtype}"))),
-    })
-}
 
 pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Shader> {
     let expr = &p.expr;
-    let [acc_ty, init, fold, merge] = algebra(p.op, expr.dtype())?;
     let (outer_u, red_u) = (p.outputs, p.reduced_len);
     let wg = limits.workgroup_size;
     let tree = p.strategy == ReduceStrategy::Tree;
 
     // Baked: positions are divided by the shape's dims (see `sizes.rs`).
     let sizes = &mut Sizes::baked();
+    let clike::Algebra {
+        acc_ty,
+        init,
+        fold,
+        merge,
+    } = clike::algebra(&Wgsl { sizes: &mut *sizes }, p.op, expr.dtype())?;
     let mut s = String::new();
     s += &bindings(&expr.inputs, expr.dtype());
     if tree {

@@ -73,12 +73,7 @@ fn unary_binary_where_cast_render_valid_wgsl() {
         Neg, Exp, Log, Sqrt, Recip, Sin, Cos, Tanh, Sigmoid, Erf, Floor, Ceil, Round, Not,
     ] {
         for d in DTYPES {
-            let ok = match op {
-                Not => d == DType::Bool,
-                Neg => d != DType::Bool,
-                _ => d == DType::F32,
-            };
-            if ok {
+            if ferroflow_core::ir::clike::unary_defined(op, d) {
                 check(&elementwise(
                     vec![load(0, &sh, d), node(ExprOp::Unary(op, 0), d)],
                     &sh,

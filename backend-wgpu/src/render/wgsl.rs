@@ -7,34 +7,73 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::plan::{self, checked_u32, flat_digits, Digit};
+use ferroflow_core::ir::clike::{self, Dialect};
+use ferroflow_core::ir::plan::{self, checked_u32, flat_digits, Digit, ViewIndex};
+use ferroflow_core::ir::{BinaryOp, UnaryOp};
 use ferroflow_core::{DType, Scalar};
 
 use super::sizes::Sizes;
 
-/// The WGSL type of a value of `dtype` in registers.
-pub(crate) fn reg_ty(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "f32",
-        DType::I32 => "i32",
-        DType::Bool => "bool",
-    }
+/// WGSL's spellings for core's C-like writer; loads read their sizes through `sizes` (baked
+/// literals or the run-time uniform, see `sizes.rs`).
+pub(crate) struct Wgsl<'a> {
+    pub sizes: &'a mut Sizes,
 }
 
-/// The WGSL element type of a buffer holding `dtype`.
-pub(crate) fn storage_ty(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "f32",
-        DType::I32 => "i32",
-        DType::Bool => "u32",
-    }
-}
+impl Dialect for Wgsl<'_> {
+    // bool is a u32 in storage: WGSL has no bool there.
+    const REG: [&'static str; 3] = ["f32", "i32", "bool"];
+    const STORAGE: [&'static str; 3] = ["f32", "i32", "u32"];
+    const ZERO: [&'static str; 3] = ["0.0", "0i", "false"];
+    const ONE: [&'static str; 3] = ["1.0", "1i", "true"];
+    const BOOL_STORED: [&'static str; 2] = ["0u", "1u"];
+    const FABS: &'static str = "abs";
 
-/// `expr` (a storage element of `dtype`) as a register value.
-pub(crate) fn from_storage(dtype: DType, expr: &str) -> String {
-    match dtype {
-        DType::Bool => format!("({expr} != 0u)"),
-        _ => expr.to_string(),
+    fn literal(&self, s: Scalar) -> String {
+        literal(s)
+    }
+    fn constant(&self, name: &str, ty: &str, value: &str) -> String {
+        format!("let {name}: {ty} = {value};")
+    }
+    fn variable(&self, name: &str, ty: &str, value: &str) -> String {
+        format!("var {name}: {ty} = {value};")
+    }
+    fn select(&self, cond: &str, then: &str, otherwise: &str) -> String {
+        format!("select({otherwise}, {then}, {cond})")
+    }
+    fn i32_to_f32(&self, a: &str) -> String {
+        format!("f32({a})")
+    }
+    fn unary(&self, op: UnaryOp, _: DType, a: &str) -> Option<String> {
+        // Vulkan drivers may approximate sqrt, sin, cos and division: the prelude's versions are
+        // the CPU's.
+        match op {
+            UnaryOp::Sqrt | UnaryOp::Sin | UnaryOp::Cos => Some(format!("ff_{}({a})", op.name())),
+            UnaryOp::Recip => Some(format!("ff_div(1.0, {a})")),
+            _ => None,
+        }
+    }
+    fn binary(&self, _: BinaryOp, _: DType, _: &str, _: &str) -> Option<String> {
+        None
+    }
+    fn view_offset(&mut self, index: &ViewIndex) -> plan::Result<(String, Option<String>)> {
+        super::expr::view_offset(index, self.sizes)
+    }
+    fn element(&self, slot: usize, offset: &str) -> String {
+        format!("in{slot}[u32({offset})]")
+    }
+    fn arange(&self, offset: &str) -> String {
+        format!("({offset})")
+    }
+    fn rand_args(&self, seed: usize, offset: &str) -> String {
+        format!("bitcast<u32>(in{seed}[0]), bitcast<u32>(in{seed}[1]), u32({offset})")
+    }
+    fn expr_header(&self, name: &str, rank: usize, accumulator: bool, ret: &str) -> String {
+        let mut params: Vec<String> = (0..rank).map(|d| format!("i{d}: u32")).collect();
+        if accumulator {
+            params.push("acc: f32".into());
+        }
+        format!("fn {name}({}) -> {ret} {{\n", params.join(", "))
     }
 }
 
@@ -59,15 +98,6 @@ pub(crate) fn literal(s: Scalar) -> String {
     }
 }
 
-/// The zero of a register type (what masked loads read).
-pub(crate) fn zero(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "0.0",
-        DType::I32 => "0i",
-        DType::Bool => "false",
-    }
-}
-
 /// Declares `in0..in{n-1}` (read-only) and `out` (binding `n`) with the given element dtypes
 /// (an unread input is declared as u32).
 pub(crate) fn bindings(inputs: &[Option<DType>], output: DType) -> String {
@@ -77,14 +107,14 @@ pub(crate) fn bindings(inputs: &[Option<DType>], output: DType) -> String {
         let _ = writeln!(
             s,
             "@group(0) @binding({i}) var<storage, read> in{i}: array<{}>;",
-            storage_ty(d)
+            clike::storage::<Wgsl>(d)
         );
     }
     let _ = writeln!(
         s,
         "@group(0) @binding({}) var<storage, read_write> out: array<{}>;",
         inputs.len(),
-        storage_ty(output)
+        clike::storage::<Wgsl>(output)
     );
     s
 }

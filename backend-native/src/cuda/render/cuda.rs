@@ -9,36 +9,93 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::plan::{flat_digits, Digit};
+use ferroflow_core::ir::clike::{self, Dialect};
+use ferroflow_core::ir::plan::{self, flat_digits, Digit, ViewIndex};
+use ferroflow_core::ir::{BinaryOp, UnaryOp};
 use ferroflow_core::{DType, Scalar};
 
 /// The name every rendered module gives its one kernel.
 pub const KERNEL_ENTRY: &str = "ff_kernel";
 
-/// The CUDA type of a value of `dtype` in registers.
-pub(crate) fn reg_ty(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "float",
-        DType::I32 => "int",
-        DType::Bool => "bool",
+/// CUDA C's spellings for core's C-like writer; device functions that load take `buffers` as
+/// parameters.
+pub(crate) struct Cuda<'a> {
+    pub buffers: &'a Buffers,
+}
+
+impl Dialect for Cuda<'_> {
+    // bool is one byte in storage, the host's layout.
+    const REG: [&'static str; 3] = ["float", "int", "bool"];
+    const STORAGE: [&'static str; 3] = ["float", "int", "unsigned char"];
+    const ZERO: [&'static str; 3] = ["0.0f", "0", "false"];
+    const ONE: [&'static str; 3] = ["1.0f", "1", "true"];
+    const BOOL_STORED: [&'static str; 2] = ["0", "1"];
+    const FABS: &'static str = "fabsf";
+
+    fn literal(&self, s: Scalar) -> String {
+        literal(s)
+    }
+    fn constant(&self, name: &str, ty: &str, value: &str) -> String {
+        format!("const {ty} {name} = {value};")
+    }
+    fn variable(&self, name: &str, ty: &str, value: &str) -> String {
+        format!("{ty} {name} = {value};")
+    }
+    fn select(&self, cond: &str, then: &str, otherwise: &str) -> String {
+        format!("({cond} ? {then} : {otherwise})")
+    }
+    fn i32_to_f32(&self, a: &str) -> String {
+        format!("(float)({a})")
+    }
+    fn unary(&self, op: UnaryOp, d: DType, a: &str) -> Option<String> {
+        // sqrt, division, sin, cos, floor, ceil and rint are IEEE-exact or within 2 ulp in CUDA
+        // without fast math, as Rust's std is on the CPU; signed overflow is undefined in C.
+        match (op, d) {
+            (UnaryOp::Neg, DType::I32) => Some(format!("ff_neg_i32({a})")),
+            (UnaryOp::Sqrt | UnaryOp::Sin | UnaryOp::Cos | UnaryOp::Floor | UnaryOp::Ceil, _) => {
+                Some(format!("{}f({a})", op.name()))
+            }
+            (UnaryOp::Round, _) => Some(format!("rintf({a})")),
+            (UnaryOp::Recip, _) => Some(format!("(1.0f / {a})")),
+            _ => None,
+        }
+    }
+    fn binary(&self, op: BinaryOp, d: DType, a: &str, b: &str) -> Option<String> {
+        match (op, d) {
+            (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul, DType::I32) => {
+                Some(format!("ff_{}_i32({a}, {b})", op.name()))
+            }
+            (BinaryOp::Div, DType::F32) => Some(format!("({a} / {b})")),
+            // C's powf has the IEEE special cases the CPU's f32::powf has.
+            (BinaryOp::Pow, DType::F32) => Some(format!("powf({a}, {b})")),
+            _ => None,
+        }
+    }
+    fn view_offset(&mut self, index: &ViewIndex) -> plan::Result<(String, Option<String>)> {
+        Ok(super::expr::view_offset(index))
+    }
+    fn element(&self, slot: usize, offset: &str) -> String {
+        format!("in{slot}[{offset}]")
+    }
+    fn arange(&self, offset: &str) -> String {
+        format!("(int)({offset})")
+    }
+    fn rand_args(&self, seed: usize, offset: &str) -> String {
+        format!("(unsigned)in{seed}[0], (unsigned)in{seed}[1], (unsigned)({offset})")
+    }
+    fn expr_header(&self, name: &str, rank: usize, accumulator: bool, ret: &str) -> String {
+        let mut params: Vec<String> = vec![self.buffers.input_params()];
+        params.extend((0..rank).map(|d| format!("unsigned i{d}")));
+        if accumulator {
+            params.push("float acc".into());
+        }
+        format!("FF_DEV {ret} {name}({}) {{\n", join_nonempty(&params))
     }
 }
 
 /// The CUDA element type of a buffer holding `dtype`.
 pub(crate) fn storage_ty(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "float",
-        DType::I32 => "int",
-        DType::Bool => "unsigned char",
-    }
-}
-
-/// `expr` (a storage element of `dtype`) as a register value.
-pub(crate) fn from_storage(dtype: DType, expr: &str) -> String {
-    match dtype {
-        DType::Bool => format!("({expr} != 0)"),
-        _ => expr.to_string(),
-    }
+    clike::storage::<Cuda>(dtype)
 }
 
 /// `expr` (a register value of `dtype`) as a storage element.
@@ -57,15 +114,6 @@ pub(crate) fn literal(s: Scalar) -> String {
         Scalar::I32(i32::MIN) => "(-2147483647 - 1)".into(),
         Scalar::I32(v) => format!("({v})"),
         Scalar::Bool(b) => b.to_string(),
-    }
-}
-
-/// The zero of a register type (what masked loads read).
-pub(crate) fn zero(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "0.0f",
-        DType::I32 => "0",
-        DType::Bool => "false",
     }
 }
 

@@ -6,43 +6,15 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::plan::{self, checked_u32, ReducePlan, ReduceStrategy, Rejection};
-use ferroflow_core::ir::ReduceOp;
-use ferroflow_core::DType;
+use ferroflow_core::ir::clike;
+use ferroflow_core::ir::plan::{self, checked_u32, ReducePlan, ReduceStrategy};
 
-use super::cuda::{decompose, Buffers, FLAT_THREAD, PRELUDE};
+use super::cuda::{decompose, Buffers, Cuda, FLAT_THREAD, PRELUDE};
 use super::expr::render_fn;
 use super::{grid_1d, CudaKernel, RenderLimits};
 
-/// How a reduction accumulates, as CUDA snippets: the accumulator's type (the output's storage
-/// type, so the result is stored as is), its initial value, statements folding value `v` into
-/// `acc` (compensated f32 sums also keep `comp`), and the expression combining partial
-/// accumulators `a` and `b`.
-fn algebra(op: ReduceOp, dtype: DType) -> plan::Result<[&'static str; 4]> {
-    use ReduceOp::*;
-    Ok(match (op, dtype) {
-        (Sum, DType::F32) => [
-            "float",
-            "0.0f",
-            "const float t = acc + v; comp += (fabsf(acc) >= fabsf(v)) ? (acc - t) + v : (v - t) + acc; acc = t;",
-            "a + b",
-        ],
-        (Prod, DType::F32) => ["float", "1.0f", "acc = acc * v;", "a * b"],
-        (Max, DType::F32) => ["float", "-ff_inf()", "acc = ff_max_step(acc, v);", "ff_max_step(a, b)"],
-        (Min, DType::F32) => ["float", "ff_inf()", "acc = ff_min_step(acc, v);", "ff_min_step(a, b)"],
-        (Sum, DType::I32) => ["int", "0", "acc = ff_add_i32(acc, v);", "ff_add_i32(a, b)"],
-        (Prod, DType::I32) => ["int", "1", "acc = ff_mul_i32(acc, v);", "ff_mul_i32(a, b)"],
-        (Max, DType::I32) => ["int", "(-2147483647 - 1)", "acc = max(acc, v);", "max(a, b)"],
-        (Min, DType::I32) => ["int", "2147483647", "acc = min(acc, v);", "min(a, b)"],
-        (Max, DType::Bool) => ["unsigned char", "0", "acc = acc | (v ? 1 : 0);", "a | b"],
-        (Min, DType::Bool) => ["unsigned char", "1", "acc = acc & (v ? 1 : 0);", "a & b"],
-        _ => return Err(Rejection::unsupported(format!("reduce {op:?} of {dtype}"))),
-    })
-}
-
 pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<CudaKernel> {
     let expr = &p.expr;
-    let [acc_ty, init, fold, merge] = algebra(p.op, expr.dtype())?;
     let (outer_u, red_u) = (p.outputs, p.reduced_len);
     // The loop variable and the flat input index must not wrap either.
     checked_u32((outer_u as usize).saturating_mul(red_u as usize))?;
@@ -51,6 +23,12 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Cuda
         inputs: expr.inputs.clone(),
         output: expr.dtype(),
     };
+    let clike::Algebra {
+        acc_ty,
+        init,
+        fold,
+        merge,
+    } = clike::algebra(&Cuda { buffers: &buffers }, p.op, expr.dtype())?;
     let bs = limits.block_size;
     let tree = p.strategy == ReduceStrategy::Tree;
 
@@ -70,7 +48,7 @@ pub(crate) fn render(p: &ReducePlan, limits: &RenderLimits) -> plan::Result<Cuda
     let _ = writeln!(
         body,
         "            const {} v = ff_expr({args});\n            {fold}\n        }}",
-        super::cuda::reg_ty(expr.dtype()),
+        clike::reg::<Cuda>(expr.dtype()),
     );
     if p.compensated {
         // A NaN compensation from infinite terms must not replace a finite-or-infinite sum.

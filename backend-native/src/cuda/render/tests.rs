@@ -71,12 +71,7 @@ fn unary_binary_where_cast_render() {
         Neg, Exp, Log, Sqrt, Recip, Sin, Cos, Tanh, Sigmoid, Erf, Floor, Ceil, Round, Not,
     ] {
         for d in DTYPES {
-            let ok = match op {
-                Not => d == DType::Bool,
-                Neg => d != DType::Bool,
-                _ => d == DType::F32,
-            };
-            if ok {
+            if ferroflow_core::ir::clike::unary_defined(op, d) {
                 kernels.push(elementwise(
                     vec![load(0, v.clone(), d), node(ExprOp::Unary(op, 0), d)],
                     &sh,
