@@ -16,14 +16,15 @@
 
 use std::fmt::Write;
 
+use ferroflow_core::ir::clike;
 use ferroflow_core::ir::plan::{
-    self, checked_u32, ConvGeometry, ExprPlan, GemmOperands, GemmPlan, GemmProblem, Rejection, ViewIndex,
+    self, checked_u32, ExprPlan, GemmOperands, GemmPlan, GemmProblem, Rejection, ViewIndex,
 };
 use ferroflow_core::DType;
 
 use super::expr::{render_fn, view_offset};
 use super::sizes::Sizes;
-use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage};
+use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage, Wgsl};
 use super::{grid_for, Finish, RenderLimits, Shader};
 
 /// Outputs per invocation along each of M and N.
@@ -52,7 +53,16 @@ pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<Shader
             (loads, format!("(batch * {m} + m) * {n} + n"))
         }
         GemmOperands::Conv { geometry: g, x, w } => (
-            conv_loads(&p.problem, g, x, w, checked)?,
+            clike::conv_loads(
+                &mut Wgsl {
+                    sizes: &mut Sizes::baked(),
+                },
+                &p.problem,
+                g,
+                x,
+                w,
+                checked,
+            )?,
             format!("m * {}u + batch * {}u + n", g.oc, g.og),
         ),
     };
@@ -91,48 +101,6 @@ fn matmul_loads(
         "fn load_a(i0: u32, i1: u32, i2: u32) -> f32 {{\n{a_check}    return in0[u32({a_off})];\n}}\n\
          fn load_b(i0: u32, i1: u32, i2: u32) -> f32 {{\n{b_check}    return in1[u32({b_off})];\n}}\n"
     ))
-}
-
-/// `load_a` gathers input patches, `load_b` reads the filter, both through their views (whose
-/// offsets `view_offset` writes over indices named i0..i3).
-fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex, checked: bool) -> plan::Result<String> {
-    let baked = &mut Sizes::baked();
-    let (x_off, _) = view_offset(x, baked)?;
-    let (w_off, _) = view_offset(w, baked)?;
-    let (m, k) = (p.m, p.k);
-    let (h, w, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
-    let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
-    // Padding taps read zero either way; only the tile-edge checks depend on `checked`.
-    let mut loads = String::new();
-    let _ = write!(
-        loads,
-        "fn load_a(grp: u32, m: u32, k: u32) -> f32 {{\n{}\
-         \x20   let b = m / {ohw}u; let pix = m % {ohw}u; let oh = pix / {ow}u; let ow = pix % {ow}u;\n\
-         \x20   let ch = k % {cg}u; let tap = k / {cg}u; let ky = tap / {kw}u; let kx = tap % {kw}u;\n\
-         \x20   let yd = i32(oh * {sh}u + ky * {dh}u) - {ph}i; let xd = i32(ow * {sw}u + kx * {dw}u) - {pw}i;\n\
-         \x20   if (yd < 0i || xd < 0i) {{ return 0.0; }}\n",
-        zero_if(checked, &format!("m >= {m}u || k >= {k}u")),
-    );
-    // lhs dilation (transposed convolution): only every ld-th dilated position is a real pixel.
-    if lh > 1 || lw > 1 {
-        let _ = writeln!(
-            loads,
-            "    if (u32(yd) % {lh}u != 0u || u32(xd) % {lw}u != 0u) {{ return 0.0; }}"
-        );
-    }
-    let _ = write!(
-        loads,
-        "    let y = u32(yd) / {lh}u; let xx = u32(xd) / {lw}u;\n\
-         \x20   if (y >= {h}u || xx >= {w}u) {{ return 0.0; }}\n\
-         \x20   let i0 = b; let i1 = y; let i2 = xx; let i3 = grp * {cg}u + ch;\n\
-         \x20   return in0[u32({x_off})];\n}}\n\
-         fn load_b(grp: u32, k: u32, n: u32) -> f32 {{\n{}\
-         \x20   let tap = k / {cg}u;\n\
-         \x20   let i0 = tap / {kw}u; let i1 = tap % {kw}u; let i2 = k % {cg}u; let i3 = grp * {og}u + n;\n\
-         \x20   return in1[u32({w_off})];\n}}\n",
-        zero_if(checked, &format!("k >= {k}u || n >= {og}u")),
-    );
-    Ok(loads)
 }
 
 /// The output stage: `store(batch, m, n, v)` writes element `index` (a WGSL expression of those),

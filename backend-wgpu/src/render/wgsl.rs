@@ -28,6 +28,7 @@ impl Dialect for Wgsl<'_> {
     const ONE: [&'static str; 3] = ["1.0", "1i", "true"];
     const BOOL_STORED: [&'static str; 2] = ["0u", "1u"];
     const FABS: &'static str = "abs";
+    const U32: &'static str = "u32";
 
     fn literal(&self, s: Scalar) -> String {
         literal(s)
@@ -43,6 +44,12 @@ impl Dialect for Wgsl<'_> {
     }
     fn i32_to_f32(&self, a: &str) -> String {
         format!("f32({a})")
+    }
+    fn to_i32(&self, a: &str) -> String {
+        format!("i32({a})")
+    }
+    fn to_u32(&self, a: &str) -> String {
+        format!("u32({a})")
     }
     fn unary(&self, op: UnaryOp, _: DType, a: &str) -> Option<String> {
         // Vulkan drivers may approximate sqrt, sin, cos and division: the prelude's versions are
@@ -68,11 +75,8 @@ impl Dialect for Wgsl<'_> {
     fn rand_args(&self, seed: usize, offset: &str) -> String {
         format!("bitcast<u32>(in{seed}[0]), bitcast<u32>(in{seed}[1]), u32({offset})")
     }
-    fn expr_header(&self, name: &str, rank: usize, accumulator: bool, ret: &str) -> String {
-        let mut params: Vec<String> = (0..rank).map(|d| format!("i{d}: u32")).collect();
-        if accumulator {
-            params.push("acc: f32".into());
-        }
+    fn function(&self, name: &str, params: &[(String, String)], ret: &str) -> String {
+        let params: Vec<String> = params.iter().map(|(n, t)| format!("{n}: {t}")).collect();
         format!("fn {name}({}) -> {ret} {{\n", params.join(", "))
     }
 }

@@ -3,13 +3,14 @@
 //! [`Dialect`], which holds only what a language spells differently: its types and literals,
 //! locals, `select`, view offsets, loads and function headers, and the op spellings where they
 //! differ from C's. The expression function (an [`ExprPlan`] as one function of the
-//! multi-index, called by the elementwise, reduction and epilogue templates) and a reduction's
-//! accumulator algebra are written here; the templates' launch code stays per language.
+//! multi-index, called by the elementwise, reduction and epilogue templates), a reduction's
+//! accumulator algebra and a convolution's implicit-GEMM operand loads are written here; the
+//! templates' launch code stays per language.
 
 use std::fmt::Write;
 
 use crate::dtype::{DType, Scalar};
-use crate::ir::plan::{self, ExprPlan, Rejection, StepOp, ViewIndex};
+use crate::ir::plan::{self, ConvGeometry, ExprPlan, GemmProblem, Rejection, StepOp, ViewIndex};
 use crate::ir::{BinaryOp, ReduceOp, Source, UnaryOp};
 
 /// The position of a dtype in a dialect's per-dtype tables: f32, i32, bool.
@@ -34,6 +35,8 @@ pub trait Dialect {
     const BOOL_STORED: [&'static str; 2];
     /// The function computing |x| of an f32.
     const FABS: &'static str;
+    /// The unsigned index type.
+    const U32: &'static str;
 
     /// An exact literal.
     fn literal(&self, s: Scalar) -> String;
@@ -45,6 +48,9 @@ pub trait Dialect {
     fn select(&self, cond: &str, then: &str, otherwise: &str) -> String;
     /// An i32 register value as f32.
     fn i32_to_f32(&self, a: &str) -> String;
+    /// An unsigned index as i32, and an i32 as unsigned.
+    fn to_i32(&self, a: &str) -> String;
+    fn to_u32(&self, a: &str) -> String;
     /// The op where the language spells it differently from C ([`unary`]); None otherwise.
     fn unary(&self, op: UnaryOp, d: DType, a: &str) -> Option<String>;
     /// Likewise for binary ops ([`binary`]).
@@ -57,8 +63,9 @@ pub trait Dialect {
     fn arange(&self, offset: &str) -> String;
     /// `seed_input`'s two seed words and a position, as the u32 arguments of `ff_rand_bits`.
     fn rand_args(&self, seed_input: usize, offset: &str) -> String;
-    /// `T name(i0.., acc?) {` in the language's syntax (with whatever else it must pass).
-    fn expr_header(&self, name: &str, rank: usize, accumulator: bool, ret: &str) -> String;
+    /// The opening of function `name` taking `(name, type)` parameters (and whatever else the
+    /// language must pass, such as CUDA's input buffers) and returning `ret`, through `{\n`.
+    fn function(&self, name: &str, params: &[(String, String)], ret: &str) -> String;
 }
 
 /// The register type of `d`.
@@ -180,7 +187,13 @@ pub fn cast<D: Dialect>(dialect: &D, from: DType, to: DType, a: &str) -> String 
 /// masked load branching around its read (its offset may lie outside the buffer). An
 /// epilogue's takes the accumulator `acc` (f32), which `Source::Accumulator` loads read.
 pub fn expr_fn<D: Dialect>(dialect: &mut D, plan: &ExprPlan, name: &str) -> plan::Result<String> {
-    let mut s = dialect.expr_header(name, plan.rank(), plan.accumulator, reg::<D>(plan.dtype()));
+    let mut params: Vec<(String, String)> = (0..plan.rank())
+        .map(|d| (format!("i{d}"), D::U32.to_string()))
+        .collect();
+    if plan.accumulator {
+        params.push(("acc".into(), reg::<D>(DType::F32).into()));
+    }
+    let mut s = dialect.function(name, &params, reg::<D>(plan.dtype()));
     for (i, step) in plan.steps.iter().enumerate() {
         let ty = reg::<D>(step.dtype);
         let v = |k: &usize| format!("v{k}");
@@ -282,4 +295,92 @@ pub fn algebra<D: Dialect>(dialect: &D, op: ReduceOp, d: DType) -> plan::Result<
         fold,
         merge,
     })
+}
+
+/// The implicit-GEMM operand loads of a convolution: `load_a(grp, m, k)` gathers the input patch
+/// element of output pixel `m` and tap/channel `k` through view `x` (zero in the padding and,
+/// for an lhs-dilated (transposed) convolution, between real pixels); `load_b(grp, k, n)` reads
+/// the filter through view `w`. The views' offsets are written over indices named i0..i3.
+/// `edge_checks`: also return zero past the problem's M, N and K (tiles that overhang them).
+pub fn conv_loads<D: Dialect>(
+    d: &mut D,
+    p: &GemmProblem,
+    g: &ConvGeometry,
+    x: &ViewIndex,
+    w: &ViewIndex,
+    edge_checks: bool,
+) -> plan::Result<String> {
+    let (x_off, _) = d.view_offset(x)?;
+    let (w_off, _) = d.view_offset(w)?;
+    let (m, k) = (p.m, p.k);
+    let (h, wd, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
+    let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
+    let (u, i, f) = (D::U32, reg::<D>(DType::I32), reg::<D>(DType::F32));
+    let zero_f = D::ZERO[slot(DType::F32)];
+    let zero_i = D::ZERO[slot(DType::I32)];
+    let unless = |cond: &str| format!("    if ({cond}) {{ return {zero_f}; }}\n");
+    let edge = |cond: String| if edge_checks { unless(&cond) } else { String::new() };
+    let lets = |defs: &[(&str, &str, String)]| {
+        let line: Vec<String> = defs.iter().map(|(n, t, v)| d.constant(n, t, v)).collect();
+        format!("    {}\n", line.join(" "))
+    };
+    let uarg = |n: &str| (n.to_string(), u.to_string());
+    let mut s = d.function("load_a", &[uarg("grp"), uarg("m"), uarg("k")], f);
+    s += &edge(format!("m >= {m}u || k >= {k}u"));
+    s += &lets(&[
+        ("b", u, format!("m / {ohw}u")),
+        ("pix", u, format!("m % {ohw}u")),
+        ("oh", u, format!("pix / {ow}u")),
+        ("ow", u, format!("pix % {ow}u")),
+    ]);
+    s += &lets(&[
+        ("ch", u, format!("k % {cg}u")),
+        ("tap", u, format!("k / {cg}u")),
+        ("ky", u, format!("tap / {kw}u")),
+        ("kx", u, format!("tap % {kw}u")),
+    ]);
+    let pad = |v: i32| d.literal(Scalar::I32(v));
+    s += &lets(&[
+        (
+            "yd",
+            i,
+            format!("{} - {}", d.to_i32(&format!("oh * {sh}u + ky * {dh}u")), pad(ph)),
+        ),
+        (
+            "xd",
+            i,
+            format!("{} - {}", d.to_i32(&format!("ow * {sw}u + kx * {dw}u")), pad(pw)),
+        ),
+    ]);
+    s += &unless(&format!("yd < {zero_i} || xd < {zero_i}"));
+    if lh > 1 || lw > 1 {
+        s += &unless(&format!(
+            "{} % {lh}u != 0u || {} % {lw}u != 0u",
+            d.to_u32("yd"),
+            d.to_u32("xd")
+        ));
+    }
+    s += &lets(&[
+        ("y", u, format!("{} / {lh}u", d.to_u32("yd"))),
+        ("xx", u, format!("{} / {lw}u", d.to_u32("xd"))),
+    ]);
+    s += &unless(&format!("y >= {h}u || xx >= {wd}u"));
+    s += &lets(&[
+        ("i0", u, "b".into()),
+        ("i1", u, "y".into()),
+        ("i2", u, "xx".into()),
+        ("i3", u, format!("grp * {cg}u + ch")),
+    ]);
+    s += &format!("    return {};\n}}\n", d.element(0, &x_off));
+    s += &d.function("load_b", &[uarg("grp"), uarg("k"), uarg("n")], f);
+    s += &edge(format!("k >= {k}u || n >= {og}u"));
+    s += &lets(&[("tap", u, format!("k / {cg}u"))]);
+    s += &lets(&[
+        ("i0", u, format!("tap / {kw}u")),
+        ("i1", u, format!("tap % {kw}u")),
+        ("i2", u, format!("k % {cg}u")),
+        ("i3", u, format!("grp * {og}u + n")),
+    ]);
+    s += &format!("    return {};\n}}\n", d.element(1, &w_off));
+    Ok(s)
 }

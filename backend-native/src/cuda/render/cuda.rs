@@ -31,6 +31,7 @@ impl Dialect for Cuda<'_> {
     const ONE: [&'static str; 3] = ["1.0f", "1", "true"];
     const BOOL_STORED: [&'static str; 2] = ["0", "1"];
     const FABS: &'static str = "fabsf";
+    const U32: &'static str = "unsigned";
 
     fn literal(&self, s: Scalar) -> String {
         literal(s)
@@ -46,6 +47,12 @@ impl Dialect for Cuda<'_> {
     }
     fn i32_to_f32(&self, a: &str) -> String {
         format!("(float)({a})")
+    }
+    fn to_i32(&self, a: &str) -> String {
+        format!("(int)({a})")
+    }
+    fn to_u32(&self, a: &str) -> String {
+        format!("(unsigned){a}")
     }
     fn unary(&self, op: UnaryOp, d: DType, a: &str) -> Option<String> {
         // sqrt, division, sin, cos, floor, ceil and rint are IEEE-exact or within 2 ulp in CUDA
@@ -83,13 +90,10 @@ impl Dialect for Cuda<'_> {
     fn rand_args(&self, seed: usize, offset: &str) -> String {
         format!("(unsigned)in{seed}[0], (unsigned)in{seed}[1], (unsigned)({offset})")
     }
-    fn expr_header(&self, name: &str, rank: usize, accumulator: bool, ret: &str) -> String {
-        let mut params: Vec<String> = vec![self.buffers.input_params()];
-        params.extend((0..rank).map(|d| format!("unsigned i{d}")));
-        if accumulator {
-            params.push("float acc".into());
-        }
-        format!("FF_DEV {ret} {name}({}) {{\n", join_nonempty(&params))
+    fn function(&self, name: &str, params: &[(String, String)], ret: &str) -> String {
+        let mut all = vec![self.buffers.input_params()];
+        all.extend(params.iter().map(|(n, t)| format!("{t} {n}")));
+        format!("FF_DEV {ret} {name}({}) {{\n", join_nonempty(&all))
     }
 }
 

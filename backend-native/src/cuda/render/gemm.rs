@@ -11,11 +11,13 @@
 
 use std::fmt::Write;
 
+use ferroflow_core::ir::clike;
 use ferroflow_core::ir::plan::{
-    self, checked_u32, ConvGeometry, ExprPlan, GemmOperands, GemmPlan, GemmProblem, Rejection, ViewIndex,
+    self, checked_u32, ExprPlan, GemmOperands, GemmPlan, GemmProblem, Rejection, ViewIndex,
 };
+use ferroflow_core::DType;
 
-use super::cuda::{decompose, join_nonempty, to_storage, Buffers, PRELUDE};
+use super::cuda::{decompose, join_nonempty, to_storage, Buffers, Cuda, PRELUDE};
 use super::expr::{index_names, render_fn, view_offset};
 use super::{CudaKernel, RenderLimits};
 
@@ -34,13 +36,22 @@ const TILE_A_ROW: u32 = TILE + 4;
 /// The two operands as the loads see them.
 const OPERANDS: &str = "const float* __restrict__ in0, const float* __restrict__ in1";
 
+/// The two f32 operand buffers every GEMM reads (what `OPERANDS` declares).
+fn operands() -> Buffers {
+    Buffers {
+        inputs: vec![Some(DType::F32), Some(DType::F32)],
+        output: DType::F32,
+    }
+}
+
 pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<CudaKernel> {
     let (m, n) = (p.problem.m, p.problem.n);
     // Loads, and the index `store` writes (batch, m, n) to.
     let (loads, index) = match &p.operands {
         GemmOperands::MatMul { a, b } => (matmul_loads(&p.problem, a, b), format!("(batch * {m}u + m) * {n}u + n")),
         GemmOperands::Conv { geometry: g, x, w } => (
-            conv_loads(&p.problem, g, x, w),
+            // The operands are in0 (input) and in1 (filter); tiles always check their edges.
+            clike::conv_loads(&mut Cuda { buffers: &operands() }, &p.problem, g, x, w, true)?,
             format!("m * {}u + batch * {}u + n", g.oc, g.og),
         ),
     };
@@ -56,44 +67,6 @@ fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex) -> String {
         "FF_DEV float load_a({OPERANDS}, unsigned i0, unsigned i1, unsigned i2) {{\n    if (i1 >= {mu}u || i2 >= {ku}u) {{ return 0.0f; }}\n    return in0[{a_off}];\n}}\n\
          FF_DEV float load_b({OPERANDS}, unsigned i0, unsigned i1, unsigned i2) {{\n    if (i1 >= {ku}u || i2 >= {nu}u) {{ return 0.0f; }}\n    return in1[{b_off}];\n}}\n"
     )
-}
-
-/// `load_a` gathers input patches, `load_b` reads the filter, both through their views (whose
-/// offsets `view_offset` writes over indices named i0..i3).
-fn conv_loads(p: &GemmProblem, g: &ConvGeometry, x: &ViewIndex, w: &ViewIndex) -> String {
-    let (x_off, _) = view_offset(x);
-    let (w_off, _) = view_offset(w);
-    let (m, k) = (p.m, p.k);
-    let (h, w, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
-    let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
-    let mut loads = String::new();
-    let _ = write!(
-        loads,
-        "FF_DEV float load_a({OPERANDS}, unsigned grp, unsigned m, unsigned k) {{\n    if (m >= {m}u || k >= {k}u) {{ return 0.0f; }}\n\
-         \x20   const unsigned b = m / {ohw}u; const unsigned pix = m % {ohw}u; const unsigned oh = pix / {ow}u; const unsigned ow = pix % {ow}u;\n\
-         \x20   const unsigned ch = k % {cg}u; const unsigned tap = k / {cg}u; const unsigned ky = tap / {kw}u; const unsigned kx = tap % {kw}u;\n\
-         \x20   const int yd = (int)(oh * {sh}u + ky * {dh}u) - ({ph}); const int xd = (int)(ow * {sw}u + kx * {dw}u) - ({pw});\n\
-         \x20   if (yd < 0 || xd < 0) {{ return 0.0f; }}\n",
-    );
-    // lhs dilation (transposed convolution): only every ld-th dilated position is a real pixel.
-    if lh > 1 || lw > 1 {
-        let _ = writeln!(
-            loads,
-            "    if ((unsigned)yd % {lh}u != 0u || (unsigned)xd % {lw}u != 0u) {{ return 0.0f; }}"
-        );
-    }
-    let _ = write!(
-        loads,
-        "    const unsigned y = (unsigned)yd / {lh}u; const unsigned xx = (unsigned)xd / {lw}u;\n\
-         \x20   if (y >= {h}u || xx >= {w}u) {{ return 0.0f; }}\n\
-         \x20   const unsigned i0 = b, i1 = y, i2 = xx, i3 = grp * {cg}u + ch;\n\
-         \x20   return in0[{x_off}];\n}}\n\
-         FF_DEV float load_b({OPERANDS}, unsigned grp, unsigned k, unsigned n) {{\n    if (k >= {k}u || n >= {og}u) {{ return 0.0f; }}\n\
-         \x20   const unsigned tap = k / {cg}u;\n\
-         \x20   const unsigned i0 = tap / {kw}u, i1 = tap % {kw}u, i2 = k % {cg}u, i3 = grp * {og}u + n;\n\
-         \x20   return in1[{w_off}];\n}}\n",
-    );
-    loads
 }
 
 /// The output stage: `store(buffers.., batch, m, n, v)` writes element `index` (an expression of
