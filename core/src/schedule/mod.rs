@@ -27,7 +27,7 @@ mod plan;
 mod program;
 
 use plan::Planner;
-pub use plan::{Bound, GraphKey, Schedule};
+pub use plan::{BoundSchedule, GraphKey, Schedule};
 
 /// Most distinct input buffers one fused kernel may read (WebGPU guarantees 8 storage buffers per
 /// stage; one is the output).
@@ -732,7 +732,7 @@ pub fn realize(targets: &[&Tensor]) -> Result<()> {
 /// The schedule that computes `targets`, bound to their graph's buffers, without running it
 /// (`Device::run` does); None when nothing is pending. On a backend that compiles whole programs
 /// (PJRT) the schedule is one step, the program.
-pub fn schedule(targets: &[&Tensor]) -> Result<Option<Bound>> {
+pub fn schedule(targets: &[&Tensor]) -> Result<Option<BoundSchedule>> {
     let order = pending_order(targets);
     let Some(first) = order.first() else { return Ok(None) };
     let dev = first.device();
@@ -761,7 +761,7 @@ pub fn schedule(targets: &[&Tensor]) -> Result<Option<Bound>> {
     };
     #[cfg(not(target_arch = "wasm32"))]
     dev.add_scheduling_time(t0.elapsed().as_nanos() as u64);
-    Ok(Some(Bound::new(&dev, schedule, order, described)))
+    Ok(Some(BoundSchedule::new(&dev, schedule, order, described)))
 }
 
 /// The scheduler's walk over the pending nodes (inputs before users): lowers each, records the

@@ -88,7 +88,7 @@ pub struct GraphKey {
 
 /// What a schedule runs on: the graph's pending nodes (in the order the schedule names them),
 /// its distinct leaf buffers and its random nodes' seeds.
-pub struct Bound {
+pub struct BoundSchedule {
     device: Device,
     schedule: Arc<Schedule>,
     nodes: Vec<Tensor>,
@@ -96,7 +96,7 @@ pub struct Bound {
     seeds: Vec<u64>,
 }
 
-impl Bound {
+impl BoundSchedule {
     /// The schedule this graph runs.
     pub fn schedule(&self) -> &Arc<Schedule> {
         &self.schedule
@@ -331,9 +331,9 @@ impl Planner {
     }
 }
 
-impl Bound {
-    pub(super) fn new(device: &Device, schedule: Arc<Schedule>, nodes: Vec<Tensor>, d: Described) -> Bound {
-        Bound {
+impl BoundSchedule {
+    pub(super) fn new(device: &Device, schedule: Arc<Schedule>, nodes: Vec<Tensor>, d: Described) -> BoundSchedule {
+        BoundSchedule {
             device: device.clone(),
             schedule,
             nodes,
@@ -346,7 +346,7 @@ impl Bound {
 impl Device {
     /// Runs a bound schedule: uploads the seeds, runs each kernel on its leaves and earlier
     /// results, checks every result's size, and stores the results the graph keeps in its nodes.
-    pub fn run(&self, bound: &Bound) -> Result<()> {
+    pub fn run(&self, bound: &BoundSchedule) -> Result<()> {
         if bound.device != *self {
             return Err(Error::invalid(
                 "run",
