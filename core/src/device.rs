@@ -306,6 +306,7 @@ impl Device {
         hit
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn add_scheduling_time(&self, ns: u64) {
         self.count(|s| s.scheduling_ns += ns);
     }
