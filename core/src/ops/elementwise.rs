@@ -131,7 +131,8 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     prim::select(&c, &a, &b)
 }
 
-fn require_float(op: &str, x: &Tensor) -> Result<Tensor> {
+/// `x` as f32 (int32 cast; bool is an error naming `op`).
+pub(crate) fn require_float(op: &str, x: &Tensor) -> Result<Tensor> {
     match x.dtype() {
         DType::F32 => Ok(x.clone()),
         DType::I32 => prim::cast(x, DType::F32),

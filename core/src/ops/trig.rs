@@ -3,17 +3,9 @@
 //! libm), `atan2` adds the quadrant. Their gradients are the exact derivatives, attached as
 //! custom gradients, not the derivative of the polynomial.
 
-use crate::dtype::DType;
-use crate::ops::elementwise::{align, where_};
+use crate::ops::elementwise::{align, require_float, where_};
 use crate::tensor::Tensor;
-use crate::{Error, Result};
-
-fn float(op: &str, x: &Tensor) -> Result<Tensor> {
-    match x.dtype() {
-        DType::Bool => Err(Error::dtype(op, "expects a numeric tensor, got bool")),
-        _ => x.cast(DType::F32),
-    }
-}
+use crate::Result;
 
 /// `atan(t)` for `t >= 0` (NaN stays NaN, +inf gives pi/2).
 fn atan_nonnegative(t: &Tensor) -> Result<Tensor> {
@@ -54,7 +46,7 @@ fn sign_bit(x: &Tensor) -> Result<Tensor> {
 impl Tensor {
     /// Elementwise arc tangent, in (-pi/2, pi/2) (TF.js `atan`); int32 inputs are cast to float32.
     pub fn atan(&self) -> Result<Tensor> {
-        let x = float("atan", self)?;
+        let x = require_float("atan", self)?;
         let t = atan_nonnegative(&x.abs()?)?;
         let out = where_(&sign_bit(&x)?, &t.neg()?, &t)?;
         crate::autograd::custom_grad_fn(std::slice::from_ref(&x), &out, {
@@ -67,7 +59,7 @@ impl Tensor {
     /// `atan2(a, b)`: `a` is the y coordinate). Signed zeros pick the quadrant as in libm.
     pub fn atan2(&self, other: &Tensor) -> Result<Tensor> {
         use std::f32::consts::PI;
-        let (y, x) = align("atan2", &float("atan2", self)?, &float("atan2", other)?)?;
+        let (y, x) = align("atan2", &require_float("atan2", self)?, &require_float("atan2", other)?)?;
         let y_neg = sign_bit(&y)?;
         // atan(|y| / |x|) in [0, pi/2]; 0/0 is 0 and inf/inf is pi/4, as libm.
         let (ay, ax) = (y.abs()?, x.abs()?);
