@@ -1,20 +1,10 @@
-//! A planned kernel expression ([`ExprPlan`]: SSA steps over loads through views) as one WGSL
-//! function of the multi-index, `fn NAME(i0: u32, ..) -> T`, that elementwise, reduction and
-//! epilogue templates call (written by core's C-like writer), and WGSL's view offsets.
+//! WGSL's view offsets: where a view's element at a multi-index lies in its buffer.
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::clike;
-use ferroflow_core::ir::plan::{self, checked_i32, Bound, ExprPlan, Validity, ViewIndex};
+use ferroflow_core::ir::plan::{self, checked_i32, Bound, Validity, ViewIndex};
 
 use super::sizes::Sizes;
-use super::wgsl::Wgsl;
-
-/// `fn name(i0: u32, ...) -> T` computing the expression at one multi-index (core's C-like
-/// writer in WGSL); an epilogue's takes an extra last parameter `acc: f32`.
-pub(crate) fn render_fn(plan: &ExprPlan, name: &str, sizes: &mut Sizes) -> plan::Result<String> {
-    clike::expr_fn(&mut Wgsl { sizes }, plan, name)
-}
 
 /// The source offset of a view at multi-index `i0..` as an i32 expression, and the validity test
 /// (`None` when always valid).

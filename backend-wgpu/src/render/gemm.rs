@@ -22,9 +22,9 @@ use ferroflow_core::ir::plan::{
 };
 use ferroflow_core::DType;
 
-use super::expr::{render_fn, view_offset};
+use super::expr::view_offset;
 use super::sizes::Sizes;
-use super::wgsl::{bindings, decompose, entry_1d, flat_invocation, to_storage, Wgsl};
+use super::wgsl::{bindings, entry_1d, flat_invocation, Wgsl};
 use super::{grid_for, Finish, RenderLimits, Shader};
 
 /// Outputs per invocation along each of M and N.
@@ -56,6 +56,7 @@ pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<Shader
             clike::conv_loads(
                 &mut Wgsl {
                     sizes: &mut Sizes::baked(),
+                    limits,
                 },
                 &p.problem,
                 g,
@@ -112,14 +113,16 @@ fn store_fn(
     epilogue: Option<&ExprPlan>,
     coords: Option<&[&str]>,
     sizes: &mut Sizes,
+    limits: &RenderLimits,
 ) -> plan::Result<String> {
     let Some(e) = epilogue else {
         return Ok(format!(
             "fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    out[{index}] = v;\n}}\n"
         ));
     };
-    let names: Vec<String> = (0..e.rank()).map(|d| format!("i{d}")).collect();
-    let mut f = render_fn(e, "ff_epilogue", sizes)?;
+    let names = clike::index_names(e.rank());
+    let wgsl = &mut Wgsl { sizes, limits };
+    let mut f = clike::expr_fn(wgsl, e, "ff_epilogue")?;
     f += &format!("fn store(batch: u32, m: u32, n: u32, v: f32) {{\n    let idx = {index};\n");
     match coords {
         Some(c) if c.len() == names.len() => {
@@ -127,11 +130,12 @@ fn store_fn(
                 let _ = writeln!(f, "    let {name} = {c};");
             }
         }
-        _ => f += &decompose("idx", e.shape(), &names, sizes)?,
+        _ => f += &clike::decompose(wgsl, "idx", e.shape(), &names, "    ")?,
     }
     f += &format!(
         "    out[idx] = {};\n}}\n",
-        to_storage(
+        clike::to_storage(
+            wgsl,
             e.dtype(),
             &format!(
                 "ff_epilogue({}{}v)",
@@ -239,7 +243,7 @@ fn render_gemm(
         }
         _ => None,
     };
-    let store = store_fn(index, p.epilogue.as_ref(), coords, &mut sizes)?;
+    let store = store_fn(index, p.epilogue.as_ref(), coords, &mut sizes, limits)?;
     let (inputs, output) = (&p.inputs, p.output);
     let mut s = String::new();
     // The bindings this shader declares: a split's first pass reads only the template's two

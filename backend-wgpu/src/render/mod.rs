@@ -11,15 +11,13 @@
 //! arithmetic, except a matmul's, which it reads from a uniform so that products of different
 //! sizes share one pipeline ([`sizes`]).
 
-mod elementwise;
 mod expr;
-mod gather;
 mod gemm;
-mod reduce;
 mod sizes;
 pub(crate) mod wgsl;
 
-use ferroflow_core::ir::plan::{self, KernelPlan, Rejection};
+use ferroflow_core::ir::clike;
+use ferroflow_core::ir::plan::{self, Rejection};
 use ferroflow_core::ir::Kernel;
 use ferroflow_core::{DType, Result};
 
@@ -103,13 +101,14 @@ impl Shader {
 }
 
 fn render_plan(kernel: &Kernel, limits: &RenderLimits) -> plan::Result<Shader> {
-    match plan::plan(kernel)? {
-        KernelPlan::Elementwise(p) => elementwise::render(&p, limits),
-        KernelPlan::Reduce(p) => reduce::render(&p, limits),
-        KernelPlan::Gemm(p) => gemm::render(&p, limits),
-        KernelPlan::Gather(p) => gather::render_gather(&p, limits),
-        KernelPlan::ScatterAdd(p) => gather::render_scatter_add(&p, limits),
-    }
+    // Baked: the 1-D templates divide flat indices by the shape's dims (see `sizes.rs`).
+    clike::render(
+        &mut wgsl::Wgsl {
+            sizes: &mut sizes::Sizes::baked(),
+            limits,
+        },
+        kernel,
+    )
 }
 
 /// Spreads `n` workgroups over x (up to the per-dimension limit) and y.

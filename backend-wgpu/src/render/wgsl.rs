@@ -7,17 +7,19 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::clike::{self, Dialect};
-use ferroflow_core::ir::plan::{self, checked_u32, flat_digits, Digit, ViewIndex};
-use ferroflow_core::ir::{BinaryOp, UnaryOp};
+use ferroflow_core::ir::clike::{self, Dialect, KernelDialect, Launch};
+use ferroflow_core::ir::plan::{self, GemmPlan, ViewIndex};
+use ferroflow_core::ir::UnaryOp;
 use ferroflow_core::{DType, Scalar};
 
 use super::sizes::Sizes;
+use super::{grid_1d, grid_for, RenderLimits, Shader};
 
 /// WGSL's spellings for core's C-like writer; loads read their sizes through `sizes` (baked
 /// literals or the run-time uniform, see `sizes.rs`).
 pub(crate) struct Wgsl<'a> {
     pub sizes: &'a mut Sizes,
+    pub limits: &'a RenderLimits,
 }
 
 impl Dialect for Wgsl<'_> {
@@ -42,14 +44,8 @@ impl Dialect for Wgsl<'_> {
     fn select(&self, cond: &str, then: &str, otherwise: &str) -> String {
         format!("select({otherwise}, {then}, {cond})")
     }
-    fn i32_to_f32(&self, a: &str) -> String {
-        format!("f32({a})")
-    }
-    fn to_i32(&self, a: &str) -> String {
-        format!("i32({a})")
-    }
-    fn to_u32(&self, a: &str) -> String {
-        format!("u32({a})")
+    fn convert(&self, ty: &str, a: &str) -> String {
+        format!("{ty}({a})")
     }
     fn unary(&self, op: UnaryOp, _: DType, a: &str) -> Option<String> {
         // Vulkan drivers may approximate sqrt, sin, cos and division: the prelude's versions are
@@ -60,20 +56,17 @@ impl Dialect for Wgsl<'_> {
             _ => None,
         }
     }
-    fn binary(&self, _: BinaryOp, _: DType, _: &str, _: &str) -> Option<String> {
-        None
-    }
     fn view_offset(&mut self, index: &ViewIndex) -> plan::Result<(String, Option<String>)> {
         super::expr::view_offset(index, self.sizes)
     }
     fn element(&self, slot: usize, offset: &str) -> String {
         format!("in{slot}[u32({offset})]")
     }
-    fn arange(&self, offset: &str) -> String {
-        format!("({offset})")
+    fn bits(&self, slot: usize, index: usize) -> String {
+        format!("bitcast<u32>(in{slot}[{index}])")
     }
-    fn rand_args(&self, seed: usize, offset: &str) -> String {
-        format!("bitcast<u32>(in{seed}[0]), bitcast<u32>(in{seed}[1]), u32({offset})")
+    fn size(&mut self, n: u32) -> String {
+        self.sizes.u(n)
     }
     fn function(&self, name: &str, params: &[(String, String)], ret: &str) -> String {
         let params: Vec<String> = params.iter().map(|(n, t)| format!("{n}: {t}")).collect();
@@ -81,11 +74,45 @@ impl Dialect for Wgsl<'_> {
     }
 }
 
-/// `expr` (a register value of `dtype`) as a storage element.
-pub(crate) fn to_storage(dtype: DType, expr: &str) -> String {
-    match dtype {
-        DType::Bool => format!("select(0u, 1u, {expr})"),
-        _ => expr.to_string(),
+impl KernelDialect for Wgsl<'_> {
+    type Kernel = Shader;
+    const LOCAL_THREAD: &'static str = "lid.x";
+    // `grid_1d` spreads groups over x and y.
+    const GROUP: &'static str = "wid.x + wid.y * nwg.x";
+    const BARRIER: &'static str = "workgroupBarrier()";
+
+    fn threads(&self) -> u32 {
+        self.limits.workgroup_size
+    }
+    fn module_head(&mut self, inputs: &[Option<DType>], output: DType) -> String {
+        bindings(inputs, output)
+    }
+    fn entry(&self, shared: Option<(&str, u32)>) -> String {
+        let shared = shared.map_or(String::new(), |(ty, n)| format!("var<workgroup> partial: array<{ty}, {n}>;\n"));
+        shared + &entry_1d(self.threads())
+    }
+    fn flat_thread(&self) -> String {
+        flat_invocation(self.threads())
+    }
+    fn call(&self, name: &str, args: &[String]) -> String {
+        format!("{name}({})", args.join(", "))
+    }
+    fn kernel(&mut self, source: String, launch: Launch, inputs: Vec<Option<DType>>, output: DType) -> plan::Result<Shader> {
+        let grid = match launch {
+            Launch::PerThread(n) => grid_for(n, self.limits)?,
+            Launch::PerGroup(n) => grid_1d(n, self.limits)?,
+        };
+        Ok(Shader {
+            source,
+            grid,
+            inputs,
+            output,
+            sizes: std::mem::replace(self.sizes, Sizes::baked()).into_values(),
+            finish: None,
+        })
+    }
+    fn gemm(&mut self, p: &GemmPlan) -> plan::Result<Shader> {
+        super::gemm::render(p, self.limits)
     }
 }
 
@@ -126,7 +153,7 @@ pub(crate) fn bindings(inputs: &[Option<DType>], output: DType) -> String {
 /// The flat index of an invocation in a 1-D problem laid out over a 2-D grid of workgroups
 /// (`grid` in [`super::Grid`] spreads more than 65,535 workgroups over y).
 pub(crate) fn flat_invocation(wg_size: u32) -> String {
-    format!("let g = gid.x + gid.y * (nwg.x * {wg_size}u);\n", wg_size = wg_size)
+    format!("    let g = gid.x + gid.y * (nwg.x * {wg_size}u);\n")
 }
 
 /// Entry-point signature for a 1-D kernel with `wg_size` invocations per workgroup.
@@ -420,23 +447,4 @@ fn prelude_items() -> &'static [PreludeItem] {
         }
         items
     })
-}
-
-/// Statements that split the flat index `flat` (a u32 expression) into `let {names[d]}` for each
-/// dim of `shape`, row-major.
-pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String], sizes: &mut Sizes) -> plan::Result<String> {
-    let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
-    let mut s = format!("    var {rem} = {flat};\n");
-    for (d, digit) in flat_digits(shape) {
-        let name = &names[d];
-        let _ = match digit {
-            Digit::Zero => writeln!(s, "    let {name} = 0u;"),
-            Digit::Rest => writeln!(s, "    let {name} = {rem};"),
-            Digit::DivMod(n) => {
-                let n = sizes.u(checked_u32(n)?);
-                writeln!(s, "    let {name} = {rem} % {n};\n    {rem} = {rem} / {n};")
-            }
-        };
-    }
-    Ok(s)
 }

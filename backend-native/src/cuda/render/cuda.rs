@@ -7,52 +7,28 @@
 //! multiply-add is contracted, see `cuda::nvrtc`) and spells out the integer semantics that C
 //! leaves undefined (signed overflow, `INT_MIN / -1`, out-of-range float-to-int casts).
 
-use std::fmt::Write;
-
-use ferroflow_core::ir::clike::{self, Dialect};
-use ferroflow_core::ir::plan::{self, flat_digits, Digit, ViewIndex};
+use ferroflow_core::ir::clike::{self, Dialect, KernelDialect, Launch};
+use ferroflow_core::ir::plan::{self, GemmPlan, ViewIndex};
 use ferroflow_core::ir::{BinaryOp, UnaryOp};
 use ferroflow_core::{DType, Scalar};
+
+use super::{grid_1d, CudaKernel, RenderLimits};
 
 /// The name every rendered module gives its one kernel.
 pub const KERNEL_ENTRY: &str = "ff_kernel";
 
 /// CUDA C's spellings for core's C-like writer; device functions that load take `buffers` as
 /// parameters.
-pub(crate) struct Cuda<'a> {
-    pub buffers: &'a Buffers,
+pub(crate) struct Cuda {
+    pub buffers: Buffers,
+    pub limits: RenderLimits,
 }
 
-impl Dialect for Cuda<'_> {
-    // bool is one byte in storage, the host's layout.
-    const REG: [&'static str; 3] = ["float", "int", "bool"];
-    const STORAGE: [&'static str; 3] = ["float", "int", "unsigned char"];
-    const ZERO: [&'static str; 3] = ["0.0f", "0", "false"];
-    const ONE: [&'static str; 3] = ["1.0f", "1", "true"];
-    const BOOL_STORED: [&'static str; 2] = ["0", "1"];
-    const FABS: &'static str = "fabsf";
-    const U32: &'static str = "unsigned";
-
+/// C's spellings but for literals, function headers and where CUDA's math or C's undefined
+/// integer behaviour asks for another spelling.
+impl Dialect for Cuda {
     fn literal(&self, s: Scalar) -> String {
         literal(s)
-    }
-    fn constant(&self, name: &str, ty: &str, value: &str) -> String {
-        format!("const {ty} {name} = {value};")
-    }
-    fn variable(&self, name: &str, ty: &str, value: &str) -> String {
-        format!("{ty} {name} = {value};")
-    }
-    fn select(&self, cond: &str, then: &str, otherwise: &str) -> String {
-        format!("({cond} ? {then} : {otherwise})")
-    }
-    fn i32_to_f32(&self, a: &str) -> String {
-        format!("(float)({a})")
-    }
-    fn to_i32(&self, a: &str) -> String {
-        format!("(int)({a})")
-    }
-    fn to_u32(&self, a: &str) -> String {
-        format!("(unsigned){a}")
     }
     fn unary(&self, op: UnaryOp, d: DType, a: &str) -> Option<String> {
         // sqrt, division, sin, cos, floor, ceil and rint are IEEE-exact or within 2 ulp in CUDA
@@ -81,15 +57,6 @@ impl Dialect for Cuda<'_> {
     fn view_offset(&mut self, index: &ViewIndex) -> plan::Result<(String, Option<String>)> {
         Ok(super::expr::view_offset(index))
     }
-    fn element(&self, slot: usize, offset: &str) -> String {
-        format!("in{slot}[{offset}]")
-    }
-    fn arange(&self, offset: &str) -> String {
-        format!("(int)({offset})")
-    }
-    fn rand_args(&self, seed: usize, offset: &str) -> String {
-        format!("(unsigned)in{seed}[0], (unsigned)in{seed}[1], (unsigned)({offset})")
-    }
     fn function(&self, name: &str, params: &[(String, String)], ret: &str) -> String {
         let mut all = vec![self.buffers.input_params()];
         all.extend(params.iter().map(|(n, t)| format!("{t} {n}")));
@@ -97,17 +64,66 @@ impl Dialect for Cuda<'_> {
     }
 }
 
+impl KernelDialect for Cuda {
+    type Kernel = CudaKernel;
+    const LOCAL_THREAD: &'static str = "threadIdx.x";
+    const GROUP: &'static str = "blockIdx.x";
+    const BARRIER: &'static str = "__syncthreads()";
+
+    fn threads(&self) -> u32 {
+        self.limits.block_size
+    }
+    fn module_head(&mut self, inputs: &[Option<DType>], output: DType) -> String {
+        self.buffers = Buffers {
+            inputs: inputs.to_vec(),
+            output,
+        };
+        PRELUDE.to_string()
+    }
+    fn entry(&self, shared: Option<(&str, u32)>) -> String {
+        let shared = shared.map_or(String::new(), |(ty, n)| format!("    __shared__ {ty} partial[{n}];\n"));
+        self.buffers.entry(self.threads()) + &shared
+    }
+    fn flat_thread(&self) -> String {
+        // Blocks along x only: CUDA allows 2^31 - 1 of them, more than any output the renderer
+        // accepts needs.
+        "    const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;\n".into()
+    }
+    fn call(&self, name: &str, args: &[String]) -> String {
+        format!("{name}({})", join_nonempty(&[self.buffers.input_args(), args.join(", ")]))
+    }
+    fn kernel(&mut self, source: String, launch: Launch, inputs: Vec<Option<DType>>, output: DType) -> plan::Result<CudaKernel> {
+        let threads = self.threads();
+        let grid = match launch {
+            Launch::PerThread(n) => grid_1d(n, threads)?,
+            Launch::PerGroup(n) => grid_1d(n, 1)?,
+        };
+        Ok(CudaKernel {
+            source,
+            grid,
+            block: [threads, 1, 1],
+            inputs,
+            output,
+        })
+    }
+    fn gemm(&mut self, p: &GemmPlan) -> plan::Result<CudaKernel> {
+        super::gemm::render(p, &self.limits)
+    }
+}
+
+impl Cuda {
+    /// The dialect for kernels over `buffers`.
+    pub fn new(buffers: Buffers, limits: &RenderLimits) -> Cuda {
+        Cuda {
+            buffers,
+            limits: *limits,
+        }
+    }
+}
+
 /// The CUDA element type of a buffer holding `dtype`.
 pub(crate) fn storage_ty(dtype: DType) -> &'static str {
     clike::storage::<Cuda>(dtype)
-}
-
-/// `expr` (a register value of `dtype`) as a storage element.
-pub(crate) fn to_storage(dtype: DType, expr: &str) -> String {
-    match dtype {
-        DType::Bool => format!("(unsigned char)(({expr}) ? 1 : 0)"),
-        _ => expr.to_string(),
-    }
 }
 
 /// An exact literal. Floats go through their bit pattern (decimal round trips depend on the
@@ -183,10 +199,6 @@ pub(crate) fn join_nonempty(parts: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// The flat index of a thread in a 1-D problem (blocks along x only: CUDA allows 2^31 - 1 of
-/// them, more than any output the renderer accepts needs).
-pub(crate) const FLAT_THREAD: &str = "    const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;\n";
 
 /// Helpers every kernel may call. Unused device functions cost nothing after compilation.
 pub(crate) const PRELUDE: &str = r#"
@@ -340,20 +352,3 @@ FF_DEV unsigned ff_rand_bits(unsigned k0, unsigned k1, unsigned index) {
 }
 FF_DEV float ff_uniform(unsigned bits) { return (float)(bits >> 8) * (1.0f / 16777216.0f); }
 "#;
-
-/// Statements that split the flat index `flat` (an unsigned expression) into
-/// `const unsigned {names[d]}` for each dim of `shape`, row-major.
-pub(crate) fn decompose(flat: &str, shape: &[usize], names: &[String]) -> String {
-    let rem = format!("rem_{}", names.first().map_or("x", |n| n.as_str()));
-    let mut s = format!("    unsigned {rem} = {flat};\n");
-    for (d, digit) in flat_digits(shape) {
-        let name = &names[d];
-        let _ = match digit {
-            Digit::Zero => writeln!(s, "    const unsigned {name} = 0u;"),
-            Digit::Rest => writeln!(s, "    const unsigned {name} = {rem};"),
-            Digit::DivMod(n) => writeln!(s, "    const unsigned {name} = {rem} % {n}u;\n    {rem} /= {n}u;"),
-        };
-    }
-    let _ = writeln!(s, "    (void){rem};");
-    s
-}

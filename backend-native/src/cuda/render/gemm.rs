@@ -17,8 +17,8 @@ use ferroflow_core::ir::plan::{
 };
 use ferroflow_core::DType;
 
-use super::cuda::{decompose, join_nonempty, to_storage, Buffers, Cuda, PRELUDE};
-use super::expr::{index_names, render_fn, view_offset};
+use super::cuda::{join_nonempty, Buffers, Cuda, PRELUDE};
+use super::expr::view_offset;
 use super::{CudaKernel, RenderLimits};
 
 /// Threads along each side of a block.
@@ -51,7 +51,7 @@ pub(crate) fn render(p: &GemmPlan, limits: &RenderLimits) -> plan::Result<CudaKe
         GemmOperands::MatMul { a, b } => (matmul_loads(&p.problem, a, b), format!("(batch * {m}u + m) * {n}u + n")),
         GemmOperands::Conv { geometry: g, x, w } => (
             // The operands are in0 (input) and in1 (filter); tiles always check their edges.
-            clike::conv_loads(&mut Cuda { buffers: &operands() }, &p.problem, g, x, w, true)?,
+            clike::conv_loads(&mut Cuda::new(operands(), limits), &p.problem, g, x, w, true)?,
             format!("m * {}u + batch * {}u + n", g.oc, g.og),
         ),
     };
@@ -71,26 +71,32 @@ fn matmul_loads(p: &GemmProblem, a: &ViewIndex, b: &ViewIndex) -> String {
 
 /// The output stage: `store(buffers.., batch, m, n, v)` writes element `index` (an expression of
 /// those), through the epilogue when there is one.
-fn store_fn(index: &str, buffers: &Buffers, epilogue: Option<&ExprPlan>) -> plan::Result<String> {
+fn store_fn(
+    index: &str,
+    buffers: &Buffers,
+    epilogue: Option<&ExprPlan>,
+    limits: &RenderLimits,
+) -> plan::Result<String> {
     let Some(e) = epilogue else {
         return Ok(format!(
             "FF_DEV void store({}, unsigned batch, unsigned m, unsigned n, float v) {{\n    out[{index}] = v;\n}}\n",
             buffers.all_params()
         ));
     };
-    let names = index_names(e.rank());
-    let mut f = render_fn(e, buffers, "ff_epilogue")?;
+    let names = clike::index_names(e.rank());
+    let cuda = &mut Cuda::new(buffers.clone(), limits);
+    let mut f = clike::expr_fn(cuda, e, "ff_epilogue")?;
     let _ = writeln!(
         f,
         "FF_DEV void store({}, unsigned batch, unsigned m, unsigned n, float v) {{\n    const unsigned idx = {index};",
         buffers.all_params()
     );
-    f += &decompose("idx", e.shape(), &names);
+    f += &clike::decompose(cuda, "idx", e.shape(), &names, "    ")?;
     let call = format!(
         "ff_epilogue({})",
         join_nonempty(&[buffers.input_args(), names.join(", "), "v".into()])
     );
-    let _ = writeln!(f, "    out[idx] = {};\n}}", to_storage(e.dtype(), &call));
+    let _ = writeln!(f, "    out[idx] = {};\n}}", clike::to_storage(cuda, e.dtype(), &call));
     Ok(f)
 }
 
@@ -114,7 +120,7 @@ fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) ->
         inputs: p.inputs.clone(),
         output: p.output,
     };
-    let store = store_fn(index, &buffers, p.epilogue.as_ref())?;
+    let store = store_fn(index, &buffers, p.epilogue.as_ref(), limits)?;
     let mut s = String::from(PRELUDE);
     s += loads;
     s += &store;

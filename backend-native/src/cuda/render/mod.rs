@@ -11,15 +11,13 @@
 //! the compiler strength-reduce the index arithmetic.
 
 mod cuda;
-mod elementwise;
 mod expr;
-mod gather;
 mod gemm;
-mod reduce;
 
 pub use cuda::KERNEL_ENTRY;
 
-use ferroflow_core::ir::plan::{self, KernelPlan, Rejection};
+use ferroflow_core::ir::clike;
+use ferroflow_core::ir::plan::{self, Rejection};
 use ferroflow_core::ir::Kernel;
 use ferroflow_core::{DType, Result};
 
@@ -70,13 +68,12 @@ fn render_plan(kernel: &Kernel, limits: &RenderLimits) -> plan::Result<CudaKerne
             limits.block_size
         )));
     }
-    match plan::plan(kernel)? {
-        KernelPlan::Elementwise(p) => elementwise::render(&p, limits),
-        KernelPlan::Reduce(p) => reduce::render(&p, limits),
-        KernelPlan::Gemm(p) => gemm::render(&p, limits),
-        KernelPlan::Gather(p) => gather::render_gather(&p, limits),
-        KernelPlan::ScatterAdd(p) => gather::render_scatter_add(&p, limits),
-    }
+    // `module_head` sets each template's buffers.
+    let buffers = cuda::Buffers {
+        inputs: Vec::new(),
+        output: DType::F32,
+    };
+    clike::render(&mut cuda::Cuda::new(buffers, limits), kernel)
 }
 
 /// A 1-D launch: one block per `per_block` items, blocks along x.

@@ -1,16 +1,26 @@
 //! The C-like source writer shared by the kernel renderers (WGSL in `ferroflow-wgpu`, CUDA C in
-//! `ferroflow-native`). What every template's code is made of is written here once over a
-//! [`Dialect`], which holds only what a language spells differently: its types and literals,
-//! locals, `select`, view offsets, loads and function headers, and the op spellings where they
-//! differ from C's. The expression function (an [`ExprPlan`] as one function of the
-//! multi-index, called by the elementwise, reduction and epilogue templates), a reduction's
-//! accumulator algebra and a convolution's implicit-GEMM operand loads are written here; the
-//! templates' launch code stays per language.
+//! `ferroflow-native`). Kernels are written here once over a [`Dialect`], which holds only what
+//! a language spells differently: its types and literals, locals, `select`, view offsets, loads
+//! and function headers, and the op spellings where they differ from C's; a
+//! [`KernelDialect`] adds the launch vocabulary (buffer declarations, entry point, thread and
+//! group indices, barriers) and turns source into the backend's kernel.
+//!
+//! Written here: the expression function (an [`ExprPlan`] as one function of the multi-index,
+//! called by the elementwise, reduction and epilogue templates), a reduction's accumulator
+//! algebra, a convolution's implicit-GEMM operand loads ([`conv_loads`]), and the elementwise,
+//! reduction, gather and scatter-add kernels with the one dispatch over [`plan::KernelPlan`]
+//! ([`render`]). Per language: GEMM tiling (the two languages tile differently) and the preludes.
+
+mod conv;
+mod kernels;
+
+pub use conv::conv_loads;
+pub use kernels::{decompose, index_names, render, KernelDialect, Launch};
 
 use std::fmt::Write;
 
 use crate::dtype::{DType, Scalar};
-use crate::ir::plan::{self, ConvGeometry, ExprPlan, GemmProblem, Rejection, StepOp, ViewIndex};
+use crate::ir::plan::{self, ExprPlan, Rejection, StepOp, ViewIndex};
 use crate::ir::{BinaryOp, ReduceOp, Source, UnaryOp};
 
 /// The position of a dtype in a dialect's per-dtype tables: f32, i32, bool.
@@ -22,50 +32,78 @@ pub fn slot(d: DType) -> usize {
     }
 }
 
-/// What a C-like kernel language spells its own way.
+/// What a C-like kernel language spells its own way. Every spelling defaults to C's (CUDA C
+/// is C with a few additions), so a dialect states only where it differs, as WGSL does.
 pub trait Dialect {
     /// Register types, per dtype ([`slot`] order).
-    const REG: [&'static str; 3];
-    /// Buffer element types (bool is a number in storage).
-    const STORAGE: [&'static str; 3];
+    const REG: [&'static str; 3] = ["float", "int", "bool"];
+    /// Buffer element types: bool is a number in storage (one byte: a C `bool`'s layout).
+    const STORAGE: [&'static str; 3] = ["float", "int", "unsigned char"];
     /// Zeros (what masked loads read) and ones, in registers.
-    const ZERO: [&'static str; 3];
-    const ONE: [&'static str; 3];
+    const ZERO: [&'static str; 3] = ["0.0f", "0", "false"];
+    const ONE: [&'static str; 3] = ["1.0f", "1", "true"];
     /// `false` and `true` as bool storage elements.
-    const BOOL_STORED: [&'static str; 2];
+    const BOOL_STORED: [&'static str; 2] = ["0", "1"];
     /// The function computing |x| of an f32.
-    const FABS: &'static str;
+    const FABS: &'static str = "fabsf";
     /// The unsigned index type.
-    const U32: &'static str;
+    const U32: &'static str = "unsigned";
 
     /// An exact literal.
     fn literal(&self, s: Scalar) -> String;
     /// An immutable local, without indentation or newline.
-    fn constant(&self, name: &str, ty: &str, value: &str) -> String;
+    fn constant(&self, name: &str, ty: &str, value: &str) -> String {
+        format!("const {ty} {name} = {value};")
+    }
     /// A mutable local, likewise.
-    fn variable(&self, name: &str, ty: &str, value: &str) -> String;
+    fn variable(&self, name: &str, ty: &str, value: &str) -> String {
+        format!("{ty} {name} = {value};")
+    }
     /// `cond ? then : otherwise`, usable as an operand.
-    fn select(&self, cond: &str, then: &str, otherwise: &str) -> String;
-    /// An i32 register value as f32.
-    fn i32_to_f32(&self, a: &str) -> String;
-    /// An unsigned index as i32, and an i32 as unsigned.
-    fn to_i32(&self, a: &str) -> String;
-    fn to_u32(&self, a: &str) -> String;
+    fn select(&self, cond: &str, then: &str, otherwise: &str) -> String {
+        format!("({cond} ? {then} : {otherwise})")
+    }
+    /// A value converted to the register or index type `ty` (number to number).
+    fn convert(&self, ty: &str, a: &str) -> String {
+        format!("({ty})({a})")
+    }
     /// The op where the language spells it differently from C ([`unary`]); None otherwise.
-    fn unary(&self, op: UnaryOp, d: DType, a: &str) -> Option<String>;
+    fn unary(&self, _op: UnaryOp, _d: DType, _a: &str) -> Option<String> {
+        None
+    }
     /// Likewise for binary ops ([`binary`]).
-    fn binary(&self, op: BinaryOp, d: DType, a: &str, b: &str) -> Option<String>;
+    fn binary(&self, _op: BinaryOp, _d: DType, _a: &str, _b: &str) -> Option<String> {
+        None
+    }
     /// The source offset of a view at multi-index `i0..` and its validity test (None: always).
     fn view_offset(&mut self, index: &ViewIndex) -> plan::Result<(String, Option<String>)>;
     /// Storage element `offset` of input `slot`.
-    fn element(&self, slot: usize, offset: &str) -> String;
-    /// A flat position (an offset) as an i32 value.
-    fn arange(&self, offset: &str) -> String;
-    /// `seed_input`'s two seed words and a position, as the u32 arguments of `ff_rand_bits`.
-    fn rand_args(&self, seed_input: usize, offset: &str) -> String;
+    fn element(&self, slot: usize, offset: &str) -> String {
+        format!("in{slot}[{offset}]")
+    }
+    /// The storage bits of element `index` of input `slot` as an unsigned value.
+    fn bits(&self, slot: usize, index: usize) -> String {
+        self.convert(Self::U32, &format!("in{slot}[{index}]"))
+    }
+    /// An unsigned size literal (a dialect may read it at run time instead).
+    fn size(&mut self, n: u32) -> String {
+        format!("{n}u")
+    }
     /// The opening of function `name` taking `(name, type)` parameters (and whatever else the
     /// language must pass, such as CUDA's input buffers) and returning `ret`, through `{\n`.
     fn function(&self, name: &str, params: &[(String, String)], ret: &str) -> String;
+
+    /// An i32 register value as f32.
+    fn i32_to_f32(&self, a: &str) -> String {
+        self.convert(Self::REG[slot(DType::F32)], a)
+    }
+    /// An unsigned index as i32, and an i32 as unsigned.
+    fn to_i32(&self, a: &str) -> String {
+        self.convert(Self::REG[slot(DType::I32)], a)
+    }
+    fn to_u32(&self, a: &str) -> String {
+        self.convert(Self::U32, a)
+    }
 }
 
 /// The register type of `d`.
@@ -203,11 +241,14 @@ pub fn expr_fn<D: Dialect>(dialect: &mut D, plan: &ExprPlan, name: &str) -> plan
                 let value = match src {
                     Source::Input(slot) => from_storage::<D>(step.dtype, &dialect.element(*slot, &off)),
                     Source::Const(c) => dialect.literal(*c),
-                    Source::Arange => dialect.arange(&off),
+                    Source::Arange => dialect.to_i32(&off),
                     Source::Accumulator => "acc".to_string(),
-                    Source::Rand { seed_input } => {
-                        format!("ff_uniform(ff_rand_bits({}))", dialect.rand_args(*seed_input, &off))
-                    }
+                    Source::Rand { seed_input } => format!(
+                        "ff_uniform(ff_rand_bits({}, {}, {}))",
+                        dialect.bits(*seed_input, 0),
+                        dialect.bits(*seed_input, 1),
+                        dialect.to_u32(&off)
+                    ),
                 };
                 if let Some(cond) = valid {
                     let zero = D::ZERO[slot(step.dtype)];
@@ -295,92 +336,4 @@ pub fn algebra<D: Dialect>(dialect: &D, op: ReduceOp, d: DType) -> plan::Result<
         fold,
         merge,
     })
-}
-
-/// The implicit-GEMM operand loads of a convolution: `load_a(grp, m, k)` gathers the input patch
-/// element of output pixel `m` and tap/channel `k` through view `x` (zero in the padding and,
-/// for an lhs-dilated (transposed) convolution, between real pixels); `load_b(grp, k, n)` reads
-/// the filter through view `w`. The views' offsets are written over indices named i0..i3.
-/// `edge_checks`: also return zero past the problem's M, N and K (tiles that overhang them).
-pub fn conv_loads<D: Dialect>(
-    d: &mut D,
-    p: &GemmProblem,
-    g: &ConvGeometry,
-    x: &ViewIndex,
-    w: &ViewIndex,
-    edge_checks: bool,
-) -> plan::Result<String> {
-    let (x_off, _) = d.view_offset(x)?;
-    let (w_off, _) = d.view_offset(w)?;
-    let (m, k) = (p.m, p.k);
-    let (h, wd, cg, ow, ohw, kw, og) = (g.h, g.w, g.cg, g.ow, g.ohw, g.kw, g.og);
-    let ([sh, sw], [dh, dw], [lh, lw], [ph, pw]) = (g.stride, g.rhs_dilation, g.lhs_dilation, g.padding_lo);
-    let (u, i, f) = (D::U32, reg::<D>(DType::I32), reg::<D>(DType::F32));
-    let zero_f = D::ZERO[slot(DType::F32)];
-    let zero_i = D::ZERO[slot(DType::I32)];
-    let unless = |cond: &str| format!("    if ({cond}) {{ return {zero_f}; }}\n");
-    let edge = |cond: String| if edge_checks { unless(&cond) } else { String::new() };
-    let lets = |defs: &[(&str, &str, String)]| {
-        let line: Vec<String> = defs.iter().map(|(n, t, v)| d.constant(n, t, v)).collect();
-        format!("    {}\n", line.join(" "))
-    };
-    let uarg = |n: &str| (n.to_string(), u.to_string());
-    let mut s = d.function("load_a", &[uarg("grp"), uarg("m"), uarg("k")], f);
-    s += &edge(format!("m >= {m}u || k >= {k}u"));
-    s += &lets(&[
-        ("b", u, format!("m / {ohw}u")),
-        ("pix", u, format!("m % {ohw}u")),
-        ("oh", u, format!("pix / {ow}u")),
-        ("ow", u, format!("pix % {ow}u")),
-    ]);
-    s += &lets(&[
-        ("ch", u, format!("k % {cg}u")),
-        ("tap", u, format!("k / {cg}u")),
-        ("ky", u, format!("tap / {kw}u")),
-        ("kx", u, format!("tap % {kw}u")),
-    ]);
-    let pad = |v: i32| d.literal(Scalar::I32(v));
-    s += &lets(&[
-        (
-            "yd",
-            i,
-            format!("{} - {}", d.to_i32(&format!("oh * {sh}u + ky * {dh}u")), pad(ph)),
-        ),
-        (
-            "xd",
-            i,
-            format!("{} - {}", d.to_i32(&format!("ow * {sw}u + kx * {dw}u")), pad(pw)),
-        ),
-    ]);
-    s += &unless(&format!("yd < {zero_i} || xd < {zero_i}"));
-    if lh > 1 || lw > 1 {
-        s += &unless(&format!(
-            "{} % {lh}u != 0u || {} % {lw}u != 0u",
-            d.to_u32("yd"),
-            d.to_u32("xd")
-        ));
-    }
-    s += &lets(&[
-        ("y", u, format!("{} / {lh}u", d.to_u32("yd"))),
-        ("xx", u, format!("{} / {lw}u", d.to_u32("xd"))),
-    ]);
-    s += &unless(&format!("y >= {h}u || xx >= {wd}u"));
-    s += &lets(&[
-        ("i0", u, "b".into()),
-        ("i1", u, "y".into()),
-        ("i2", u, "xx".into()),
-        ("i3", u, format!("grp * {cg}u + ch")),
-    ]);
-    s += &format!("    return {};\n}}\n", d.element(0, &x_off));
-    s += &d.function("load_b", &[uarg("grp"), uarg("k"), uarg("n")], f);
-    s += &edge(format!("k >= {k}u || n >= {og}u"));
-    s += &lets(&[("tap", u, format!("k / {cg}u"))]);
-    s += &lets(&[
-        ("i0", u, format!("tap / {kw}u")),
-        ("i1", u, format!("tap % {kw}u")),
-        ("i2", u, format!("k % {cg}u")),
-        ("i3", u, format!("grp * {og}u + n")),
-    ]);
-    s += &format!("    return {};\n}}\n", d.element(1, &w_off));
-    Ok(s)
 }
