@@ -1,6 +1,7 @@
 //! Elementwise semantics (as documented in `ferroflow_core::ir::primitive`) and the tight loops
 //! that apply them over register blocks.
 
+use ferroflow_core::ir::approx::{self, horner};
 use ferroflow_core::ir::{BinaryOp, UnaryOp};
 use ferroflow_core::{DType, Result};
 
@@ -116,13 +117,7 @@ pub fn exp(x: f32) -> f32 {
     let t = x * LOG2E + ROUND;
     let kf = t - ROUND;
     let r = (x - kf * LN2_HI) - kf * LN2_LO;
-    let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 5e-1;
-    let e = p * (r * r) + r + 1.0;
+    let e = horner(&approx::EXP, r) * (r * r) + r + 1.0;
     // k sits in the low mantissa bits of t (a bit trick instead of a saturating float->int cast,
     // which would not vectorize). Scale by 2^k in two steps so that k in [-150, 128] never leaves
     // the normal exponent range. For NaN input k is garbage but e is NaN, so the result is NaN.
@@ -149,17 +144,8 @@ pub fn ln(x: f32) -> f32 {
     e -= lo as i32;
     let z = if lo { m + m - 1.0 } else { m - 1.0 };
     let ef = e as f32;
-    let mut y = 7.037_683_6e-2f32;
-    y = y * z - 1.151_461_1e-1;
-    y = y * z + 1.167_699_9e-1;
-    y = y * z - 1.242_014_1e-1;
-    y = y * z + 1.424_932_3e-1;
-    y = y * z - 1.666_805_8e-1;
-    y = y * z + 2.000_071_5e-1;
-    y = y * z - 2.499_999_4e-1;
-    y = y * z + 3.333_333e-1;
     let z2 = z * z;
-    y = y * z * z2;
+    let mut y = horner(&approx::LN, z) * z * z2;
     y += -2.121_944_4e-4 * ef;
     y += -0.5 * z2;
     let r = z + y + 0.693_359_4 * ef;
@@ -186,12 +172,7 @@ pub fn sigmoid(x: f32) -> f32 {
 pub fn tanh(x: f32) -> f32 {
     let a = x.abs();
     let z = x * x;
-    let mut p = -5.704_988_7e-3f32;
-    p = p * z + 2.063_909e-2;
-    p = p * z - 5.373_971_6e-2;
-    p = p * z + 1.333_144_2e-1;
-    p = p * z - 3.333_328e-1;
-    let small = p * z * x + x;
+    let small = horner(&approx::TANH, z) * z * x + x;
     let big = (1.0 - 2.0 / (exp(2.0 * a) + 1.0)).copysign(x);
     if a < 0.625 {
         small

@@ -76,10 +76,6 @@ impl Dialect for Wgsl<'_> {
 
 impl KernelDialect for Wgsl<'_> {
     type Kernel = Shader;
-    const LOCAL_THREAD: &'static str = "lid.x";
-    // `grid_1d` spreads groups over x and y.
-    const GROUP: &'static str = "wid.x + wid.y * nwg.x";
-    const BARRIER: &'static str = "workgroupBarrier()";
 
     fn threads(&self) -> u32 {
         self.limits.workgroup_size
@@ -91,6 +87,10 @@ impl KernelDialect for Wgsl<'_> {
         let shared = shared.map_or(String::new(), |(ty, n)| format!("var<workgroup> partial: array<{ty}, {n}>;\n"));
         shared + &entry_1d(self.threads())
     }
+    // The entry point's builtins (see `entry_1d`); `grid_1d` spreads groups over x and y.
+    const LOCAL_THREAD: &'static str = "lid.x";
+    const GROUP: &'static str = "wid.x + wid.y * nwg.x";
+    const BARRIER: &'static str = "workgroupBarrier()";
     fn flat_thread(&self) -> String {
         flat_invocation(self.threads())
     }
@@ -165,7 +165,8 @@ pub(crate) fn entry_1d(wg_size: u32) -> String {
     )
 }
 
-/// Helpers every shader may call. [`with_prelude`] links in the ones a shader uses.
+/// Helpers every shader may call. [`with_prelude`] links in the ones a shader uses, after
+/// `clike::expand_polynomials` has written the `// horner:` lines out.
 const PRELUDE: &str = r#"
 fn ff_bits(b: u32) -> f32 { return bitcast<f32>(b); }
 fn ff_is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
@@ -180,12 +181,7 @@ fn ff_exp(x0: f32) -> f32 {
     let x = clamp(x0, -104.0, 89.0);
     let kf = round(x * 1.442695);
     let r = (x - kf * 0.6933594) - kf * -2.1219444e-4;
-    var p = 1.9875691e-4;
-    p = p * r + 1.3981999e-3;
-    p = p * r + 8.333452e-3;
-    p = p * r + 4.1665796e-2;
-    p = p * r + 1.6666665e-1;
-    p = p * r + 5e-1;
+    // horner: p = EXP(r)
     let e = p * (r * r) + r + 1.0;
     let k = i32(kf);
     let k1 = k >> 1u;
@@ -210,15 +206,7 @@ fn ff_log(x: f32) -> f32 {
     e = e - select(0i, 1i, lo);
     let z = select(m - 1.0, m + m - 1.0, lo);
     let ef = f32(e);
-    var y = 7.0376836e-2;
-    y = y * z - 1.1514611e-1;
-    y = y * z + 1.1676999e-1;
-    y = y * z - 1.2420141e-1;
-    y = y * z + 1.4249323e-1;
-    y = y * z - 1.6668058e-1;
-    y = y * z + 2.0000715e-1;
-    y = y * z - 2.4999994e-1;
-    y = y * z + 3.333333e-1;
+    // horner: y = LN(z)
     let z2 = z * z;
     y = y * z * z2;
     y = y + -2.1219444e-4 * ef;
@@ -258,11 +246,7 @@ fn ff_tanh(x: f32) -> f32 {
     let a = abs(x);
     if (a < 0.625) {
         let z = x * x;
-        var p = -5.7049887e-3;
-        p = p * z + 2.063909e-2;
-        p = p * z - 5.3739716e-2;
-        p = p * z + 1.3331442e-1;
-        p = p * z - 3.333328e-1;
+        // horner: p = TANH(z)
         return p * z * x + x;
     }
     let big = 1.0 - 2.0 / (ff_exp(2.0 * a) + 1.0);
@@ -423,7 +407,11 @@ fn prelude_items() -> &'static [PreludeItem] {
     ITEMS.get_or_init(|| {
         let mut items = Vec::new();
         let (mut text, mut name) = (String::new(), String::new());
-        for line in PRELUDE.lines() {
+        let wgsl = Wgsl {
+            sizes: &mut Sizes::baked(),
+            limits: &RenderLimits::default(),
+        };
+        for line in clike::expand_polynomials(&wgsl, PRELUDE).lines() {
             text += line;
             text.push('\n');
             if let Some(rest) = line.strip_prefix("fn ") {

@@ -78,7 +78,7 @@ impl KernelDialect for Cuda {
             inputs: inputs.to_vec(),
             output,
         };
-        PRELUDE.to_string()
+        prelude().to_string()
     }
     fn entry(&self, shared: Option<(&str, u32)>) -> String {
         let shared = shared.map_or(String::new(), |(ty, n)| format!("    __shared__ {ty} partial[{n}];\n"));
@@ -200,8 +200,20 @@ pub(crate) fn join_nonempty(parts: &[String]) -> String {
         .join(", ")
 }
 
-/// Helpers every kernel may call. Unused device functions cost nothing after compilation.
-pub(crate) const PRELUDE: &str = r#"
+/// Helpers every kernel may call (unused device functions cost nothing after compilation), with
+/// the `// horner:` lines written out.
+pub(crate) fn prelude() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let buffers = Buffers {
+            inputs: Vec::new(),
+            output: DType::F32,
+        };
+        clike::expand_polynomials(&Cuda::new(buffers, &RenderLimits::default()), PRELUDE)
+    })
+}
+
+const PRELUDE: &str = r#"
 #define FF_DEV static __device__ __forceinline__
 
 FF_DEV bool ff_is_nan(float x) { return (__float_as_uint(x) & 0x7fffffffu) > 0x7f800000u; }
@@ -218,12 +230,7 @@ FF_DEV float ff_exp(float x0) {
     const float t = x * 1.44269504f + 12582912.0f;
     const float kf = t - 12582912.0f;
     const float r = (x - kf * 0.693359375f) - kf * -2.12194440e-4f;
-    float p = 1.9875691e-4f;
-    p = p * r + 1.3981999e-3f;
-    p = p * r + 8.333452e-3f;
-    p = p * r + 4.1665796e-2f;
-    p = p * r + 1.6666665e-1f;
-    p = p * r + 5e-1f;
+    // horner: p = EXP(r)
     const float e = p * (r * r) + r + 1.0f;
     const int k = (int)(__float_as_uint(t) - 0x4B400000u);
     const int k1 = k >> 1;
@@ -245,15 +252,7 @@ FF_DEV float ff_log(float x) {
     e -= lo ? 1 : 0;
     const float z = lo ? m + m - 1.0f : m - 1.0f;
     const float ef = (float)e;
-    float y = 7.0376836e-2f;
-    y = y * z - 1.1514611e-1f;
-    y = y * z + 1.1676999e-1f;
-    y = y * z - 1.2420141e-1f;
-    y = y * z + 1.4249323e-1f;
-    y = y * z - 1.6668058e-1f;
-    y = y * z + 2.0000715e-1f;
-    y = y * z - 2.4999994e-1f;
-    y = y * z + 3.333333e-1f;
+    // horner: y = LN(z)
     const float z2 = z * z;
     y = y * z * z2;
     y += -2.12194440e-4f * ef;
@@ -272,11 +271,7 @@ FF_DEV float ff_tanh(float x) {
     const float a = fabsf(x);
     if (a < 0.625f) {
         const float z = x * x;
-        float p = -5.7049887e-3f;
-        p = p * z + 2.063909e-2f;
-        p = p * z - 5.3739716e-2f;
-        p = p * z + 1.3331442e-1f;
-        p = p * z - 3.333328e-1f;
+        // horner: p = TANH(z)
         return p * z * x + x;
     }
     return copysignf(1.0f - 2.0f / (ff_exp(2.0f * a) + 1.0f), x);

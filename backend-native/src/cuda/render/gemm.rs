@@ -17,7 +17,7 @@ use ferroflow_core::ir::plan::{
 };
 use ferroflow_core::DType;
 
-use super::cuda::{join_nonempty, Buffers, Cuda, PRELUDE};
+use super::cuda::{join_nonempty, prelude, Buffers, Cuda};
 use super::expr::view_offset;
 use super::{CudaKernel, RenderLimits};
 
@@ -121,7 +121,7 @@ fn render_gemm(p: &GemmPlan, loads: &str, index: &str, limits: &RenderLimits) ->
         output: p.output,
     };
     let store = store_fn(index, &buffers, p.epilogue.as_ref(), limits)?;
-    let mut s = String::from(PRELUDE);
+    let mut s = String::from(prelude());
     s += loads;
     s += &store;
     s += &buffers.entry(T * T);

@@ -21,7 +21,7 @@ use std::fmt::Write;
 
 use crate::dtype::{DType, Scalar};
 use crate::ir::plan::{self, ExprPlan, Rejection, StepOp, ViewIndex};
-use crate::ir::{BinaryOp, ReduceOp, Source, UnaryOp};
+use crate::ir::{approx, BinaryOp, ReduceOp, Source, UnaryOp};
 
 /// The position of a dtype in a dialect's per-dtype tables: f32, i32, bool.
 pub fn slot(d: DType) -> usize {
@@ -336,4 +336,38 @@ pub fn algebra<D: Dialect>(dialect: &D, op: ReduceOp, d: DType) -> plan::Result<
         fold,
         merge,
     })
+}
+
+/// A prelude's text with each line `// horner: P = NAME(X)` (NAME one of [`approx`]'s
+/// polynomials: EXP, LN, TANH) replaced by the statements computing that polynomial at `X` into
+/// a new mutable f32 local `P`, one multiply and one add per coefficient, as the CPU backend
+/// evaluates it.
+pub fn expand_polynomials<D: Dialect>(d: &D, prelude: &str) -> String {
+    let mut out = String::with_capacity(prelude.len() + 1024);
+    for line in prelude.lines() {
+        let spec = line.trim_start().strip_prefix("// horner: ").and_then(|rest| {
+            let (p, call) = rest.split_once(" = ")?;
+            let (name, x) = call.strip_suffix(')')?.split_once('(')?;
+            let coefficients: &[f32] = match name {
+                "EXP" => &approx::EXP,
+                "LN" => &approx::LN,
+                "TANH" => &approx::TANH,
+                _ => return None,
+            };
+            Some((p, x, coefficients))
+        });
+        let Some((p, x, coefficients)) = spec else {
+            out += line;
+            out.push('\n');
+            continue;
+        };
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let lit = |c: f32| d.literal(Scalar::F32(c));
+        let f32 = reg::<D>(DType::F32);
+        let _ = writeln!(out, "{indent}{}", d.variable(p, f32, &lit(coefficients[0])));
+        for &c in &coefficients[1..] {
+            let _ = writeln!(out, "{indent}{p} = {p} * {x} + {};", lit(c));
+        }
+    }
+    out
 }
