@@ -11,4 +11,5 @@ cargo check --release -q -p ferroflow-wgpu --target aarch64-apple-darwin
 cargo check --release -q -p ferroflow-wgpu --target x86_64-pc-windows-msvc
 cargo check --release -q -p ferroflow-native --target wasm32-unknown-unknown --no-default-features
 cargo check --release -q -p ferroflow-wgpu --target wasm32-unknown-unknown
-echo "check-targets: ferroflow-wgpu type-checks for macOS/Metal, Windows/DX12 and wasm32/WebGPU"
+cargo check --release -q -p ferroflow --target wasm32-unknown-unknown --no-default-features --features cpu,wgpu
+echo "check-targets: ferroflow-wgpu type-checks for macOS/Metal, Windows/DX12 and wasm32/WebGPU; the ferroflow facade for wasm32 (cpu, wgpu)"

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use ferroflow_core::{Device, Result};
+use ferroflow::{Device, Result};
 use serde_json::{json, Value};
 
 use crate::timing::{measure, Timing};
@@ -90,12 +90,8 @@ fn gflops(n: usize, t: &Timing) -> f64 {
 fn accelerators() -> (Vec<Device>, Vec<(String, String)>) {
     let mut present = vec![];
     let mut skipped = vec![];
-    for (name, open) in [
-        ("cuda", ferroflow_native::cuda as fn() -> Result<Device>),
-        ("wgpu", ferroflow_wgpu::device),
-        ("pjrt", ferroflow_native::pjrt),
-    ] {
-        match open() {
+    for name in ["cuda", "wgpu", "pjrt"] {
+        match ferroflow::open(name) {
             Ok(d) => {
                 eprintln!("[bench] {name}: {}", d.description());
                 present.push(d);
@@ -111,7 +107,7 @@ fn accelerators() -> (Vec<Device>, Vec<(String, String)>) {
 
 /// `profile`: afterwards, the wgpu CNN step kernel by kernel (synchronized after each kernel).
 pub fn run(quick: bool, as_json: bool, profile: bool) -> Result<ExitCode> {
-    let cpu = ferroflow_native::cpu();
+    let cpu = ferroflow::native::cpu();
     let mut cols = vec![column(&cpu, quick)?];
     let (accels, skipped) = accelerators();
     for d in &accels {

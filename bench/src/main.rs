@@ -19,8 +19,8 @@ mod workloads;
 
 use std::process::ExitCode;
 
-use ferroflow_core::ops::{Conv2dOptions, Padding};
-use ferroflow_core::{Device, Result};
+use ferroflow::ops::{Conv2dOptions, Padding};
+use ferroflow::{Device, Result};
 use serde_json::{json, Value};
 
 use timing::{measure, Timing};
@@ -447,7 +447,7 @@ fn run() -> Result<ExitCode> {
     }
     let threads = our_threads();
     let load_start = loadavg();
-    let dev = ferroflow_native::cpu();
+    let dev = ferroflow::native::cpu();
     eprintln!(
         "[bench] ferroflow on {} (rayon: {threads} threads), load average {load_start}",
         dev.description()
@@ -502,7 +502,7 @@ fn run() -> Result<ExitCode> {
     };
     let round_ratios = |key: &str| lib_ratios("torch", key);
     let Some(peers) = round_peers.first() else {
-        return Err(ferroflow_core::Error::invalid("bench", "no rounds ran"));
+        return Err(ferroflow::Error::invalid("bench", "no rounds ran"));
     };
     let load_end = loadavg();
     let fmt_busy = |c: Option<f64>| c.map_or("unknown".to_string(), |c| format!("{c:.2}"));

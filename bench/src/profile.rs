@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use ferroflow_core::ir::{Kernel, KernelBody};
-use ferroflow_core::{Backend, Buffer, Device, Executable, HostData, MemoryInfo, Result};
+use ferroflow::ir::{Kernel, KernelBody};
+use ferroflow::{Backend, Buffer, Device, Executable, HostData, MemoryInfo, Result};
 
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
@@ -57,7 +57,7 @@ pub fn label(k: &Kernel) -> String {
             let loads = e
                 .nodes
                 .iter()
-                .filter(|n| matches!(n.op, ferroflow_core::ir::ExprOp::Load { .. }))
+                .filter(|n| matches!(n.op, ferroflow::ir::ExprOp::Load { .. }))
                 .count();
             format!(
                 "elementwise {:?} ({} nodes, {} loads, {} inputs)",
@@ -77,7 +77,7 @@ pub fn label(k: &Kernel) -> String {
         }
         KernelBody::MatMul { a, b } => {
             // "^T": the operand is read transposed (column-major); "strided": neither layout.
-            let t = |v: &ferroflow_core::ir::View| match (v.strides.get(1), v.strides.get(2)) {
+            let t = |v: &ferroflow::ir::View| match (v.strides.get(1), v.strides.get(2)) {
                 (_, Some(1)) => "",
                 (Some(1), _) => "^T",
                 _ => " strided",
@@ -85,7 +85,7 @@ pub fn label(k: &Kernel) -> String {
             format!("matmul {:?}{} x {:?}{}", a.shape, t(a), b.shape, t(b))
         }
         KernelBody::Conv { params, x, w } => {
-            let t = |v: &ferroflow_core::ir::View| if v.is_contiguous() { "" } else { " strided" };
+            let t = |v: &ferroflow::ir::View| if v.is_contiguous() { "" } else { " strided" };
             format!(
                 "conv x{:?}{} w{:?}{} -> {:?} stride {:?} pad {:?} lhs_dil {:?} rhs_dil {:?}",
                 x.shape,

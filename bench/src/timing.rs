@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use ferroflow_core::{Device, DeviceStats, Result};
+use ferroflow::{Device, DeviceStats, Result};
 
 /// What one timed workload measured.
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ pub fn measure(
         t.median_ms, t.min_ms, t.kernels_per_run, t.compiled_in_runs
     );
     if executed == 0 {
-        return Err(ferroflow_core::Error::backend(
+        return Err(ferroflow::Error::backend(
             "bench",
             format!("{name}: no kernel ran in the timed region"),
         ));

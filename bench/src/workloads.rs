@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
-use ferroflow_core::nn::{
+use ferroflow::nn::{
     Activation, Conv2dConfig, DenseConfig, FlattenConfig, LayerConfig, Module, PaddingConfig, PoolConfig, Sequential,
 };
-use ferroflow_core::ops::{creation, losses};
-use ferroflow_core::optim::{Adam, Optimizer, Sgd};
-use ferroflow_core::{autograd, Device, Error, Result, Tensor, Variable};
+use ferroflow::ops::{creation, losses};
+use ferroflow::optim::{Adam, Optimizer, Sgd};
+use ferroflow::{autograd, Device, Error, Result, Tensor, Variable};
 
 /// Deterministic uniform values in `[lo, hi)` (xorshift64*), so no lazy random graph is timed.
 pub struct Rng(u64);

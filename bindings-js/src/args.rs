@@ -3,9 +3,9 @@
 //! argument, what was expected and what was given. Tensor arguments are not here: the JS layer
 //! converts tensor-likes to `Tensor`s before the call (`tensorLike` below), so they arrive typed.
 
-use ferroflow_core::ops::api::{Reduction as LossReduction, Splits as SplitSpec};
-use ferroflow_core::ops::Padding as Pad;
-use ferroflow_core::{DType as Dt, Error, Result, Tensor};
+use ferroflow::ops::api::{Reduction as LossReduction, Splits as SplitSpec};
+use ferroflow::ops::Padding as Pad;
+use ferroflow::{DType as Dt, Error, Result, Tensor};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{self, describe, is_absent};

@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use ferroflow_core::{Device, Error, Result};
+use ferroflow::{Device, Error, Result};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -33,12 +33,12 @@ pub const NAMES: [&str; 2] = ["webgpu", "cpu"];
 fn cpu_device() -> Device {
     BACKENDS.with(|b| {
         let mut b = b.borrow_mut();
-        b.cpu.get_or_insert_with(ferroflow_native::cpu).clone()
+        b.cpu.get_or_insert_with(ferroflow::native::cpu).clone()
     })
 }
 
 fn set_current(name: &'static str, dev: Device) {
-    ferroflow_core::set_default_device(dev.clone());
+    ferroflow::set_default_device(dev.clone());
     BACKENDS.with(|b| b.borrow_mut().current = Some((name, dev)));
 }
 
@@ -83,7 +83,7 @@ fn webgpu_missing() -> Option<String> {
 
 #[cfg(target_arch = "wasm32")]
 async fn open_webgpu_device() -> Result<Device> {
-    let dev = ferroflow_wgpu::device_async().await?;
+    let dev = ferroflow::open_async("wgpu").await?;
     self_check(&dev).await.map_err(|why| {
         Error::backend(
             "webgpu",
@@ -99,7 +99,7 @@ async fn open_webgpu_device() -> Result<Device> {
 /// It also does the device's one-time setup (layouts, readback path) before the first step.
 #[cfg(target_arch = "wasm32")]
 async fn self_check(dev: &Device) -> std::result::Result<(), String> {
-    use ferroflow_core::{HostData, Tensor};
+    use ferroflow::{HostData, Tensor};
     let run = async {
         let x = Tensor::from_host_on(HostData::F32(vec![1.0, 2.0, 3.0, 4.0]), &[4], dev)?;
         x.mul(&x)?.sum(&[], false)?.to_host_async().await

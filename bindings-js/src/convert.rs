@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use ferroflow_core::{DType, Device, Error, HostData, Result, Scalar, Tensor};
+use ferroflow::{DType, Device, Error, HostData, Result, Scalar, Tensor};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -265,7 +265,7 @@ pub fn shape(op: &str, arg: &str, v: &JsValue) -> Result<Vec<usize>> {
             usize::try_from(n).map_err(|_| invalid(op, &format!("{arg}[{i}]"), "a non-negative integer dimension", x))
         })
         .collect::<Result<Vec<_>>>()?;
-    ferroflow_core::shape::numel_checked(op, &dims)?;
+    ferroflow::shape::numel_checked(op, &dims)?;
     Ok(dims)
 }
 

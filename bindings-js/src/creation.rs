@@ -1,8 +1,8 @@
 //! Creation ops with TF.js's names, argument order and defaults. Random tensors take an optional
 //! seed; the same seed gives the same values on every backend (core's counter-based random).
 
-use ferroflow_core::ops::creation;
-use ferroflow_core::{DType, Error, Result, Scalar, Tensor};
+use ferroflow::ops::creation;
+use ferroflow::{DType, Error, Result, Scalar, Tensor};
 use wasm_bindgen::prelude::*;
 
 use crate::backend::current_device;
@@ -176,7 +176,7 @@ pub fn eye(num_rows: &JsValue, num_columns: &JsValue, batch_shape: &JsValue, dty
                 ));
             }
         }
-        ferroflow_core::shape::numel_checked(op, &[n, m])?;
+        ferroflow::shape::numel_checked(op, &[n, m])?;
         let d = convert::dtype_or(op, "dtype", dtype, DType::F32)?;
         let e = creation::eye(&current_device(), n, m)?.cast(d)?;
         if batch_shape.is_undefined() || batch_shape.is_null() {
@@ -184,7 +184,7 @@ pub fn eye(num_rows: &JsValue, num_columns: &JsValue, batch_shape: &JsValue, dty
         }
         let mut s = convert::shape(op, "batchShape", batch_shape)?;
         s.extend([n, m]);
-        ferroflow_core::shape::numel_checked(op, &s)?;
+        ferroflow::shape::numel_checked(op, &s)?;
         e.broadcast_to(&s)
     })
 }
@@ -204,7 +204,7 @@ pub fn one_hot(indices: &JsValue, depth: &JsValue, on: &JsValue, off: &JsValue, 
         }
         let mut full = idx.shape().to_vec();
         full.push(depth);
-        ferroflow_core::shape::numel_checked(op, &full)?;
+        ferroflow::shape::numel_checked(op, &full)?;
         let on = convert::finite_or(op, "onValue", on, 1.0)?;
         let off = convert::finite_or(op, "offValue", off, 0.0)?;
         let d = convert::dtype_or(op, "dtype", dtype, DType::I32)?;

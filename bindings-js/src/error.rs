@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use ferroflow_core::Error;
+use ferroflow::Error;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 

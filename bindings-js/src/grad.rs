@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use ferroflow_core::autograd;
-use ferroflow_core::{Error, Result, Tensor};
+use ferroflow::autograd;
+use ferroflow::{Error, Result, Tensor};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{self, describe};
@@ -44,7 +44,7 @@ pub fn call_f(op: &str, f: &js_sys::Function, args: &js_sys::Array) -> Result<Te
 
 fn dy_or_ones(op: &str, y: &Tensor, dy: &JsValue) -> Result<Tensor> {
     if dy.is_undefined() || dy.is_null() {
-        return ferroflow_core::ops::creation::ones(&y.device(), y.shape(), y.dtype());
+        return ferroflow::ops::creation::ones(&y.device(), y.shape(), y.dtype());
     }
     let [d]: [Tensor; 1] = convert::tensors(op, &[("dy", dy, Some(y.dtype()))])?
         .try_into()
@@ -92,7 +92,7 @@ pub fn value_and_grads_impl(f: &js_sys::Function, xs: &JsValue, dy: &JsValue, op
 }
 
 /// The variables named by `var_list` (an array of variables), or every trainable one.
-pub fn variables_arg(op: &str, var_list: &JsValue) -> Result<Vec<ferroflow_core::Variable>> {
+pub fn variables_arg(op: &str, var_list: &JsValue) -> Result<Vec<ferroflow::Variable>> {
     if var_list.is_undefined() || var_list.is_null() {
         return Ok(registry::variables()
             .iter()

@@ -1,9 +1,9 @@
-//! Every op of core's op table (`ferroflow_core::for_each_op!`) as a wasm export with TF.js's
+//! Every op of core's op table (`ferroflow::for_each_op!`) as a wasm export with TF.js's
 //! name. Tensor arguments arrive as `Tensor`s (the generated JS layer converts tensor-likes
 //! first, see `args::tensor_like`); the other arguments are read by their table kind
 //! (`args.rs`); the call itself is the table's.
 
-use ferroflow_core::Tensor;
+use ferroflow::Tensor;
 use wasm_bindgen::prelude::*;
 
 use crate::error::JsResult;
@@ -33,7 +33,7 @@ macro_rules! wasm_exports {
         #[allow(non_snake_case)]
         pub fn $rs($($t: &JsTensor,)* $($a: &JsValue),*) -> JsResult<<$ret as OpResult>::Js> {
             const OP: &str = $js;
-            run_op(OP, || -> ferroflow_core::Result<$ret> {
+            run_op(OP, || -> ferroflow::Result<$ret> {
                 $(let $t = $t.value(OP, stringify!($t))?;)*
                 $(let $a = crate::args::read::<crate::args::$ak>(OP, stringify!($a), $a, default_arg!($($default)?))?;)*
                 $body
@@ -42,4 +42,4 @@ macro_rules! wasm_exports {
     )*};
 }
 
-ferroflow_core::for_each_op!(wasm_exports);
+ferroflow::for_each_op!(wasm_exports);

@@ -1,13 +1,11 @@
 //! `train.sgd/momentum/adam/adamw/rmsprop/adagrad`: core's optimizers (TF.js update rules and
 //! defaults) behind one JS class.
 
-use ferroflow_core::optim::{
-    Adagrad, Adam, AdamW, Momentum, Optimizer as CoreOptimizer, RmsProp, Sgd, DEFAULT_EPSILON,
-};
+use ferroflow::optim::{Adagrad, Adam, AdamW, Momentum, Optimizer as CoreOptimizer, RmsProp, Sgd, DEFAULT_EPSILON};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferroflow_core::{Error, Result, Tensor, Variable};
+use ferroflow::{Error, Result, Tensor, Variable};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{self, describe};

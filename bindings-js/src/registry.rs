@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::{Rc, Weak};
 
-use ferroflow_core::{DType, Error, Result, Tensor, Variable};
+use ferroflow::{DType, Error, Result, Tensor, Variable};
 
 /// The largest tensor (in bytes) the bindings create on wasm32. Memory there is at most 4 GiB
 /// and a failed allocation aborts the module, so larger requests are refused up front with a

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use ferroflow_core::{Error, HostData, Result, Tensor, Variable};
+use ferroflow::{Error, HostData, Result, Tensor, Variable};
 use wasm_bindgen::prelude::*;
 
 use crate::convert;

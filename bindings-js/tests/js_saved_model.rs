@@ -1,13 +1,13 @@
 //! A model saved by the npm package (`model.save('file://...')` in npm/test/layers.test.mjs)
-//! loads natively with `ferroflow_core::io::load_model`, with no conversion, and predicts what it
+//! loads natively with `ferroflow::io::load_model`, with no conversion, and predicts what it
 //! predicted in JS. `scripts/test-npm.sh` runs this after the Node suite with
 //! `FERROFLOW_JS_ARTIFACT` set to the saved folder; without it the test says it was skipped.
 
 use std::path::PathBuf;
 
-use ferroflow_core::io::{load_model, read_topology, LoadLimits};
-use ferroflow_core::nn::LayerConfig;
-use ferroflow_core::{HostData, Tensor};
+use ferroflow::io::{load_model, read_topology, LoadLimits};
+use ferroflow::nn::LayerConfig;
+use ferroflow::{HostData, Tensor};
 
 #[test]
 fn js_saved_model_loads_natively() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,7 +46,7 @@ fn js_saved_model_loads_natively() -> Result<(), Box<dyn std::error::Error>> {
         "the input shape is recorded"
     );
 
-    let dev = ferroflow_native::cpu();
+    let dev = ferroflow::native::cpu();
     let model = load_model(&dir, &dev, &limits)?;
     let x = Tensor::from_host_on(HostData::F32(input), &input_shape, &dev)?;
     let y = model.forward(&x, false)?;
@@ -88,10 +88,10 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// block) writes the same bytes as `to_bytes`.
 #[test]
 fn input_shape_and_async_serialization() -> Result<(), Box<dyn std::error::Error>> {
-    use ferroflow_core::io::{save_model, to_bytes, to_bytes_async};
-    use ferroflow_core::nn::{Activation, DenseConfig, FlattenConfig, Module, Sequential};
+    use ferroflow::io::{save_model, to_bytes, to_bytes_async};
+    use ferroflow::nn::{Activation, DenseConfig, FlattenConfig, Module, Sequential};
 
-    let dev = ferroflow_native::cpu();
+    let dev = ferroflow::native::cpu();
     let model = Sequential::from_configs(
         &dev,
         "shaped",

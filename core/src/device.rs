@@ -398,44 +398,6 @@ impl Selection {
     }
 }
 
-/// The order `"best"` (alias `"auto"`) tries backends in: NVIDIA GPUs through our CUDA kernels,
-/// then a PJRT plugin (XLA on whatever device the plugin drives), then wgpu (Vulkan/Metal/DX12,
-/// WebGPU in a page), then the CPU, which always opens. Names not listed go last.
-pub const BEST_ORDER: &[&str] = &["cuda", "pjrt", "wgpu", "cpu"];
-
-/// What a `--backend NAME` flag opens: `"best"` (or `"auto"`) tries every candidate in
-/// [`BEST_ORDER`] (whatever order the caller listed them in), any other name only the candidate of
-/// that name. An unknown name is an error listing the accepted ones. Returns the device and
-/// [`Selection::report`]'s line, which names every better backend that did not open and why.
-///
-/// ```
-/// use ferroflow_core::device::{select_named, Candidate};
-/// use ferroflow_core::Error;
-/// let candidates = || -> Vec<Candidate> { vec![("gpu", Box::new(|| Err(Error::backend("gpu", "no adapter"))))] };
-/// assert!(select_named("tpu", candidates()).unwrap_err().contains("best, auto, gpu"));
-/// assert!(select_named("auto", candidates()).unwrap_err().contains("no adapter"));
-/// ```
-pub fn select_named<'a>(name: &str, candidates: Vec<Candidate<'a>>) -> std::result::Result<(Device, String), String> {
-    let known: Vec<&str> = ["best", "auto"]
-        .into_iter()
-        .chain(candidates.iter().map(|c| c.0))
-        .collect();
-    let chosen: Vec<Candidate<'a>> = if name == "best" || name == "auto" {
-        let mut c = candidates;
-        let rank = |n: &str| BEST_ORDER.iter().position(|&b| b == n).unwrap_or(BEST_ORDER.len());
-        c.sort_by_key(|c| rank(c.0));
-        c
-    } else {
-        candidates.into_iter().filter(|c| c.0 == name).collect()
-    };
-    if chosen.is_empty() {
-        return Err(format!("unknown backend {name:?}; available: {}", known.join(", ")));
-    }
-    let s = select(chosen).map_err(|e| e.to_string())?;
-    let report = s.report();
-    Ok((s.device, report))
-}
-
 /// A candidate for [`select`]: a name and how to open it.
 pub type Candidate<'a> = (&'a str, Box<dyn FnOnce() -> Result<Device> + 'a>);
 

@@ -68,7 +68,7 @@ pub fn default_device() -> Result<Device> {
     DEFAULT_DEVICE.read().ok().and_then(|d| d.clone()).ok_or_else(|| {
         Error::invalid(
             "device",
-            "no default device set: call set_default_device (e.g. with ferroflow_native::cpu())",
+            "no default device set: call set_default_device (e.g. with the device of ferroflow::device(\"cpu\"))",
         )
     })
 }

@@ -1,11 +1,11 @@
 //! The demo CNN and its training/evaluation steps.
 
-use ferroflow_core::nn::{
+use ferroflow::nn::{
     Activation, Conv2dConfig, DenseConfig, FlattenConfig, LayerConfig, Module, PaddingConfig, PoolConfig, Sequential,
 };
-use ferroflow_core::ops::losses;
-use ferroflow_core::optim::Optimizer;
-use ferroflow_core::{Device, Result, Tensor, Variable};
+use ferroflow::ops::losses;
+use ferroflow::optim::Optimizer;
+use ferroflow::{Device, Result, Tensor, Variable};
 
 use crate::mnist::{Digits, PIXELS};
 

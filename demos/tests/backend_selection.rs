@@ -59,7 +59,7 @@ fn check_fallback(picked: &str, report: &str) {
     let cuda = report.find("cuda unavailable").expect(report);
     let pjrt = report.find("pjrt unavailable").expect(report);
     assert!(cuda < pjrt, "reasons out of order: {report}");
-    if ferroflow_native::cuda::runtime::check_driver().is_err() {
+    if ferroflow::native::cuda::runtime::check_driver().is_err() {
         // The cuda reason names the missing driver (and comes before pjrt's).
         let why = &report[cuda..pjrt];
         assert!(why.contains("no NVIDIA driver") && why.contains("libcuda"), "{report}");

@@ -1,14 +1,14 @@
 //! nn layers, optimizers and model IO on the CPU backend (the core crate's own tests cover what
 //! needs no backend: config JSON, safetensors and manifest validation).
 
-use ferroflow_core::io::{self, LoadLimits};
-use ferroflow_core::ir::Prim;
-use ferroflow_core::nn::*;
-use ferroflow_core::optim::*;
-use ferroflow_core::{Device, HostData, Result, Tensor, Variable};
+use ferroflow::io::{self, LoadLimits};
+use ferroflow::ir::Prim;
+use ferroflow::nn::*;
+use ferroflow::optim::*;
+use ferroflow::{Device, HostData, Result, Tensor, Variable};
 
 fn dev() -> Device {
-    ferroflow_native::cpu()
+    ferroflow::native::cpu()
 }
 
 fn t(dev: &Device, v: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
@@ -154,7 +154,7 @@ fn minimize_fits_a_line() -> Result<()> {
     let mut last = f32::INFINITY;
     for _ in 0..300 {
         let loss = opt.minimize(&vars, &mut || {
-            ferroflow_core::ops::losses::mean_squared_error(&y, &layer.forward(&x, true)?)
+            ferroflow::ops::losses::mean_squared_error(&y, &layer.forward(&x, true)?)
         })?;
         last = loss.item()?;
     }
@@ -187,7 +187,7 @@ fn dense_conv_pool_flatten_shapes_and_values() -> Result<()> {
             .strides([2, 2])
             .seed(3),
     )?;
-    let img = ferroflow_core::ops::creation::ones(&dev, &[2, 7, 7, 2], ferroflow_core::DType::F32)?;
+    let img = ferroflow::ops::creation::ones(&dev, &[2, 7, 7, 2], ferroflow::DType::F32)?;
     assert_eq!(c.forward(&img, false)?.shape(), &[2, 4, 4, 4]);
     assert!(c.forward(&t(&dev, vec![0.0; 7 * 7], &[1, 7, 7, 1])?, false).is_err());
     let p = MaxPool2d::new(PoolConfig::new([2, 2]))?;
@@ -204,7 +204,7 @@ fn dense_conv_pool_flatten_shapes_and_values() -> Result<()> {
 fn dropout_is_identity_at_inference_and_scales_in_training() -> Result<()> {
     let dev = dev();
     let d = Dropout::new(DropoutConfig::new(0.5).seed(9))?;
-    let x = ferroflow_core::ops::creation::ones(&dev, &[4000], ferroflow_core::DType::F32)?;
+    let x = ferroflow::ops::creation::ones(&dev, &[4000], ferroflow::DType::F32)?;
     assert_eq!(d.forward(&x, false)?.to_vec_f32()?, vec![1.0; 4000]);
     let a = d.forward(&x, true)?.to_vec_f32()?;
     let b = d.forward(&x, true)?.to_vec_f32()?;
@@ -300,7 +300,7 @@ fn sequential_save_load_round_trip() -> Result<()> {
     let mut opt = Adam::new(0.01);
     for _ in 0..3 {
         opt.minimize(&vars, &mut || {
-            ferroflow_core::ops::losses::sparse_softmax_cross_entropy(&y, &model.forward(&x, true)?)
+            ferroflow::ops::losses::sparse_softmax_cross_entropy(&y, &model.forward(&x, true)?)
         })?;
     }
     let before = model.forward(&x, false)?.to_vec_f32()?;
@@ -322,7 +322,7 @@ fn sequential_save_load_round_trip() -> Result<()> {
     std::fs::write(&wpath, &bytes)?;
     assert!(matches!(
         io::load_model(&dir, &dev, &LoadLimits::default()),
-        Err(ferroflow_core::Error::Format(_))
+        Err(ferroflow::Error::Format(_))
     ));
     std::fs::remove_dir_all(&dir)?;
     Ok(())
@@ -344,7 +344,7 @@ fn sequential_rejects_duplicate_names() -> Result<()> {
 fn dropout_training_reuses_compiled_kernels() -> Result<()> {
     let dev = dev();
     let d = Dropout::new(DropoutConfig::new(0.5).seed(1))?;
-    let x = ferroflow_core::ops::creation::ones(&dev, &[64], ferroflow_core::DType::F32)?;
+    let x = ferroflow::ops::creation::ones(&dev, &[64], ferroflow::DType::F32)?;
     d.forward(&x, true)?.to_vec_f32()?;
     let after_first = dev.cached_kernels();
     for _ in 0..5 {
@@ -411,7 +411,7 @@ fn shared_matmul_epilogue_is_computed_once() -> Result<()> {
     let h = x.matmul(&w, false, false)?.add(&b)?;
     let (y, z) = (h.relu()?, h.mul(2.0f32)?);
     let before = dev.stats().executed;
-    ferroflow_core::schedule::realize(&[&y, &z])?;
+    ferroflow::schedule::realize(&[&y, &z])?;
     // fused matmul+bias, then the two consumers (each may not recompute the matmul).
     assert_eq!(dev.stats().executed - before, 3);
     let hv = h.to_vec_f32()?;

@@ -151,10 +151,10 @@ async fn every_case_on_every_backend() {
 /// the first step (kernels and, on WebGPU, pipelines are replayed).
 #[wasm_bindgen_test]
 async fn training_steps_on_every_backend() {
-    use ferroflow_core::nn::{Activation, DenseConfig, LayerConfig, Module, Sequential};
-    use ferroflow_core::ops::losses;
-    use ferroflow_core::optim::{Adam, Optimizer};
-    use ferroflow_core::{HostData, Tensor};
+    use ferroflow::nn::{Activation, DenseConfig, LayerConfig, Module, Sequential};
+    use ferroflow::ops::losses;
+    use ferroflow::optim::{Adam, Optimizer};
+    use ferroflow::{HostData, Tensor};
 
     let mut trained = 0;
     for b in backends_async().await {

@@ -13,10 +13,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use ferroflow_core::ir::Kernel;
-use ferroflow_core::{Backend, Buffer, Device, Executable, HostData, MemoryInfo, Result};
-use ferroflow_native::cuda::nvrtc;
-use ferroflow_native::cuda::render::{render, CudaKernel, RenderLimits};
+use ferroflow::ir::Kernel;
+use ferroflow::native::cuda::nvrtc;
+use ferroflow::native::cuda::render::{render, CudaKernel, RenderLimits};
+use ferroflow::{Backend, Buffer, Device, Executable, HostData, MemoryInfo, Result};
 use ferroflow_tests::cases;
 use ferroflow_tests::conformance::backends::BackendEntry;
 use ferroflow_tests::conformance::run_all;
@@ -64,7 +64,7 @@ impl Backend for Recorder {
 fn capture_kernels() -> Vec<Kernel> {
     let kernels = Arc::new(Mutex::new(HashSet::new()));
     let device = Device::new(Recorder {
-        cpu: ferroflow_native::cpu(),
+        cpu: ferroflow::native::cpu(),
         kernels: kernels.clone(),
     });
     let cases = cases::all();

@@ -7,10 +7,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ferroflow_core::ops::conv::{Conv2dOptions, Padding};
-use ferroflow_core::{autograd, Device, HostData, Tensor};
+use ferroflow::ops::conv::{Conv2dOptions, Padding};
+use ferroflow::wgpu::{Tuning, WgpuBackend};
+use ferroflow::{autograd, Device, HostData, Tensor};
 use ferroflow_tests::conformance::backends::{present, skip_notes};
-use ferroflow_wgpu::{Tuning, WgpuBackend};
 
 /// Every present backend, plus wgpu with each kernel tuning forced: otherwise lavapipe would
 /// only ever run the software GEMM, and a GPU only the staged one.

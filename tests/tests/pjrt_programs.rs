@@ -5,14 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ferroflow_core::nn::{Dense, DenseConfig, Dropout, DropoutConfig, Module};
-use ferroflow_core::ops::losses;
-use ferroflow_core::optim::{Adam, Optimizer};
-use ferroflow_core::{HostData, Tensor};
+use ferroflow::nn::{Dense, DenseConfig, Dropout, DropoutConfig, Module};
+use ferroflow::ops::losses;
+use ferroflow::optim::{Adam, Optimizer};
+use ferroflow::{HostData, Tensor};
 
 #[test]
 fn a_training_step_is_one_program_compiled_once() {
-    let dev = match ferroflow_native::pjrt() {
+    let dev = match ferroflow::native::pjrt() {
         Ok(d) => d,
         Err(e) => {
             println!("skipped: pjrt backend unavailable: {e}");

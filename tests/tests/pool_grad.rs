@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ferroflow_core::ops::Padding;
-use ferroflow_core::{autograd, HostData, Tensor};
+use ferroflow::ops::Padding;
+use ferroflow::{autograd, HostData, Tensor};
 use ferroflow_tests::conformance::backends::{present, skip_notes};
 
 /// (input NHWC, window, strides, padding as [[top, bottom], [left, right]] or None for valid).

@@ -10,9 +10,9 @@
 
 use std::sync::OnceLock;
 
-use ferroflow_core::autograd::grad;
-use ferroflow_core::ops::{self, creation, losses, Conv2dOptions, Padding};
-use ferroflow_core::{DType, Device, HostData, Result as FfResult, Tensor};
+use ferroflow::autograd::grad;
+use ferroflow::ops::{self, creation, losses, Conv2dOptions, Padding};
+use ferroflow::{DType, Device, HostData, Result as FfResult, Tensor};
 use ferroflow_tests::conformance::backends::present;
 use ferroflow_tests::conformance::{guarded, Rng, Status};
 use proptest::prelude::*;
@@ -546,7 +546,7 @@ proptest! {
     fn host_data_size_mismatch_is_an_error(s in shape(), extra in 0usize..3, d in dtype()) {
         let n: usize = s.iter().product::<usize>() + extra;
         for (name, dev) in devices() {
-            let data = HostData::filled(ferroflow_core::Scalar::F32(1.0).cast(d), n);
+            let data = HostData::filled(ferroflow::Scalar::F32(1.0).cast(d), n);
             let r = guarded("from_host", || match Tensor::from_host_on(data, &s, dev) {
                 Ok(_) if extra != 0 => Status::Fail("accepted the wrong number of values".into()),
                 Err(_) if extra == 0 => Status::Fail("rejected a correct buffer".into()),

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ferroflow_core::{HostData, Tensor};
+use ferroflow::{HostData, Tensor};
 use ferroflow_tests::conformance::backends::{present, skip_notes};
 
 /// Shapes and reduced axes, each reaching a particular strategy on the CPU backend.
@@ -121,7 +121,7 @@ fn reductions_match_the_reference_in_every_order() {
             close(&mean, &want, 1e-5, &what("mean"));
 
             // Integers: exact.
-            let xi = x.cast(ferroflow_core::DType::I32).unwrap();
+            let xi = x.cast(ferroflow::DType::I32).unwrap();
             let si = xi.sum(&iaxes, false).unwrap().to_vec_i32().unwrap();
             let xiv: Vec<f32> = raw.iter().map(|&v| v.trunc()).collect();
             let want = reference(&xiv, shape, axes, 0.0, |a, b| a + b);

@@ -9,9 +9,9 @@
 
 use std::process::Command;
 
-use ferroflow_core::ops::elementwise::upcast;
-use ferroflow_core::ops::Padding;
-use ferroflow_core::{DType, HostData, Tensor};
+use ferroflow::ops::elementwise::upcast;
+use ferroflow::ops::Padding;
+use ferroflow::{DType, HostData, Tensor};
 use ferroflow_tests::conformance::backends::present;
 
 /// Runs `body` in a child process (this test binary re-run on one test) and fails with the
@@ -112,10 +112,7 @@ enum Outcome {
 }
 
 /// Runs `f` on every present device, reading back small `Ok` results.
-fn outcomes(
-    what: &str,
-    f: impl Fn(&ferroflow_core::Device) -> ferroflow_core::Result<Tensor>,
-) -> Vec<(&'static str, Outcome)> {
+fn outcomes(what: &str, f: impl Fn(&ferroflow::Device) -> ferroflow::Result<Tensor>) -> Vec<(&'static str, Outcome)> {
     use ferroflow_tests::conformance::{guarded, Status};
     let mut out = vec![];
     for (name, dev) in present() {
@@ -139,7 +136,7 @@ fn outcomes(
 }
 
 /// The call must not panic (either answer is acceptable).
-fn no_panic(what: &str, f: impl Fn(&ferroflow_core::Device) -> ferroflow_core::Result<Tensor>) {
+fn no_panic(what: &str, f: impl Fn(&ferroflow::Device) -> ferroflow::Result<Tensor>) {
     for (name, o) in outcomes(what, f) {
         assert!(!matches!(o, Outcome::Panicked(_)), "{what} on {name}: {o:?}");
     }
@@ -147,21 +144,21 @@ fn no_panic(what: &str, f: impl Fn(&ferroflow_core::Device) -> ferroflow_core::R
 
 /// The call is invalid: it must return an error (not panic, and not be accepted, which is what
 /// wrapping arithmetic does in release builds).
-fn expect_err(what: &str, f: impl Fn(&ferroflow_core::Device) -> ferroflow_core::Result<Tensor>) {
+fn expect_err(what: &str, f: impl Fn(&ferroflow::Device) -> ferroflow::Result<Tensor>) {
     for (name, o) in outcomes(what, f) {
         assert_eq!(o, Outcome::Error, "{what} on {name}");
     }
 }
 
 /// The call is valid: it must return this shape.
-fn expect_shape(what: &str, shape: &[usize], f: impl Fn(&ferroflow_core::Device) -> ferroflow_core::Result<Tensor>) {
+fn expect_shape(what: &str, shape: &[usize], f: impl Fn(&ferroflow::Device) -> ferroflow::Result<Tensor>) {
     for (name, o) in outcomes(what, f) {
         assert_eq!(o, Outcome::Shape(shape.to_vec()), "{what} on {name}");
     }
 }
 
-fn zeros(dev: &ferroflow_core::Device, shape: &[usize]) -> Tensor {
-    ferroflow_core::ops::creation::zeros(dev, shape, DType::F32)
+fn zeros(dev: &ferroflow::Device, shape: &[usize]) -> Tensor {
+    ferroflow::ops::creation::zeros(dev, shape, DType::F32)
         .unwrap()
         .detach()
         .unwrap()
@@ -197,7 +194,7 @@ fn strided_slice_extreme_strides_do_not_overflow() {
 /// core/src/ops/conv.rs `conv2d`: `ws[2] * opts.groups` overflows for a huge `groups`.
 #[test]
 fn conv_huge_groups_is_an_error() {
-    use ferroflow_core::ops::Conv2dOptions;
+    use ferroflow::ops::Conv2dOptions;
     expect_err("conv2d", |d| {
         let opts = Conv2dOptions {
             groups: usize::MAX,
@@ -211,7 +208,7 @@ fn conv_huge_groups_is_an_error() {
 /// `(k - 1) * dilation + 1` overflow for huge windows, strides or dilations.
 #[test]
 fn same_padding_with_huge_window_or_dilation_is_an_error() {
-    use ferroflow_core::ops::Conv2dOptions;
+    use ferroflow::ops::Conv2dOptions;
     expect_err("maxPool", |d| {
         zeros(d, &[1, 2, 1, 1]).max_pool([usize::MAX, 1], [1, 1], Padding::Same)
     });
@@ -230,7 +227,7 @@ fn same_padding_with_huge_window_or_dilation_is_an_error() {
 /// explicit padding overflows `span`.
 #[test]
 fn conv_geometry_with_huge_values_is_an_error() {
-    use ferroflow_core::ops::Conv2dOptions;
+    use ferroflow::ops::Conv2dOptions;
     expect_err("conv2d dilation", |d| {
         let opts = Conv2dOptions {
             dilations: [1 << 62, 1],

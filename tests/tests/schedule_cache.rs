@@ -5,9 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ferroflow_core::ops::creation;
-use ferroflow_core::variable::assign_all;
-use ferroflow_core::{autograd, Device, Tensor, Variable};
+use ferroflow::ops::creation;
+use ferroflow::variable::assign_all;
+use ferroflow::{autograd, Device, Tensor, Variable};
 use ferroflow_tests::conformance::backends::present;
 
 fn backends() -> Vec<(&'static str, Device)> {
@@ -28,7 +28,7 @@ fn mlp_step(dev: &Device, vars: &[Variable], x: &Tensor, y: &Tensor, seed: u64) 
     let keep = creation::random_bernoulli(dev, h.shape(), 0.8, seed).unwrap();
     let h = h.mul(&keep).unwrap().mul(1.25f32).unwrap();
     let logits = h.matmul(&vars[2].value(), false, false).unwrap();
-    let loss = ferroflow_core::ops::losses::softmax_cross_entropy(y, &logits, 0.0).unwrap();
+    let loss = ferroflow::ops::losses::softmax_cross_entropy(y, &logits, 0.0).unwrap();
     let values: Vec<Tensor> = vars.iter().map(|v| v.value()).collect();
     let refs: Vec<&Tensor> = values.iter().collect();
     let grads = autograd::grad(&loss, &refs).unwrap();
@@ -39,7 +39,7 @@ fn mlp_step(dev: &Device, vars: &[Variable], x: &Tensor, y: &Tensor, seed: u64) 
         .collect();
     let mut targets: Vec<&Tensor> = updates.iter().map(|(_, t)| t).collect();
     targets.push(&loss);
-    ferroflow_core::schedule::realize(&targets).unwrap();
+    ferroflow::schedule::realize(&targets).unwrap();
     let l = loss.item().unwrap();
     assign_all(&updates).unwrap();
     l
@@ -58,7 +58,7 @@ fn train(dev: &Device, steps: usize) -> (Vec<f32>, Vec<Vec<f32>>) {
         .unwrap()
         .one_hot(3, 1.0, 0.0)
         .unwrap();
-    ferroflow_core::schedule::realize(&[&x, &y]).unwrap();
+    ferroflow::schedule::realize(&[&x, &y]).unwrap();
     let losses = (0..steps)
         .map(|k| mlp_step(dev, &vars, &x, &y, 100 + k as u64))
         .collect();
@@ -165,9 +165,7 @@ fn a_schedule_is_a_value_that_runs_on_its_device() {
         .unwrap()
         .sum(&[], false)
         .unwrap();
-    let bound = ferroflow_core::schedule::schedule(&[&y])
-        .unwrap()
-        .expect("y is pending");
+    let bound = ferroflow::schedule::schedule(&[&y]).unwrap().expect("y is pending");
     assert!(!bound.schedule().is_empty());
     assert!(!y.is_realized(), "scheduling runs nothing");
     dev.run(&bound).unwrap();

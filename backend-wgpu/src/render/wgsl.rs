@@ -84,7 +84,9 @@ impl KernelDialect for Wgsl<'_> {
         bindings(inputs, output)
     }
     fn entry(&self, shared: Option<(&str, u32)>) -> String {
-        let shared = shared.map_or(String::new(), |(ty, n)| format!("var<workgroup> partial: array<{ty}, {n}>;\n"));
+        let shared = shared.map_or(String::new(), |(ty, n)| {
+            format!("var<workgroup> partial: array<{ty}, {n}>;\n")
+        });
         shared + &entry_1d(self.threads())
     }
     // The entry point's builtins (see `entry_1d`); `grid_1d` spreads groups over x and y.
@@ -97,7 +99,13 @@ impl KernelDialect for Wgsl<'_> {
     fn call(&self, name: &str, args: &[String]) -> String {
         format!("{name}({})", args.join(", "))
     }
-    fn kernel(&mut self, source: String, launch: Launch, inputs: Vec<Option<DType>>, output: DType) -> plan::Result<Shader> {
+    fn kernel(
+        &mut self,
+        source: String,
+        launch: Launch,
+        inputs: Vec<Option<DType>>,
+        output: DType,
+    ) -> plan::Result<Shader> {
         let grid = match launch {
             Launch::PerThread(n) => grid_for(n, self.limits)?,
             Launch::PerGroup(n) => grid_1d(n, self.limits)?,

@@ -3,7 +3,7 @@
 //! are probabilities where Keras expects them (`categoricalCrossentropy` after a softmax), clipped
 //! to `[epsilon, 1 - epsilon]` with TF.js's epsilon 1e-7.
 
-use ferroflow_core::{DType, Error, Result, Tensor};
+use ferroflow::{DType, Error, Result, Tensor};
 
 const EPSILON: f32 = 1e-7;
 
@@ -292,11 +292,7 @@ impl MetricKind {
                 };
                 let den = tp.add(&other.cast(DType::F32)?.sum(&[], false)?)?;
                 let safe = den.maximum(1.0f32)?;
-                return ferroflow_core::ops::elementwise::where_(
-                    &den.greater(0.0f32)?,
-                    &tp.div(&safe)?,
-                    &den.mul(0.0f32)?,
-                );
+                return ferroflow::ops::elementwise::where_(&den.greater(0.0f32)?, &tp.div(&safe)?, &den.mul(0.0f32)?);
             }
         };
         per.mean(&[], false)

@@ -1,5 +1,5 @@
 //! The Keras-style layers API: `ff.sequential()`, `ff.layers.*`, `compile`/`fit`/`evaluate`/
-//! `predict`, weights, and saving/loading in Ferroflow's model format (`ferroflow_core::io`:
+//! `predict`, weights, and saving/loading in Ferroflow's model format (`ferroflow::io`:
 //! `model.json` + safetensors, the same bytes the native crates read and write).
 //!
 //! - `spec`: TF.js layer configs, validated, turned into core layers once the input shape is known.

@@ -6,11 +6,11 @@
 
 use std::cell::RefCell;
 
-use ferroflow_core::autograd;
-use ferroflow_core::io;
-use ferroflow_core::nn::{LayerConfig, Module, Sequential};
-use ferroflow_core::ops::movement::concat;
-use ferroflow_core::{DType, Device, Error, HostData, Result, Tensor, Variable};
+use ferroflow::autograd;
+use ferroflow::io;
+use ferroflow::nn::{LayerConfig, Module, Sequential};
+use ferroflow::ops::movement::concat;
+use ferroflow::{DType, Device, Error, HostData, Result, Tensor, Variable};
 use wasm_bindgen::prelude::*;
 
 use super::loss::{LossKind, MetricKind};
@@ -514,7 +514,7 @@ impl Model {
                 };
                 updates.push((v.clone(), t));
             }
-            ferroflow_core::variable::assign_all(&updates)
+            ferroflow::variable::assign_all(&updates)
         };
         f().map_err(to_js)
     }
@@ -740,7 +740,7 @@ impl Model {
     }
 
     /// The model in Ferroflow's format (`{modelJson: Uint8Array, weights: {path: Uint8Array}}`,
-    /// exactly the bytes `ferroflow_core::io::save_model` writes), read with async readback so it
+    /// exactly the bytes `ferroflow::io::save_model` writes), read with async readback so it
     /// works on WebGPU in a page.
     #[wasm_bindgen(js_name = toArtifacts)]
     pub fn to_artifacts(&self) -> js_sys::Promise {
@@ -765,8 +765,8 @@ impl Model {
 impl Model {
     fn from_loaded(
         dev: &Device,
-        cfg: ferroflow_core::nn::SequentialConfig,
-        weights: Vec<(ferroflow_core::nn::VarSpec, HostData)>,
+        cfg: ferroflow::nn::SequentialConfig,
+        weights: Vec<(ferroflow::nn::VarSpec, HostData)>,
     ) -> Result<Model> {
         let mut classes = vec![];
         for l in &cfg.layers {
@@ -833,7 +833,7 @@ pub fn inspect_model_json(bytes: &[u8]) -> JsResult<js_sys::Array> {
 }
 
 /// Validates a model from its `model.json` bytes and its weight files (`{path: Uint8Array}`),
-/// exactly as `ferroflow_core::io::load_model` validates a folder, and builds it on the current
+/// exactly as `ferroflow::io::load_model` validates a folder, and builds it on the current
 /// backend.
 #[wasm_bindgen(js_name = loadModelArtifacts)]
 pub fn load_model_artifacts(model_json: &[u8], weights: &JsValue) -> JsResult<Model> {

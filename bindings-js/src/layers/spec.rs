@@ -9,12 +9,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ferroflow_core::nn::{
+use ferroflow::nn::{
     Activation, ActivationConfig, BatchNormConfig, Conv2dConfig, DenseConfig, DropoutConfig, EmbeddingConfig,
     FlattenConfig, LayerConfig, Module, PaddingConfig, PoolConfig,
 };
-use ferroflow_core::ops::creation;
-use ferroflow_core::{DType, Device, Error, Result, Tensor};
+use ferroflow::ops::creation;
+use ferroflow::{DType, Device, Error, Result, Tensor};
 use serde_json::{json, Value as Json};
 use wasm_bindgen::prelude::*;
 
@@ -525,7 +525,7 @@ impl Options<'_> {
             .collect::<Result<Vec<_>>>()?;
         let mut full = vec![1];
         full.extend_from_slice(&dims);
-        ferroflow_core::shape::numel_checked(self.op, &full)?;
+        ferroflow::shape::numel_checked(self.op, &full)?;
         Ok(dims)
     }
 }
@@ -909,7 +909,7 @@ pub fn core_config(spec: &LayerSpec, name: &str, input: &[usize]) -> Result<Laye
 pub fn check_weight_sizes(op: &str, cfg: &LayerConfig) -> Result<()> {
     let mut total = 0usize;
     for s in cfg.variable_specs()? {
-        let bytes = ferroflow_core::shape::numel_checked(op, &s.shape)?
+        let bytes = ferroflow::shape::numel_checked(op, &s.shape)?
             .checked_mul(s.dtype.size_of())
             .filter(|&b| b <= MAX_TENSOR_BYTES)
             .ok_or_else(|| {
@@ -954,7 +954,7 @@ pub fn build(spec: &LayerSpec, cfg: &LayerConfig, dev: &Device) -> Result<Box<dy
         }
     }
     if !updates.is_empty() {
-        ferroflow_core::variable::assign_all(&updates)?;
+        ferroflow::variable::assign_all(&updates)?;
     }
     Ok(layer)
 }

@@ -21,7 +21,7 @@ Inputs (any mix, classified in this order):
 
 Options:
   --model DIR          folder with model.json + weights.safetensors, as written by the web
-                       demo, the npm package's model.save or ferroflow_core::io::save_model
+                       demo, the npm package's model.save or ferroflow::io::save_model
   --backend NAME       auto (wgpu if an adapter opens, else cpu, saying why), wgpu, cpu [auto]
   --invert             invert PNG inputs (for dark digits drawn on a light background)
   --expect FILE        predictions to compare with: {\"predicted\": [labels...], ...} (the web

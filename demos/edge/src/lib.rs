@@ -1,6 +1,6 @@
 //! `ferroflow-edge`: classifies 28x28 digits (PNG files, raw byte files or the demos' MNIST test
 //! split) with a model saved by the web demo, the npm package's layers API or
-//! `ferroflow_core::io::save_model` (one format, loaded as it is), on wgpu when an adapter opens
+//! `ferroflow::io::save_model` (one format, loaded as it is), on wgpu when an adapter opens
 //! and else on the CPU. See `README.md` next to this crate and `ferroflow-edge --help`.
 
 pub mod backend;

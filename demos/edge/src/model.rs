@@ -17,9 +17,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ferroflow_core::io::{self, LoadLimits, ValidatedModel, FORMAT, MODEL_JSON};
-use ferroflow_core::nn::{Activation, LayerConfig, Module};
-use ferroflow_core::{Device, HostData, Tensor};
+use ferroflow::io::{self, LoadLimits, ValidatedModel, FORMAT, MODEL_JSON};
+use ferroflow::nn::{Activation, LayerConfig, Module};
+use ferroflow::{Device, HostData, Tensor};
 
 use crate::digits::{plain_io, PIXELS};
 
@@ -273,7 +273,7 @@ pub fn argmax(row: &[f32]) -> (usize, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferroflow_core::nn::{ActivationConfig, DenseConfig, DropoutConfig, FlattenConfig, SequentialConfig};
+    use ferroflow::nn::{ActivationConfig, DenseConfig, DropoutConfig, FlattenConfig, SequentialConfig};
 
     fn seq(layers: Vec<LayerConfig>, input_shape: Option<Vec<usize>>) -> LayerConfig {
         LayerConfig::Sequential(SequentialConfig {

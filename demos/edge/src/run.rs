@@ -175,7 +175,7 @@ pub fn run(a: &Args) -> Result<Outcome, String> {
     note(&report);
     let clf = Classifier::new(validated, &dev)?;
     let layers = match &clf.topology {
-        ferroflow_core::nn::LayerConfig::Sequential(s) => s.layers.len(),
+        ferroflow::nn::LayerConfig::Sequential(s) => s.layers.len(),
         _ => 1,
     };
     note(&format!(

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use ferroflow_core::io::save_model;
-use ferroflow_core::nn::{Activation, DenseConfig, FlattenConfig, LayerConfig, Module, Sequential};
-use ferroflow_core::optim::Adam;
-use ferroflow_core::{HostData, Tensor};
+use ferroflow::io::save_model;
+use ferroflow::nn::{Activation, DenseConfig, FlattenConfig, LayerConfig, Module, Sequential};
+use ferroflow::optim::Adam;
+use ferroflow::{HostData, Tensor};
 use ferroflow_demos::{mnist, train};
 use serde_json::Value;
 
@@ -38,7 +38,7 @@ fn trained_model() -> &'static Path {
     DIR.get_or_init(|| {
         let all = mnist::load(&data_dir()).expect("MNIST data (demos/scripts/fetch-mnist.sh)");
         let (train_set, _) = mnist::split(&all, 2000);
-        let dev = ferroflow_native::cpu();
+        let dev = ferroflow::native::cpu();
         let model = train::cnn(&dev, 7, [8, 16], 0).expect("model");
         let vars = model.trainable_variables();
         let mut opt = Adam::new(0.005);
@@ -343,7 +343,7 @@ fn png_round_trip() {
 /// gives its own probabilities, unchanged.
 #[test]
 fn softmax_model_outputs_are_used_as_they_are() {
-    let dev = ferroflow_native::cpu();
+    let dev = ferroflow::native::cpu();
     let model = Sequential::from_configs(
         &dev,
         "mlp",
@@ -438,14 +438,14 @@ fn bad_inputs_exit_1_with_one_clear_line() {
     let mut m: Value =
         serde_json::from_slice(&std::fs::read(consistent.join("model.json")).expect("read")).expect("json");
     m["weights"][0]["size"] = Value::from(cut.len());
-    m["weights"][0]["sha256"] = Value::from(ferroflow_core::io::sha256_hex(cut));
+    m["weights"][0]["sha256"] = Value::from(ferroflow::io::sha256_hex(cut));
     write(&consistent.join("model.json"), m.to_string().as_bytes());
     let no_json = root.join("no-model-json");
     std::fs::create_dir_all(&no_json).expect("mkdir");
     let missing = root.join("does-not-exist");
     // A valid model that cannot take a digit (4 inputs).
     let mlp_dir = root.join("mlp4");
-    let dev = ferroflow_native::cpu();
+    let dev = ferroflow::native::cpu();
     let mlp = Sequential::from_configs(&dev, "mlp4", vec![LayerConfig::Dense(DenseConfig::new(4, 3).seed(1))])
         .and_then(|m| m.with_input_shape(Some(vec![4])))
         .expect("mlp");

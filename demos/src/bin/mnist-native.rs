@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use ferroflow_core::io::{self, LoadLimits};
-use ferroflow_core::nn::Module;
-use ferroflow_core::optim::{Adam, Optimizer};
+use ferroflow::io::{self, LoadLimits};
+use ferroflow::nn::Module;
+use ferroflow::optim::{Adam, Optimizer};
 use ferroflow_demos::mnist::{self, Rng};
 use ferroflow_demos::progress::{bar, fmt_secs, Progress};
 use ferroflow_demos::{backend, train};
@@ -167,9 +167,9 @@ fn main() -> ExitCode {
 }
 
 /// Trains, evaluates, saves, reloads and compares; Ok(false) when the reload differs.
-fn run(args: &Args, dev: ferroflow_core::Device) -> Result<bool, String> {
+fn run(args: &Args, dev: ferroflow::Device) -> Result<bool, String> {
     let t_start = Instant::now();
-    ferroflow_core::set_default_device(dev.clone());
+    ferroflow::set_default_device(dev.clone());
     let all = mnist::load(&args.data_dir)?;
     let (mut train_set, mut test_set) = mnist::split(&all, args.test_size);
     if let Some(n) = args.limit {

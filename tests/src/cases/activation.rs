@@ -1,7 +1,7 @@
 //! Activations, softmax and logSoftmax. Inputs stay away from the kinks (0, and 6 for relu6).
 
-use ferroflow_core::DType::F32;
-use ferroflow_core::{Result, Tensor};
+use ferroflow::DType::F32;
+use ferroflow::{Result, Tensor};
 
 use crate::conformance::reference::{along_axis, erf, map, zip, Arr};
 use crate::conformance::{Case, Rng, Tol};

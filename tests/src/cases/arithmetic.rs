@@ -1,8 +1,8 @@
 //! Binary arithmetic with broadcasting and dtype promotion: float ops with gradients, int32
 //! semantics (floor division and modulo with mixed signs, exact integer pow), NaN propagation.
 
-use ferroflow_core::DType::{F32, I32};
-use ferroflow_core::{DType, Result, Tensor};
+use ferroflow::DType::{F32, I32};
+use ferroflow::{DType, Result, Tensor};
 
 use crate::conformance::reference::{map, zip};
 use crate::conformance::{Arr, Case, Rng, Tol};
@@ -341,7 +341,7 @@ pub fn cases() -> Vec<Case> {
         Arr::f32(&[2, 3], r.uniform(6, -2.0, 2.0)),
     );
     v.push(
-        Case::new("addN", vec![a, b, c], ferroflow_core::ops::add_n)
+        Case::new("addN", vec![a, b, c], ferroflow::ops::add_n)
             .reference(|a| crate::conformance::reference::zip3(&a[0], &a[1], &a[2], F32, |x, y, z| x + y + z))
             .tol(Tol::LOOSE)
             .grad(Tol::GRAD),

@@ -2,10 +2,10 @@
 //! are judged by statistics (moments, bounds), determinism per seed, and agreement with the
 //! counter-based generator every backend must reproduce.
 
-use ferroflow_core::ir::primitive::{rand_bits, uniform_from_bits};
-use ferroflow_core::ops::creation;
-use ferroflow_core::DType::{Bool, F32, I32};
-use ferroflow_core::{DType, Device, Tensor};
+use ferroflow::ir::primitive::{rand_bits, uniform_from_bits};
+use ferroflow::ops::creation;
+use ferroflow::DType::{Bool, F32, I32};
+use ferroflow::{DType, Device, Tensor};
 
 use crate::conformance::reference::Arr;
 use crate::conformance::{Case, Tol};
@@ -38,9 +38,9 @@ fn within(what: &str, got: f64, want: f64, tol: f64) -> Result<(), String> {
 /// The tensors a property case reads: the big sample, then `f(42)`, `f(42)`, `f(43)` for
 /// [`determinism`].
 fn sample_and_seeds(
-    sample: ferroflow_core::Result<Tensor>,
-    f: impl Fn(u64) -> ferroflow_core::Result<Tensor>,
-) -> ferroflow_core::Result<Vec<Tensor>> {
+    sample: ferroflow::Result<Tensor>,
+    f: impl Fn(u64) -> ferroflow::Result<Tensor>,
+) -> ferroflow::Result<Vec<Tensor>> {
     Ok(vec![sample?, f(42)?, f(42)?, f(43)?])
 }
 
@@ -74,7 +74,7 @@ const UNIFORM: (f32, f32) = (-2.0, 3.0);
 const NORMAL: (f32, f32) = (1.5, 2.0);
 const TRUNCATED: (f32, f32) = (0.5, 1.5);
 
-fn uniform_tensors(d: &Device) -> ferroflow_core::Result<Vec<Tensor>> {
+fn uniform_tensors(d: &Device) -> ferroflow::Result<Vec<Tensor>> {
     let (lo, hi) = UNIFORM;
     sample_and_seeds(creation::random_uniform(d, &SHAPE, lo, hi, 7), |seed| {
         creation::random_uniform(d, &[100], 0.0, 1.0, seed)
@@ -107,7 +107,7 @@ fn uniform_props(t: &[Arr]) -> Result<(), String> {
     determinism(t)
 }
 
-fn normal_tensors(d: &Device) -> ferroflow_core::Result<Vec<Tensor>> {
+fn normal_tensors(d: &Device) -> ferroflow::Result<Vec<Tensor>> {
     let (mean, std) = NORMAL;
     sample_and_seeds(creation::random_normal(d, &SHAPE, mean, std, 11), |seed| {
         creation::random_normal(d, &[100], 0.0, 1.0, seed)
@@ -128,7 +128,7 @@ fn normal_props(t: &[Arr]) -> Result<(), String> {
     determinism(t)
 }
 
-fn truncated_tensors(d: &Device) -> ferroflow_core::Result<Vec<Tensor>> {
+fn truncated_tensors(d: &Device) -> ferroflow::Result<Vec<Tensor>> {
     let (mean, std) = TRUNCATED;
     sample_and_seeds(creation::truncated_normal(d, &SHAPE, mean, std, 13), |seed| {
         creation::truncated_normal(d, &[100], 0.0, 1.0, seed)

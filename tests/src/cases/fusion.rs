@@ -3,8 +3,8 @@
 //! Each case chains a movement with elementwise math or a reduction so those rewrites are
 //! checked against plain references (reported under the movement op, variant `fused-*`).
 
-use ferroflow_core::ops;
-use ferroflow_core::DType::{Bool, F32};
+use ferroflow::ops;
+use ferroflow::DType::{Bool, F32};
 
 use crate::conformance::reference::{map, permute, reduce, zip, Arr};
 use crate::conformance::{Case, Rng, Tol};

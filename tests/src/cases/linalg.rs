@@ -1,6 +1,6 @@
 //! Matrix products: batched matMul with broadcast batch dims and transposes, dot, outerProduct.
 
-use ferroflow_core::DType::F32;
+use ferroflow::DType::F32;
 
 use crate::conformance::nnref::matmul;
 use crate::conformance::reference::{zip, Arr};
@@ -50,7 +50,7 @@ pub fn cases() -> Vec<Case> {
         .variant("fused-epilogue-compare")
         .reference(|x| {
             let p = matmul(&x[0], &x[1], false, false);
-            crate::conformance::reference::map(&p, ferroflow_core::DType::Bool, |u| f64::from(u8::from(u > 0.25)))
+            crate::conformance::reference::map(&p, ferroflow::DType::Bool, |u| f64::from(u8::from(u > 0.25)))
         })
         .tol(Tol::EXACT),
     );

@@ -1,7 +1,7 @@
 //! Comparisons (float with deliberate ties, int32, bool), logical ops and `where`.
 
-use ferroflow_core::DType::{Bool, F32, I32};
-use ferroflow_core::{ops, Result, Tensor};
+use ferroflow::DType::{Bool, F32, I32};
+use ferroflow::{ops, Result, Tensor};
 
 use crate::conformance::reference::{zip, zip3};
 use crate::conformance::{Arr, Case, Rng, Tol};

@@ -1,7 +1,7 @@
 //! `tf.losses` with the default reduction (mean over all elements). Inputs are `[labels,
 //! predictions]`; references are per-element formulas averaged in f64.
 
-use ferroflow_core::ops::losses;
+use ferroflow::ops::losses;
 
 use crate::conformance::reference::{reduce, scalar, Arr};
 use crate::conformance::{Case, Rng, Tol};
@@ -70,7 +70,7 @@ pub fn cases() -> Vec<Case> {
             losses::sparse_softmax_cross_entropy(&t[0], &t[1])
         })
         .reference(|a| {
-            let one_hot = Arr::from_fn(&[3, 4], ferroflow_core::DType::F32, |i| {
+            let one_hot = Arr::from_fn(&[3, 4], ferroflow::DType::F32, |i| {
                 (a[0].data[i[0]] as usize == i[1]) as u8 as f64
             });
             softmax_ce(&one_hot, &a[1], 0.0)
@@ -174,7 +174,7 @@ pub fn cases() -> Vec<Case> {
                     data: a[0].data.iter().zip(&a[1].data).map(|(x, y)| x * y).collect(),
                     ..a[0].clone()
                 };
-                let s = reduce(&prod, &[axis], false, ferroflow_core::DType::F32, |g| {
+                let s = reduce(&prod, &[axis], false, ferroflow::DType::F32, |g| {
                     1.0 - g.iter().sum::<f64>()
                 });
                 scalar(s.data.iter().sum::<f64>() / s.numel() as f64)

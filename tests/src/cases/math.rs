@@ -2,8 +2,8 @@
 //! inside each function's smooth domain (positive for log/sqrt, away from 0 for abs/sign, away
 //! from integers for floor/ceil, away from the clip bounds).
 
-use ferroflow_core::DType::{Bool, F32, I32};
-use ferroflow_core::{Result, Tensor};
+use ferroflow::DType::{Bool, F32, I32};
+use ferroflow::{Result, Tensor};
 
 use crate::conformance::reference::{erf, map, round_half_even, zip};
 use crate::conformance::{Arr, Case, Rng, Tol};

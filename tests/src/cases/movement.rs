@@ -1,7 +1,7 @@
 //! Shape and movement ops. References index the input directly from each output position.
 
-use ferroflow_core::ops;
-use ferroflow_core::DType::{self, F32, I32};
+use ferroflow::ops;
+use ferroflow::DType::{self, F32, I32};
 
 use crate::conformance::reference::{at_broadcast, broadcast_shape, permute, Arr};
 use crate::conformance::{Case, Rng, Tol};

@@ -1,7 +1,7 @@
 //! Convolutions and pooling (NHWC): stride, dilation, same/valid/explicit padding, groups,
 //! transposed and depthwise convolution, max and average pooling.
 
-use ferroflow_core::ops::{Conv2dOptions, Padding};
+use ferroflow::ops::{Conv2dOptions, Padding};
 
 use crate::conformance::nnref::{conv2d, conv2d_transpose, depthwise, pool, same_pad, Conv, Pool};
 use crate::conformance::{Arr, Case, Rng, Tol};

@@ -1,7 +1,7 @@
 //! Reductions: sum/mean/max/min/prod over axes (negative, several, all; keepDims), arg-extremes,
 //! logSumExp, any/all, moments and the Euclidean norm.
 
-use ferroflow_core::DType::{Bool, F32, I32};
+use ferroflow::DType::{Bool, F32, I32};
 
 use crate::conformance::reference::reduce;
 use crate::conformance::{Arr, Case, Rng, Tol};

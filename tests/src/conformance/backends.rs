@@ -1,11 +1,11 @@
-//! The backend registry. Every backend the project plans is listed; one that is not built or not
-//! available on this machine carries the reason, which runners print (a skip is never a silent
-//! pass). Adding a backend to the suite is one entry here.
+//! The suite's registry of the facade's backends (`ferroflow::backends::ALL`), in report order.
+//! One that is not built or not available on this machine carries the reason, which runners
+//! print (a skip is never a silent pass).
 //!
 //! Opening is async ([`open_async`], [`backends_async`]) because WebGPU's adapter and device
 //! requests are; the sync functions block on the async ones (native only in practice).
 
-use ferroflow_core::Device;
+use ferroflow::Device;
 
 /// A backend by name: its device, or why it cannot run here.
 pub struct BackendEntry {
@@ -13,7 +13,8 @@ pub struct BackendEntry {
     pub device: Result<Device, String>,
 }
 
-/// Every backend name the suite knows (for argument validation).
+/// Every backend, in report order: the CPU reference first (for argument validation; the
+/// `registry_lists_every_backend` test keeps it equal to the facade's list).
 pub const KNOWN: &[&str] = &["cpu", "wgpu", "cuda", "pjrt"];
 
 /// The registry, in report order.
@@ -46,35 +47,14 @@ pub fn open(name: &str) -> Result<Device, String> {
     pollster::block_on(open_async(name))
 }
 
-/// Opens a backend by name: its device, or why it cannot run here.
+/// Opens a backend by name through the facade: its device, or why it cannot run here (no
+/// adapter, no NVIDIA driver, no PJRT plugin, not built for this target). Such an `Err` reports
+/// the backend as skipped with that reason; it is not a failure.
 pub async fn open_async(name: &str) -> Result<Device, String> {
-    match name {
-        "cpu" => Ok(ferroflow_native::cpu()),
-        "wgpu" => open_wgpu().await,
-        "cuda" => open_cuda(),
-        "pjrt" => ferroflow_native::pjrt().map_err(|e| e.to_string()),
-        other => Err(format!("unknown backend {other:?}")),
+    if !KNOWN.contains(&name) {
+        return Err(format!("unknown backend {name:?}"));
     }
-}
-
-/// The wgpu backend: natively through wgpu's Vulkan/Metal/DX12/GL adapters, in a browser through
-/// WebGPU. An `Err` (no adapter, e.g. a browser without WebGPU) reports the backend as skipped
-/// with that reason; it is not a failure.
-async fn open_wgpu() -> Result<Device, String> {
-    #[cfg(target_arch = "wasm32")]
-    let dev = ferroflow_wgpu::device_async().await;
-    #[cfg(not(target_arch = "wasm32"))]
-    let dev = ferroflow_wgpu::device();
-    dev.map_err(|e| format!("no wgpu adapter: {e}"))
-}
-
-/// The CUDA backend (native only): an `Err` (no NVIDIA driver, no NVRTC, no supported GPU)
-/// reports it as skipped with that reason.
-fn open_cuda() -> Result<Device, String> {
-    #[cfg(target_arch = "wasm32")]
-    return Err("CUDA is not available on wasm32".into());
-    #[cfg(not(target_arch = "wasm32"))]
-    ferroflow_native::cuda().map_err(|e| e.to_string())
+    ferroflow::open_async(name).await.map_err(|e| e.to_string())
 }
 
 /// The present backends' devices (for property tests that need a live device).
@@ -91,4 +71,16 @@ pub fn skip_notes() -> Vec<String> {
         .into_iter()
         .filter_map(|b| b.device.err().map(|r| format!("backend {}: SKIPPED: {r}", b.name)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registry_lists_every_backend() {
+        let mut ours = super::KNOWN.to_vec();
+        let mut facade = ferroflow::backends::ALL.to_vec();
+        ours.sort_unstable();
+        facade.sort_unstable();
+        assert_eq!(ours, facade);
+    }
 }

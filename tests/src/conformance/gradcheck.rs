@@ -4,8 +4,8 @@
 //! pass on the same backend, read back and summed on the host in f64. Reads are async
 //! ([`check_async`]); [`check`] blocks on it.
 
-use ferroflow_core::autograd::grad;
-use ferroflow_core::{DType, Device, Tensor};
+use ferroflow::autograd::grad;
+use ferroflow::{DType, Device, Tensor};
 
 use super::{eval_async, upload, Arr, Case, GradSpec, Rng, Status};
 

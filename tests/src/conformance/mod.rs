@@ -19,7 +19,7 @@ pub mod rng;
 
 use std::future::Future;
 
-use ferroflow_core::{Device, Result as FfResult, Tensor};
+use ferroflow::{Device, Result as FfResult, Tensor};
 
 pub use reference::Arr;
 pub use rng::Rng;

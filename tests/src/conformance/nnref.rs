@@ -1,7 +1,7 @@
 //! Scalar references for the linear-algebra and convolution family, written as the textbook
 //! definitions (direct loops over output positions and window taps), NHWC / HWIO like TF.js.
 
-use ferroflow_core::DType;
+use ferroflow::DType;
 
 use super::reference::{broadcast_shape, numel, Arr};
 

@@ -2,7 +2,7 @@
 //! dtype) and straightforward loops for indexing, broadcasting, elementwise maps and reductions.
 //! Nothing here calls Ferroflow ops; references are meant to be read and trusted on sight.
 
-use ferroflow_core::{DType, HostData};
+use ferroflow::{DType, HostData};
 
 /// A host array: row-major `data` of `shape`, with the dtype it stands for. Int and bool values
 /// are exact in `f64`; float inputs are rounded to `f32` on construction, so references see the

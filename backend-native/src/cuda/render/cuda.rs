@@ -90,9 +90,18 @@ impl KernelDialect for Cuda {
         "    const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;\n".into()
     }
     fn call(&self, name: &str, args: &[String]) -> String {
-        format!("{name}({})", join_nonempty(&[self.buffers.input_args(), args.join(", ")]))
+        format!(
+            "{name}({})",
+            join_nonempty(&[self.buffers.input_args(), args.join(", ")])
+        )
     }
-    fn kernel(&mut self, source: String, launch: Launch, inputs: Vec<Option<DType>>, output: DType) -> plan::Result<CudaKernel> {
+    fn kernel(
+        &mut self,
+        source: String,
+        launch: Launch,
+        inputs: Vec<Option<DType>>,
+        output: DType,
+    ) -> plan::Result<CudaKernel> {
         let threads = self.threads();
         let grid = match launch {
             Launch::PerThread(n) => grid_1d(n, threads)?,

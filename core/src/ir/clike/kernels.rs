@@ -180,7 +180,11 @@ fn reduce<D: KernelDialect>(d: &mut D, p: &ReducePlan) -> plan::Result<D::Kernel
         // One group per output: `j` is uniform, so every thread reaches the barriers.
         let barrier = D::BARRIER;
         let _ = writeln!(s, "    {}", d.constant("j", u, D::GROUP));
-        let _ = writeln!(s, "    {}\n    if (j < {outputs}u) {{", d.variable("total", acc_ty, &init));
+        let _ = writeln!(
+            s,
+            "    {}\n    if (j < {outputs}u) {{",
+            d.variable("total", acc_ty, &init)
+        );
         s += &decompose(d, "j", &p.kept_shape, &kept, "        ")?;
         s += &body;
         s += "        total = acc;\n    }\n";
@@ -192,7 +196,10 @@ fn reduce<D: KernelDialect>(d: &mut D, p: &ReducePlan) -> plan::Result<D::Kernel
             d.constant("a", acc_ty, &format!("partial[{lid}]")),
             d.constant("b", acc_ty, &format!("partial[{lid} + w]")),
         );
-        let _ = writeln!(s, "    if ({lid} == 0u && j < {outputs}u) {{ out[j] = partial[0]; }}\n}}");
+        let _ = writeln!(
+            s,
+            "    if ({lid} == 0u && j < {outputs}u) {{ out[j] = partial[0]; }}\n}}"
+        );
     } else {
         s += &guarded_thread(d, outputs);
         let _ = writeln!(s, "    {}\n    {{", d.constant("j", u, "g"));
