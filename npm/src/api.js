@@ -2,7 +2,7 @@
 // core's op table come generated (ops.js, from npm/scripts/gen-api.mjs); this hand-written layer
 // adds what the table does not describe: creation, TF.js's rank-specific aliases, `tidy` and
 // memory, gradients of JS functions, optimizers, backends, and Tensor conveniences.
-import { W, ensureWasm, wasm } from './init.js';
+import { loadedWasm, ensureWasm, wasm } from './init.js';
 import { defineMethods } from './args.js';
 import { cast, concat, norm, pad, reshape, reverse, slice, stack } from './ops.js';
 
@@ -15,61 +15,61 @@ export * from './ops.js';
 // ---- creation ----------------------------------------------------------------------------
 
 export function tensor(values, shape, dtype) {
-  return W().tensorOfRank(values, shape, dtype, undefined, 'tensor');
+  return loadedWasm().tensorOfRank(values, shape, dtype, undefined, 'tensor');
 }
 export function scalar(value, dtype) {
-  return W().scalar(value, dtype);
+  return loadedWasm().scalar(value, dtype);
 }
 export function tensor1d(values, dtype) {
-  return W().tensorOfRank(values, undefined, dtype, 1, 'tensor1d');
+  return loadedWasm().tensorOfRank(values, undefined, dtype, 1, 'tensor1d');
 }
 export function tensor2d(values, shape, dtype) {
-  return W().tensorOfRank(values, shape, dtype, 2, 'tensor2d');
+  return loadedWasm().tensorOfRank(values, shape, dtype, 2, 'tensor2d');
 }
 export function tensor3d(values, shape, dtype) {
-  return W().tensorOfRank(values, shape, dtype, 3, 'tensor3d');
+  return loadedWasm().tensorOfRank(values, shape, dtype, 3, 'tensor3d');
 }
 export function tensor4d(values, shape, dtype) {
-  return W().tensorOfRank(values, shape, dtype, 4, 'tensor4d');
+  return loadedWasm().tensorOfRank(values, shape, dtype, 4, 'tensor4d');
 }
 export function tensor5d(values, shape, dtype) {
-  return W().tensorOfRank(values, shape, dtype, 5, 'tensor5d');
+  return loadedWasm().tensorOfRank(values, shape, dtype, 5, 'tensor5d');
 }
 export function tensor6d(values, shape, dtype) {
-  return W().tensorOfRank(values, shape, dtype, 6, 'tensor6d');
+  return loadedWasm().tensorOfRank(values, shape, dtype, 6, 'tensor6d');
 }
 export function zeros(shape, dtype) {
-  return W().zeros(shape, dtype);
+  return loadedWasm().zeros(shape, dtype);
 }
 export function ones(shape, dtype) {
-  return W().ones(shape, dtype);
+  return loadedWasm().ones(shape, dtype);
 }
 export function fill(shape, value, dtype) {
-  return W().fill(shape, value, dtype);
+  return loadedWasm().fill(shape, value, dtype);
 }
 export function range(start, stop, step, dtype) {
-  return W().range(start, stop, step, dtype);
+  return loadedWasm().range(start, stop, step, dtype);
 }
 export function linspace(start, stop, num) {
-  return W().linspace(start, stop, num);
+  return loadedWasm().linspace(start, stop, num);
 }
 export function eye(numRows, numColumns, batchShape, dtype) {
-  return W().eye(numRows, numColumns, batchShape, dtype);
+  return loadedWasm().eye(numRows, numColumns, batchShape, dtype);
 }
 export function oneHot(indices, depth, onValue, offValue, dtype) {
-  return W().oneHot(indices, depth, onValue, offValue, dtype);
+  return loadedWasm().oneHot(indices, depth, onValue, offValue, dtype);
 }
 export function randomUniform(shape, minval, maxval, dtype, seed) {
-  return W().randomUniform(shape, minval, maxval, dtype, seed);
+  return loadedWasm().randomUniform(shape, minval, maxval, dtype, seed);
 }
 export function randomNormal(shape, mean, stdDev, dtype, seed) {
-  return W().randomNormal(shape, mean, stdDev, dtype, seed);
+  return loadedWasm().randomNormal(shape, mean, stdDev, dtype, seed);
 }
 export function truncatedNormal(shape, mean, stdDev, dtype, seed) {
-  return W().truncatedNormal(shape, mean, stdDev, dtype, seed);
+  return loadedWasm().truncatedNormal(shape, mean, stdDev, dtype, seed);
 }
 export function randomBernoulli(shape, p, seed) {
-  return W().randomBernoulli(shape, p, seed);
+  return loadedWasm().randomBernoulli(shape, p, seed);
 }
 export function clone(x) {
   return toTensor(x, 'clone').clone();
@@ -116,7 +116,7 @@ function isTensor(x) {
 
 function toTensor(x, op) {
   if (isTensor(x)) return x;
-  return W().tensorOfRank(x, undefined, undefined, undefined, op);
+  return loadedWasm().tensorOfRank(x, undefined, undefined, undefined, op);
 }
 
 /** Every Tensor inside arrays / plain objects (as TF.js `getTensorsInContainer`). */
@@ -151,7 +151,7 @@ export function tidy(nameOrFn, fn) {
   if (typeof fn !== 'function') {
     throw new Error(`tidy: invalid argument: argument 'fn': expected a function, got ${describe(fn)}`);
   }
-  const m = W();
+  const m = loadedWasm();
   m.startScope();
   let result;
   try {
@@ -170,7 +170,7 @@ export function tidy(nameOrFn, fn) {
 
 /** Exempts a tensor from every enclosing and future `tidy`; returns it. */
 export function keep(result) {
-  W().keepTensor(result);
+  loadedWasm().keepTensor(result);
   return result;
 }
 
@@ -181,16 +181,16 @@ export function dispose(container) {
 
 /** `{numTensors, numBytes, numDataBuffers, numBytesInBackend, backend, backends}`. */
 export function memory() {
-  return W().memoryInfo();
+  return loadedWasm().memoryInfo();
 }
 
 // ---- variables and gradients -------------------------------------------------------------
 
 export function variable(initialValue, trainable, name, dtype) {
-  return W().variable(initialValue, trainable, name, dtype);
+  return loadedWasm().variable(initialValue, trainable, name, dtype);
 }
 export function disposeVariables() {
-  W().disposeVariables();
+  loadedWasm().disposeVariables();
 }
 
 function checkFn(op, f) {
@@ -215,7 +215,7 @@ function argTensors(op, args, made) {
 function valueAndGradsOf(op, f, args, dy) {
   const made = [];
   try {
-    return W().valueAndGradsImpl(f, argTensors(op, args, made), dy, op);
+    return loadedWasm().valueAndGradsImpl(f, argTensors(op, args, made), dy, op);
   } finally {
     for (const t of made) t.dispose();
   }
@@ -262,7 +262,7 @@ export function valueAndGrads(f) {
 /** `variableGrads(f, varList?)`: `{value, grads: {variableName: gradient}}` of the scalar `f()`. */
 export function variableGrads(f, varList) {
   checkFn('variableGrads', f);
-  return W().variableGrads(f, varList);
+  return loadedWasm().variableGrads(f, varList);
 }
 
 /**
@@ -287,7 +287,7 @@ export function customGrad(f) {
     if (out == null || typeof out !== 'object' || !isTensor(out.value) || typeof out.gradFunc !== 'function') {
       throw new Error("customGrad: invalid argument: argument 'f': expected f to return {value: Tensor, gradFunc: Function}");
     }
-    const result = W().customGradApply(inputs, out.value, saved, out.gradFunc);
+    const result = loadedWasm().customGradApply(inputs, out.value, saved, out.gradFunc);
     if (!inputs.includes(out.value)) out.value.dispose();
     for (const t of made) t.dispose();
     return result;
@@ -297,12 +297,12 @@ export function customGrad(f) {
 // ---- optimizers ----------------------------------------------------------------------------
 
 export const train = Object.freeze({
-  sgd: (learningRate) => W().trainSgd(learningRate),
-  momentum: (learningRate, momentum, useNesterov) => W().trainMomentum(learningRate, momentum, useNesterov),
-  adam: (learningRate, beta1, beta2, epsilon) => W().trainAdam(learningRate, beta1, beta2, epsilon),
-  adamw: (learningRate, weightDecay, beta1, beta2, epsilon) => W().trainAdamw(learningRate, weightDecay, beta1, beta2, epsilon),
-  rmsprop: (learningRate, decay, momentum, epsilon, centered) => W().trainRmsprop(learningRate, decay, momentum, epsilon, centered),
-  adagrad: (learningRate, initialAccumulatorValue) => W().trainAdagrad(learningRate, initialAccumulatorValue),
+  sgd: (learningRate) => loadedWasm().trainSgd(learningRate),
+  momentum: (learningRate, momentum, useNesterov) => loadedWasm().trainMomentum(learningRate, momentum, useNesterov),
+  adam: (learningRate, beta1, beta2, epsilon) => loadedWasm().trainAdam(learningRate, beta1, beta2, epsilon),
+  adamw: (learningRate, weightDecay, beta1, beta2, epsilon) => loadedWasm().trainAdamw(learningRate, weightDecay, beta1, beta2, epsilon),
+  rmsprop: (learningRate, decay, momentum, epsilon, centered) => loadedWasm().trainRmsprop(learningRate, decay, momentum, epsilon, centered),
+  adagrad: (learningRate, initialAccumulatorValue) => loadedWasm().trainAdagrad(learningRate, initialAccumulatorValue),
 });
 
 if (Optimizer) {
@@ -328,22 +328,22 @@ if (Optimizer) {
  */
 export async function ready() {
   await ensureWasm();
-  return W().readyBackend();
+  return loadedWasm().readyBackend();
 }
 
 /** Switches backend (`'webgpu'` or `'cpu'`); resolves to false when it cannot be opened. */
 export async function setBackend(backendName) {
   await ensureWasm();
-  return W().setBackend(backendName);
+  return loadedWasm().setBackend(backendName);
 }
 
 export function getBackend() {
-  return W().getBackend();
+  return loadedWasm().getBackend();
 }
 
 /** `{backend, description, fallbackReason, webgpuError, initialized}`. */
 export function backendInfo() {
-  return W().backendInfo();
+  return loadedWasm().backendInfo();
 }
 
 /** Loads the wasm module from an explicit URL, Response, bytes or `WebAssembly.Module`. */
@@ -352,7 +352,7 @@ export async function loadWasm(moduleOrPath) {
 }
 
 export function version() {
-  return W().version();
+  return loadedWasm().version();
 }
 
 /** `print(x, verbose?)`: logs the tensor (as TF.js `tf.print`). */

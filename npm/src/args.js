@@ -1,7 +1,7 @@
 // What the generated op functions (ops.js) share: tensor-like arguments become Tensors here, in
 // JS, before the wasm call, so a Tensor argument reaches Rust directly (no call back into JS to
 // find out what it is) and a number or array costs one conversion call.
-import { W, wasm } from './init.js';
+import { loadedWasm, wasm } from './init.js';
 
 const Tensor = wasm.Tensor;
 
@@ -30,7 +30,7 @@ export function lift(op, values, specs, call) {
   try {
     const args = values.map((v, i) => {
       if (v instanceof Tensor) return v;
-      const t = W().tensorLike(v, specs[i][1], like, op, specs[i][0]);
+      const t = loadedWasm().tensorLike(v, specs[i][1], like, op, specs[i][0]);
       made.push(t);
       return t;
     });

@@ -9,7 +9,7 @@ export function markReady() {
 }
 
 /** The wasm exports, or a clear error when the module is not instantiated yet. */
-export function W() {
+export function loadedWasm() {
   if (!state.ready) {
     throw new Error(
       'ferroflow: the WebAssembly module is not loaded yet: call `await ff.ready()` ' +

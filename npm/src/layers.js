@@ -3,7 +3,7 @@
 // Rust (`ModelCore`: layers from core's `nn`, one wasm call per training step); this file drives
 // epochs, batches, shuffling, validation and callbacks, and yields to the event loop between
 // batches so that a page stays responsive while a model trains.
-import { W } from './init.js';
+import { loadedWasm } from './init.js';
 import { getLoadHandler, getSaveHandler, ioError, toBytes } from './io.js';
 
 const FACTORY_OF_CLASS = {
@@ -69,7 +69,7 @@ export function nextFrame() {
  */
 export class Layer {
   constructor(factory, config) {
-    const info = W().layerSpecInfo(factory, config);
+    const info = loadedWasm().layerSpecInfo(factory, config);
     this._factory = info.factory;
     this._className = info.className;
     this.name = info.name;
@@ -313,7 +313,7 @@ function single(op, arg, x) {
 }
 
 function optimizerFor(name) {
-  const m = W();
+  const m = loadedWasm();
   switch (name) {
     case 'sgd':
     case 'SGD':
@@ -342,7 +342,7 @@ function optimizerFor(name) {
 export class Sequential {
   constructor(config) {
     const c = options('sequential', 'config', config, ['layers', 'name']);
-    this._core = new (W().ModelCore)(c.name);
+    this._core = new (loadedWasm().ModelCore)(c.name);
     this._layers = [];
     this._info = null;
     this._disposed = false;
@@ -544,7 +544,7 @@ export class Sequential {
     if (a.optimizer === undefined) throw invalid('compile', "argument 'args.optimizer': expected an optimizer name or an optimizer from ff.train, got undefined");
     if (a.loss === undefined) throw invalid('compile', "argument 'args.loss': expected a loss name or a function (yTrue, yPred) => Tensor, got undefined");
     const opt = typeof a.optimizer === 'string' ? optimizerFor(a.optimizer) : a.optimizer;
-    const Opt = W().Optimizer;
+    const Opt = loadedWasm().Optimizer;
     if (!(opt instanceof Opt)) {
       throw invalid('compile', `argument 'args.optimizer': expected an optimizer name or an optimizer from ff.train, got ${describe(a.optimizer)}`);
     }
@@ -800,7 +800,7 @@ export async function loadLayersModel(pathOrHandler, options_) {
   const art = await handler.load();
   if (art === null || typeof art !== 'object') throw ioError(op, `the load handler returned ${describe(art)}, expected {modelJson, weights}`);
   const json = toBytes(art.modelJson, op, 'modelJson');
-  const files = W().inspectModelJson(json);
+  const files = loadedWasm().inspectModelJson(json);
   const weights = Object.create(null);
   for (const { path, size } of files) {
     let data;
@@ -809,5 +809,5 @@ export async function loadLayersModel(pathOrHandler, options_) {
     if (data === undefined) throw ioError(op, `weights file ${JSON.stringify(path)} listed in model.json was not found`);
     weights[path] = toBytes(data, op, `weights[${JSON.stringify(path)}]`);
   }
-  return Sequential._fromCore(W().loadModelArtifacts(json, weights));
+  return Sequential._fromCore(loadedWasm().loadModelArtifacts(json, weights));
 }

@@ -45,12 +45,14 @@
 compile_error!("the `pjrt` feature loads native plugins and is not available on wasm32");
 
 mod api;
+pub(crate) mod backend;
 mod buffer;
 mod client;
 mod executable;
 mod ffi;
 mod options;
 mod program_shape;
+pub mod stablehlo;
 
 use std::path::PathBuf;
 

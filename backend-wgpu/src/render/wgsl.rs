@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use ferroflow_core::ir::clike::{self, Dialect, KernelDialect, Launch};
+use ferroflow_core::ir::clike::{self, Dialect, KernelDialect, Launch, Written};
 use ferroflow_core::ir::plan::{self, GemmPlan, ViewIndex};
 use ferroflow_core::ir::UnaryOp;
 use ferroflow_core::{DType, Scalar};
@@ -99,22 +99,16 @@ impl KernelDialect for Wgsl<'_> {
     fn call(&self, name: &str, args: &[String]) -> String {
         format!("{name}({})", args.join(", "))
     }
-    fn kernel(
-        &mut self,
-        source: String,
-        launch: Launch,
-        inputs: Vec<Option<DType>>,
-        output: DType,
-    ) -> plan::Result<Shader> {
-        let grid = match launch {
+    fn kernel(&mut self, written: Written) -> plan::Result<Shader> {
+        let grid = match written.launch {
             Launch::PerThread(n) => grid_for(n, self.limits)?,
             Launch::PerGroup(n) => grid_1d(n, self.limits)?,
         };
         Ok(Shader {
-            source,
+            source: written.source,
             grid,
-            inputs,
-            output,
+            inputs: written.inputs,
+            output: written.output,
             sizes: std::mem::replace(self.sizes, Sizes::baked()).into_values(),
             finish: None,
         })

@@ -1,7 +1,7 @@
 //! The scheduler: turns the pending part of the graph into kernels and runs them.
 //!
 //! Walking the pending nodes in topological order, each node is lowered either to a buffer (it was
-//! computed by a kernel) or to a lazy expression over buffers (`LExpr`). Elementwise primitives
+//! computed by a kernel) or to a lazy expression over buffers (`LazyExpr`). Elementwise primitives
 //! combine expressions, movement primitives rewrite the views of an expression's loads, and a node
 //! is materialized (becomes one elementwise kernel) only when it must be: it is a target, it feeds
 //! more than one consumer, a template kernel (reduce, matmul, conv, gather, scatter) needs it, a
@@ -38,7 +38,7 @@ pub const MAX_RECOMPUTE_NODES: usize = 16;
 pub const MAX_EXPR_NODES: usize = 96;
 
 #[derive(Clone, Debug)]
-enum LSrc {
+enum LazySource {
     Buffer(Buffer),
     Const(Scalar),
     Arange,
@@ -84,36 +84,36 @@ impl Template {
 }
 
 #[derive(Debug)]
-enum LNode {
+enum LazyNode {
     Leaf {
-        src: LSrc,
+        src: LazySource,
         view: View,
         dtype: DType,
     },
     /// A constant broadcast to whatever shape it is used at.
     Const(Scalar),
-    Unary(UnaryOp, LExpr, DType),
-    Binary(BinaryOp, LExpr, LExpr, DType),
-    Where(LExpr, LExpr, LExpr, DType),
-    Cast(DType, LExpr),
+    Unary(UnaryOp, LazyExpr, DType),
+    Binary(BinaryOp, LazyExpr, LazyExpr, DType),
+    Where(LazyExpr, LazyExpr, LazyExpr, DType),
+    Cast(DType, LazyExpr),
 }
 
-type LExpr = Arc<LNode>;
+type LazyExpr = Arc<LazyNode>;
 
-impl LNode {
+impl LazyNode {
     fn dtype(&self) -> DType {
         match self {
-            LNode::Leaf { dtype, .. } | LNode::Unary(_, _, dtype) | LNode::Binary(_, _, _, dtype) => *dtype,
-            LNode::Where(_, _, _, d) | LNode::Cast(d, _) => *d,
-            LNode::Const(s) => s.dtype(),
+            LazyNode::Leaf { dtype, .. } | LazyNode::Unary(_, _, dtype) | LazyNode::Binary(_, _, _, dtype) => *dtype,
+            LazyNode::Where(_, _, _, d) | LazyNode::Cast(d, _) => *d,
+            LazyNode::Const(s) => s.dtype(),
         }
     }
-    fn children(&self) -> Vec<&LExpr> {
+    fn children(&self) -> Vec<&LazyExpr> {
         match self {
-            LNode::Leaf { .. } | LNode::Const(_) => vec![],
-            LNode::Unary(_, a, _) | LNode::Cast(_, a) => vec![a],
-            LNode::Binary(_, a, b, _) => vec![a, b],
-            LNode::Where(c, a, b, _) => vec![c, a, b],
+            LazyNode::Leaf { .. } | LazyNode::Const(_) => vec![],
+            LazyNode::Unary(_, a, _) | LazyNode::Cast(_, a) => vec![a],
+            LazyNode::Binary(_, a, b, _) => vec![a, b],
+            LazyNode::Where(c, a, b, _) => vec![c, a, b],
         }
     }
 }
@@ -123,16 +123,17 @@ fn buffer_key(b: &Buffer) -> usize {
 }
 
 /// Distinct buffers read and tree size of an expression.
-fn footprint(e: &LExpr, bufs: &mut HashSet<usize>) -> usize {
-    if let LNode::Leaf {
-        src: LSrc::Buffer(b) | LSrc::Rand(b),
+fn footprint(e: &LazyExpr, bufs: &mut HashSet<usize>) -> usize {
+    if let LazyNode::Leaf {
+        src: LazySource::Buffer(b) | LazySource::Rand(b),
         ..
     } = e.as_ref()
     {
         bufs.insert(buffer_key(b));
     }
-    if let LNode::Leaf {
-        src: LSrc::Template(t), ..
+    if let LazyNode::Leaf {
+        src: LazySource::Template(t),
+        ..
     } = e.as_ref()
     {
         bufs.extend(t.inputs.iter().map(buffer_key));
@@ -141,25 +142,26 @@ fn footprint(e: &LExpr, bufs: &mut HashSet<usize>) -> usize {
 }
 
 /// Rewrites every load's view; None when some view cannot take the movement.
-fn map_views(e: &LExpr, f: &dyn Fn(&View) -> Option<View>) -> Option<LExpr> {
+fn map_views(e: &LazyExpr, f: &dyn Fn(&View) -> Option<View>) -> Option<LazyExpr> {
     Some(Arc::new(match e.as_ref() {
-        LNode::Leaf { src, view, dtype } => LNode::Leaf {
+        LazyNode::Leaf { src, view, dtype } => LazyNode::Leaf {
             src: src.clone(),
             view: f(view)?,
             dtype: *dtype,
         },
-        LNode::Const(s) => LNode::Const(*s),
-        LNode::Unary(op, a, d) => LNode::Unary(*op, map_views(a, f)?, *d),
-        LNode::Binary(op, a, b, d) => LNode::Binary(*op, map_views(a, f)?, map_views(b, f)?, *d),
-        LNode::Where(c, a, b, d) => LNode::Where(map_views(c, f)?, map_views(a, f)?, map_views(b, f)?, *d),
-        LNode::Cast(d, a) => LNode::Cast(*d, map_views(a, f)?),
+        LazyNode::Const(s) => LazyNode::Const(*s),
+        LazyNode::Unary(op, a, d) => LazyNode::Unary(*op, map_views(a, f)?, *d),
+        LazyNode::Binary(op, a, b, d) => LazyNode::Binary(*op, map_views(a, f)?, map_views(b, f)?, *d),
+        LazyNode::Where(c, a, b, d) => LazyNode::Where(map_views(c, f)?, map_views(a, f)?, map_views(b, f)?, *d),
+        LazyNode::Cast(d, a) => LazyNode::Cast(*d, map_views(a, f)?),
     }))
 }
 
 /// The distinct templates an expression reads.
-fn templates_in(e: &LExpr, out: &mut Vec<Arc<Template>>) {
-    if let LNode::Leaf {
-        src: LSrc::Template(t), ..
+fn templates_in(e: &LazyExpr, out: &mut Vec<Arc<Template>>) {
+    if let LazyNode::Leaf {
+        src: LazySource::Template(t),
+        ..
     } = e.as_ref()
     {
         if !out.iter().any(|o| Arc::ptr_eq(o, t)) {
@@ -172,10 +174,10 @@ fn templates_in(e: &LExpr, out: &mut Vec<Arc<Template>>) {
 }
 
 /// True when every load of template `t` in `e` reads element i at position i.
-fn reads_elementwise(e: &LExpr, t: &Arc<Template>) -> bool {
+fn reads_elementwise(e: &LazyExpr, t: &Arc<Template>) -> bool {
     match e.as_ref() {
-        LNode::Leaf {
-            src: LSrc::Template(u),
+        LazyNode::Leaf {
+            src: LazySource::Template(u),
             view,
             ..
         } if Arc::ptr_eq(u, t) => view.is_contiguous(),
@@ -184,28 +186,28 @@ fn reads_elementwise(e: &LExpr, t: &Arc<Template>) -> bool {
 }
 
 /// Runs the templates an expression reads and loads their buffers instead.
-fn resolve_templates(p: &Planner, e: &LExpr) -> Result<LExpr> {
+fn resolve_templates(p: &Planner, e: &LazyExpr) -> Result<LazyExpr> {
     let mut ts = vec![];
     templates_in(e, &mut ts);
     if ts.is_empty() {
         return Ok(e.clone());
     }
-    fn rec(p: &Planner, e: &LExpr) -> Result<LExpr> {
+    fn rec(p: &Planner, e: &LazyExpr) -> Result<LazyExpr> {
         Ok(Arc::new(match e.as_ref() {
-            LNode::Leaf {
-                src: LSrc::Template(t),
+            LazyNode::Leaf {
+                src: LazySource::Template(t),
                 view,
                 dtype,
-            } => LNode::Leaf {
-                src: LSrc::Buffer(t.run(p)?),
+            } => LazyNode::Leaf {
+                src: LazySource::Buffer(t.run(p)?),
                 view: view.clone(),
                 dtype: *dtype,
             },
-            LNode::Leaf { .. } | LNode::Const(_) => return Ok(e.clone()),
-            LNode::Unary(op, a, d) => LNode::Unary(*op, rec(p, a)?, *d),
-            LNode::Binary(op, a, b, d) => LNode::Binary(*op, rec(p, a)?, rec(p, b)?, *d),
-            LNode::Where(c, a, b, d) => LNode::Where(rec(p, c)?, rec(p, a)?, rec(p, b)?, *d),
-            LNode::Cast(d, a) => LNode::Cast(*d, rec(p, a)?),
+            LazyNode::Leaf { .. } | LazyNode::Const(_) => return Ok(e.clone()),
+            LazyNode::Unary(op, a, d) => LazyNode::Unary(*op, rec(p, a)?, *d),
+            LazyNode::Binary(op, a, b, d) => LazyNode::Binary(*op, rec(p, a)?, rec(p, b)?, *d),
+            LazyNode::Where(c, a, b, d) => LazyNode::Where(rec(p, c)?, rec(p, a)?, rec(p, b)?, *d),
+            LazyNode::Cast(d, a) => LazyNode::Cast(*d, rec(p, a)?),
         }))
     }
     rec(p, e)
@@ -213,7 +215,7 @@ fn resolve_templates(p: &Planner, e: &LExpr) -> Result<LExpr> {
 
 /// The kernel that runs the one template `e` reads with `e` as its epilogue, when `e` reads it
 /// element for element and the inputs fit; None otherwise.
-fn fuse_epilogue(e: &LExpr, shape: &[usize]) -> Result<Option<(Kernel, Vec<Buffer>)>> {
+fn fuse_epilogue(e: &LazyExpr, shape: &[usize]) -> Result<Option<(Kernel, Vec<Buffer>)>> {
     let mut ts = vec![];
     templates_in(e, &mut ts);
     let [t] = ts.as_slice() else { return Ok(None) };
@@ -246,20 +248,20 @@ fn fuse_epilogue(e: &LExpr, shape: &[usize]) -> Result<Option<(Kernel, Vec<Buffe
 /// Pads an expression by padding its loads. That is only sound when every op maps all-zero
 /// operands to zero (`f(0,..,0) == 0`), since padded loads read zero; otherwise None and the
 /// caller materializes first. Constants become masked constant loads.
-fn pad_expr(e: &LExpr, shape: &[usize], pads: &[(usize, usize)]) -> Option<LExpr> {
-    let rec = |x: &LExpr| pad_expr(x, shape, pads);
+fn pad_expr(e: &LazyExpr, shape: &[usize], pads: &[(usize, usize)]) -> Option<LazyExpr> {
+    let rec = |x: &LazyExpr| pad_expr(x, shape, pads);
     Some(Arc::new(match e.as_ref() {
-        LNode::Leaf { src, view, dtype } => LNode::Leaf {
+        LazyNode::Leaf { src, view, dtype } => LazyNode::Leaf {
             src: src.clone(),
             view: view.pad(pads),
             dtype: *dtype,
         },
-        LNode::Const(s) => LNode::Leaf {
-            src: LSrc::Const(*s),
+        LazyNode::Const(s) => LazyNode::Leaf {
+            src: LazySource::Const(*s),
             view: View::contiguous(shape).pad(pads),
             dtype: s.dtype(),
         },
-        LNode::Unary(op, a, d) => {
+        LazyNode::Unary(op, a, d) => {
             let safe = matches!(
                 op,
                 UnaryOp::Neg | UnaryOp::Sqrt | UnaryOp::Sin | UnaryOp::Tanh | UnaryOp::Erf
@@ -267,9 +269,9 @@ fn pad_expr(e: &LExpr, shape: &[usize], pads: &[(usize, usize)]) -> Option<LExpr
             if !safe {
                 return None;
             }
-            LNode::Unary(*op, rec(a)?, *d)
+            LazyNode::Unary(*op, rec(a)?, *d)
         }
-        LNode::Binary(op, a, b, d) => {
+        LazyNode::Binary(op, a, b, d) => {
             let safe = matches!(
                 op,
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Max | BinaryOp::Min
@@ -277,10 +279,10 @@ fn pad_expr(e: &LExpr, shape: &[usize], pads: &[(usize, usize)]) -> Option<LExpr
             if !safe {
                 return None;
             }
-            LNode::Binary(*op, rec(a)?, rec(b)?, *d)
+            LazyNode::Binary(*op, rec(a)?, rec(b)?, *d)
         }
-        LNode::Where(c, a, b, d) => LNode::Where(rec(c)?, rec(a)?, rec(b)?, *d),
-        LNode::Cast(d, a) => LNode::Cast(*d, rec(a)?),
+        LazyNode::Where(c, a, b, d) => LazyNode::Where(rec(c)?, rec(a)?, rec(b)?, *d),
+        LazyNode::Cast(d, a) => LazyNode::Cast(*d, rec(a)?),
     }))
 }
 
@@ -324,19 +326,19 @@ impl SsaBuilder {
         self.inputs.len() - 1
     }
     /// Errors on a template other than the accumulator: callers resolve templates first.
-    fn add(&mut self, e: &LExpr) -> Result<usize> {
+    fn add(&mut self, e: &LazyExpr) -> Result<usize> {
         let d = e.dtype();
         Ok(match e.as_ref() {
-            LNode::Leaf { src, view, .. } => {
+            LazyNode::Leaf { src, view, .. } => {
                 let src = match src {
-                    LSrc::Buffer(b) => Source::Input(self.slot(b)),
-                    LSrc::Const(s) => Source::Const(*s),
-                    LSrc::Arange => Source::Arange,
-                    LSrc::Rand(seed) => Source::Rand {
+                    LazySource::Buffer(b) => Source::Input(self.slot(b)),
+                    LazySource::Const(s) => Source::Const(*s),
+                    LazySource::Arange => Source::Arange,
+                    LazySource::Rand(seed) => Source::Rand {
                         seed_input: self.slot(seed),
                     },
-                    LSrc::Template(t) if self.accumulator == Some(t.key()) => Source::Accumulator,
-                    LSrc::Template(_) => {
+                    LazySource::Template(t) if self.accumulator == Some(t.key()) => Source::Accumulator,
+                    LazySource::Template(_) => {
                         return Err(Error::backend("scheduler", "unresolved matmul/conv in an expression"))
                     }
                 };
@@ -348,20 +350,20 @@ impl SsaBuilder {
                     d,
                 )
             }
-            LNode::Const(s) => self.push(ExprOp::Const(*s), d),
-            LNode::Unary(op, a, _) => {
+            LazyNode::Const(s) => self.push(ExprOp::Const(*s), d),
+            LazyNode::Unary(op, a, _) => {
                 let a = self.add(a)?;
                 self.push(ExprOp::Unary(*op, a), d)
             }
-            LNode::Binary(op, a, b, _) => {
+            LazyNode::Binary(op, a, b, _) => {
                 let (a, b) = (self.add(a)?, self.add(b)?);
                 self.push(ExprOp::Binary(*op, a, b), d)
             }
-            LNode::Where(c, a, b, _) => {
+            LazyNode::Where(c, a, b, _) => {
                 let (c, a, b) = (self.add(c)?, self.add(a)?, self.add(b)?);
                 self.push(ExprOp::Where(c, a, b), d)
             }
-            LNode::Cast(_, a) => {
+            LazyNode::Cast(_, a) => {
                 let a = self.add(a)?;
                 self.push(ExprOp::Cast(a), d)
             }
@@ -383,25 +385,25 @@ pub(crate) fn seed_words(seed: u64) -> HostData {
     HostData::I32(vec![seed as u32 as i32, (seed >> 32) as u32 as i32])
 }
 
-fn leaf(buf: Buffer, shape: &[usize]) -> LExpr {
+fn leaf(buf: Buffer, shape: &[usize]) -> LazyExpr {
     let dtype = buf.dtype();
-    Arc::new(LNode::Leaf {
-        src: LSrc::Buffer(buf),
+    Arc::new(LazyNode::Leaf {
+        src: LazySource::Buffer(buf),
         view: View::contiguous(shape),
         dtype,
     })
 }
 
 /// A leaf that is a whole buffer or template result: the buffer (running the template) and view.
-fn buffer_leaf(p: &Planner, e: &LExpr) -> Result<Option<(Buffer, View)>> {
+fn buffer_leaf(p: &Planner, e: &LazyExpr) -> Result<Option<(Buffer, View)>> {
     Ok(match e.as_ref() {
-        LNode::Leaf {
-            src: LSrc::Buffer(b),
+        LazyNode::Leaf {
+            src: LazySource::Buffer(b),
             view,
             ..
         } => Some((b.clone(), view.clone())),
-        LNode::Leaf {
-            src: LSrc::Template(t),
+        LazyNode::Leaf {
+            src: LazySource::Template(t),
             view,
             ..
         } => Some((t.run(p)?, view.clone())),
@@ -411,7 +413,7 @@ fn buffer_leaf(p: &Planner, e: &LExpr) -> Result<Option<(Buffer, View)>> {
 
 /// Computes an expression into a new contiguous buffer (no kernel when it already is one; one
 /// kernel with an epilogue when it applies elementwise ops to a pending matmul/conv).
-fn materialize(p: &Planner, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
+fn materialize(p: &Planner, e: &LazyExpr, shape: &[usize]) -> Result<Buffer> {
     if let Some((b, view)) = buffer_leaf(p, e)? {
         if view.is_contiguous() && b.len() == numel(shape) {
             return Ok(b);
@@ -435,7 +437,7 @@ fn materialize(p: &Planner, e: &LExpr, shape: &[usize]) -> Result<Buffer> {
 
 enum Lowered {
     Buf(Buffer),
-    Lazy(LExpr),
+    Lazy(LazyExpr),
 }
 
 struct Scheduler<'a> {
@@ -446,7 +448,7 @@ struct Scheduler<'a> {
 }
 
 impl Scheduler<'_> {
-    fn expr_of(&self, t: &Tensor) -> Result<LExpr> {
+    fn expr_of(&self, t: &Tensor) -> Result<LazyExpr> {
         if let Some(b) = t.buffer() {
             return Ok(leaf(b, t.shape()));
         }
@@ -502,8 +504,8 @@ impl Scheduler<'_> {
     }
 
     /// Keeps fused expressions within the kernel limits by materializing operands.
-    fn combine(&mut self, operands: &[&Tensor], build: &dyn Fn(&[LExpr]) -> LNode) -> Result<LExpr> {
-        let mut exprs: Vec<LExpr> = operands.iter().map(|t| self.expr_of(t)).collect::<Result<_>>()?;
+    fn combine(&mut self, operands: &[&Tensor], build: &dyn Fn(&[LazyExpr]) -> LazyNode) -> Result<LazyExpr> {
+        let mut exprs: Vec<LazyExpr> = operands.iter().map(|t| self.expr_of(t)).collect::<Result<_>>()?;
         let e = Arc::new(build(&exprs));
         let mut bufs = HashSet::default();
         let size = footprint(&e, &mut bufs);
@@ -511,7 +513,7 @@ impl Scheduler<'_> {
             return Ok(e);
         }
         for (i, t) in operands.iter().enumerate() {
-            if !matches!(exprs[i].as_ref(), LNode::Leaf { .. } | LNode::Const(_)) {
+            if !matches!(exprs[i].as_ref(), LazyNode::Leaf { .. } | LazyNode::Const(_)) {
                 exprs[i] = leaf(self.buffer_of(t)?, t.shape());
             }
         }
@@ -521,31 +523,31 @@ impl Scheduler<'_> {
     fn lower(&mut self, t: &Tensor) -> Result<Lowered> {
         let ins = t.inputs();
         let d = t.dtype();
-        let lazy = |n: LNode| Ok(Lowered::Lazy(Arc::new(n)));
+        let lazy = |n: LazyNode| Ok(Lowered::Lazy(Arc::new(n)));
         match t.prim().clone() {
             Prim::Data => Err(Error::backend("scheduler", "data leaf without a buffer")),
-            Prim::Const(s) => lazy(LNode::Const(s)),
-            Prim::Arange(n) => lazy(LNode::Leaf {
-                src: LSrc::Arange,
+            Prim::Const(s) => lazy(LazyNode::Const(s)),
+            Prim::Arange(n) => lazy(LazyNode::Leaf {
+                src: LazySource::Arange,
                 view: View::contiguous(&[n]),
                 dtype: DType::I32,
             }),
-            Prim::Rand { shape, .. } => lazy(LNode::Leaf {
-                src: LSrc::Rand(self.plan.seed()),
+            Prim::Rand { shape, .. } => lazy(LazyNode::Leaf {
+                src: LazySource::Rand(self.plan.seed()),
                 view: View::contiguous(&shape),
                 dtype: DType::F32,
             }),
             Prim::Unary(op) => Ok(Lowered::Lazy(
-                self.combine(&[&ins[0]], &|e| LNode::Unary(op, e[0].clone(), d))?,
+                self.combine(&[&ins[0]], &|e| LazyNode::Unary(op, e[0].clone(), d))?,
             )),
             Prim::Binary(op) => Ok(Lowered::Lazy(self.combine(&[&ins[0], &ins[1]], &|e| {
-                LNode::Binary(op, e[0].clone(), e[1].clone(), d)
+                LazyNode::Binary(op, e[0].clone(), e[1].clone(), d)
             })?)),
             Prim::Where => Ok(Lowered::Lazy(self.combine(&[&ins[0], &ins[1], &ins[2]], &|e| {
-                LNode::Where(e[0].clone(), e[1].clone(), e[2].clone(), d)
+                LazyNode::Where(e[0].clone(), e[1].clone(), e[2].clone(), d)
             })?)),
             Prim::Cast(to) => Ok(Lowered::Lazy(
-                self.combine(&[&ins[0]], &|e| LNode::Cast(to, e[0].clone()))?,
+                self.combine(&[&ins[0]], &|e| LazyNode::Cast(to, e[0].clone()))?,
             )),
             Prim::Reduce { op, axes } => {
                 let e = resolve_templates(self.plan, &self.expr_of(&ins[0])?)?;
@@ -620,8 +622,8 @@ impl Scheduler<'_> {
             done: Mutex::new(None),
         };
         if t.dtype() == DType::F32 && self.deferrable.contains(&t.id()) {
-            return Ok(Lowered::Lazy(Arc::new(LNode::Leaf {
-                src: LSrc::Template(Arc::new(tpl)),
+            return Ok(Lowered::Lazy(Arc::new(LazyNode::Leaf {
+                src: LazySource::Template(Arc::new(tpl)),
                 view: View::contiguous(t.shape()),
                 dtype: DType::F32,
             })));
@@ -633,9 +635,9 @@ impl Scheduler<'_> {
         let input = &t.inputs()[0];
         let in_shape = input.shape().to_vec();
         let e = self.expr_of(input)?;
-        if let LNode::Const(s) = e.as_ref() {
+        if let LazyNode::Const(s) = e.as_ref() {
             if !matches!(p, Prim::Pad(_)) {
-                return Ok(Lowered::Lazy(Arc::new(LNode::Const(*s))));
+                return Ok(Lowered::Lazy(Arc::new(LazyNode::Const(*s))));
             }
         }
         let apply = |v: &View| moved_view(p, v);

@@ -7,7 +7,7 @@
 //! multiply-add is contracted, see `cuda::nvrtc`) and spells out the integer semantics that C
 //! leaves undefined (signed overflow, `INT_MIN / -1`, out-of-range float-to-int casts).
 
-use ferroflow_core::ir::clike::{self, Dialect, KernelDialect, Launch};
+use ferroflow_core::ir::clike::{self, Dialect, KernelDialect, Launch, Written};
 use ferroflow_core::ir::plan::{self, GemmPlan, ViewIndex};
 use ferroflow_core::ir::{BinaryOp, UnaryOp};
 use ferroflow_core::{DType, Scalar};
@@ -95,24 +95,18 @@ impl KernelDialect for Cuda {
             join_nonempty(&[self.buffers.input_args(), args.join(", ")])
         )
     }
-    fn kernel(
-        &mut self,
-        source: String,
-        launch: Launch,
-        inputs: Vec<Option<DType>>,
-        output: DType,
-    ) -> plan::Result<CudaKernel> {
+    fn kernel(&mut self, written: Written) -> plan::Result<CudaKernel> {
         let threads = self.threads();
-        let grid = match launch {
+        let grid = match written.launch {
             Launch::PerThread(n) => grid_1d(n, threads)?,
             Launch::PerGroup(n) => grid_1d(n, 1)?,
         };
         Ok(CudaKernel {
-            source,
+            source: written.source,
             grid,
             block: [threads, 1, 1],
-            inputs,
-            output,
+            inputs: written.inputs,
+            output: written.output,
         })
     }
     fn gemm(&mut self, p: &GemmPlan) -> plan::Result<CudaKernel> {

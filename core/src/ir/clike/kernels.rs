@@ -21,6 +21,16 @@ pub enum Launch {
     PerGroup(usize),
 }
 
+/// A kernel as the templates wrote it, before the backend wraps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub source: String,
+    pub launch: Launch,
+    /// The dtype the kernel reads from each input (None: bound, never read), and its output's.
+    pub inputs: Vec<Option<DType>>,
+    pub output: DType,
+}
+
 /// A dialect that writes whole kernels: the launch vocabulary, and the backend's kernel value.
 pub trait KernelDialect: Dialect {
     /// What the backend launches (source plus grid and buffer dtypes).
@@ -43,13 +53,7 @@ pub trait KernelDialect: Dialect {
     /// A call of a function written by [`expr_fn`] at multi-index `args`.
     fn call(&self, name: &str, args: &[String]) -> String;
     /// The source as the backend's kernel.
-    fn kernel(
-        &mut self,
-        source: String,
-        launch: Launch,
-        inputs: Vec<Option<DType>>,
-        output: DType,
-    ) -> plan::Result<Self::Kernel>;
+    fn kernel(&mut self, written: Written) -> plan::Result<Self::Kernel>;
     /// A matmul or convolution: tiled per language.
     fn gemm(&mut self, p: &GemmPlan) -> plan::Result<Self::Kernel>;
 }
@@ -121,7 +125,12 @@ fn elementwise<D: KernelDialect>(d: &mut D, p: &ElementwisePlan) -> plan::Result
     s += &decompose(d, "g", e.shape(), &names, "    ")?;
     let value = to_storage(d, e.dtype(), &d.call("ff_expr", &names));
     let _ = writeln!(s, "    out[g] = {value};\n}}");
-    d.kernel(s, Launch::PerThread(p.outputs as usize), e.inputs.clone(), e.dtype())
+    d.kernel(Written {
+        source: s,
+        launch: Launch::PerThread(p.outputs as usize),
+        inputs: e.inputs.clone(),
+        output: e.dtype(),
+    })
 }
 
 /// A reduction as core's [`ReducePlan`] lays it out: the expression is evaluated over
@@ -213,7 +222,12 @@ fn reduce<D: KernelDialect>(d: &mut D, p: &ReducePlan) -> plan::Result<D::Kernel
     } else {
         Launch::PerThread(outputs as usize)
     };
-    d.kernel(s, launch, e.inputs.clone(), e.dtype())
+    d.kernel(Written {
+        source: s,
+        launch,
+        inputs: e.inputs.clone(),
+        output: e.dtype(),
+    })
 }
 
 /// Unsigned locals on one indented line.
@@ -248,7 +262,12 @@ fn gather<D: KernelDialect>(d: &mut D, p: &GatherPlan) -> plan::Result<D::Kernel
         d.element(0, &source),
         zero = D::ZERO[slot(DType::I32)],
     );
-    d.kernel(s, Launch::PerThread(p.outputs as usize), p.inputs(), p.dtype)
+    d.kernel(Written {
+        source: s,
+        launch: Launch::PerThread(p.outputs as usize),
+        inputs: p.inputs(),
+        output: p.dtype,
+    })
 }
 
 /// Scatter-add written as a gather over the indices: each output sums the updates whose index
@@ -282,5 +301,10 @@ fn scatter_add<D: KernelDialect>(d: &mut D, p: &GatherPlan) -> plan::Result<D::K
         d.element(1, "j"),
         d.constant("src", u, &format!("(o * {n_idx}u + j) * {inner}u + i")),
     );
-    d.kernel(s, Launch::PerThread(p.outputs as usize), p.inputs(), p.dtype)
+    d.kernel(Written {
+        source: s,
+        launch: Launch::PerThread(p.outputs as usize),
+        inputs: p.inputs(),
+        output: p.dtype,
+    })
 }

@@ -15,7 +15,7 @@ mod conv;
 mod kernels;
 
 pub use conv::conv_loads;
-pub use kernels::{decompose, index_names, render, KernelDialect, Launch};
+pub use kernels::{decompose, index_names, render, KernelDialect, Launch, Written};
 
 use std::fmt::Write;
 

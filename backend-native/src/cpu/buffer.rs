@@ -34,7 +34,7 @@ impl CpuBuffer {
 impl Drop for CpuBuffer {
     fn drop(&mut self) {
         self.counter.remove(byte_len(&self.data));
-        crate::pool::give_host(std::mem::replace(&mut self.data, HostData::F32(Vec::new())));
+        crate::cpu::pool::give_host(std::mem::replace(&mut self.data, HostData::F32(Vec::new())));
     }
 }
 

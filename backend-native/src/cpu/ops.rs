@@ -5,8 +5,8 @@ use ferroflow_core::ir::approx::{self, horner};
 use ferroflow_core::ir::{BinaryOp, UnaryOp};
 use ferroflow_core::{DType, Result};
 
-use crate::eval::{Dst, Opnd};
-use crate::util::err;
+use crate::cpu::err;
+use crate::cpu::eval::{InBlock, OutBlock};
 
 /// True when the loops may be compiled for AVX2 (same results: no FMA contraction happens
 /// without an explicit `mul_add`, so this only widens the vectors).
@@ -219,7 +219,7 @@ pub(crate) fn binary_result(op: BinaryOp, d: DType) -> Option<DType> {
 }
 
 /// `o[..n] = op(a[..n])`.
-pub(crate) fn unary(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+pub(crate) fn unary(op: UnaryOp, a: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -230,15 +230,15 @@ pub(crate) fn unary(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn unary_avx2(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+unsafe fn unary_avx2(op: UnaryOp, a: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     unary_impl(op, a, o, n)
 }
 
 #[inline(always)]
-fn unary_impl(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+fn unary_impl(op: UnaryOp, a: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     use UnaryOp::*;
     match (a, o) {
-        (Opnd::F32(a), Dst::F32(o)) => {
+        (InBlock::F32(a), OutBlock::F32(o)) => {
             let (a, o) = (head(a, n), head_mut(o, n));
             match op {
                 Neg => map1(a, o, |x| -x),
@@ -257,14 +257,14 @@ fn unary_impl(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
                 Not => return Err(bad_unary(op)),
             }
         }
-        (Opnd::I32(a), Dst::I32(o)) => {
+        (InBlock::I32(a), OutBlock::I32(o)) => {
             let (a, o) = (head(a, n), head_mut(o, n));
             match op {
                 Neg => map1(a, o, i32::wrapping_neg),
                 _ => return Err(bad_unary(op)),
             }
         }
-        (Opnd::Bool(a), Dst::Bool(o)) => {
+        (InBlock::Bool(a), OutBlock::Bool(o)) => {
             let (a, o) = (head(a, n), head_mut(o, n));
             match op {
                 Not => map1(a, o, |x| !x),
@@ -277,7 +277,7 @@ fn unary_impl(op: UnaryOp, a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
 }
 
 /// `o[..n] = op(a[..n], b[..n])`.
-pub(crate) fn binary(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+pub(crate) fn binary(op: BinaryOp, a: InBlock<'_>, b: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -288,15 +288,15 @@ pub(crate) fn binary(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usiz
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn binary_avx2(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+unsafe fn binary_avx2(op: BinaryOp, a: InBlock<'_>, b: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     binary_impl(op, a, b, o, n)
 }
 
 #[inline(always)]
-fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+fn binary_impl(op: BinaryOp, a: InBlock<'_>, b: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     use BinaryOp::*;
     match (a, b, o) {
-        (Opnd::F32(a), Opnd::F32(b), Dst::F32(o)) => {
+        (InBlock::F32(a), InBlock::F32(b), OutBlock::F32(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Add => map2(a, b, o, |x, y| x + y),
@@ -310,7 +310,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> 
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::F32(a), Opnd::F32(b), Dst::Bool(o)) => {
+        (InBlock::F32(a), InBlock::F32(b), OutBlock::Bool(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Lt => map2(a, b, o, |x, y| x < y),
@@ -319,7 +319,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> 
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::I32(a), Opnd::I32(b), Dst::I32(o)) => {
+        (InBlock::I32(a), InBlock::I32(b), OutBlock::I32(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Add => map2(a, b, o, i32::wrapping_add),
@@ -333,7 +333,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> 
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::I32(a), Opnd::I32(b), Dst::Bool(o)) => {
+        (InBlock::I32(a), InBlock::I32(b), OutBlock::Bool(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 Lt => map2(a, b, o, |x, y| x < y),
@@ -342,7 +342,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> 
                 _ => return Err(bad_binary(op)),
             }
         }
-        (Opnd::Bool(a), Opnd::Bool(b), Dst::Bool(o)) => {
+        (InBlock::Bool(a), InBlock::Bool(b), OutBlock::Bool(o)) => {
             let (a, b, o) = (head(a, n), head(b, n), head_mut(o, n));
             match op {
                 And => map2(a, b, o, |x, y| x & y),
@@ -357,7 +357,7 @@ fn binary_impl(op: BinaryOp, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> 
 }
 
 /// `o[..n] = c ? a : b`.
-pub(crate) fn select(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+pub(crate) fn select(c: InBlock<'_>, a: InBlock<'_>, b: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -368,33 +368,33 @@ pub(crate) fn select(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn select_avx2(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+unsafe fn select_avx2(c: InBlock<'_>, a: InBlock<'_>, b: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     select_impl(c, a, b, o, n)
 }
 
 #[inline(always)]
-fn select_impl(c: Opnd<'_>, a: Opnd<'_>, b: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+fn select_impl(c: InBlock<'_>, a: InBlock<'_>, b: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     #[inline(always)]
     fn sel<T: Blend>(c: &[bool], a: &[T], b: &[T], o: &mut [T]) {
         for (((o, &c), &x), &y) in o.iter_mut().zip(c).zip(a).zip(b) {
             *o = T::blend(c, x, y);
         }
     }
-    let Opnd::Bool(c) = c else {
+    let InBlock::Bool(c) = c else {
         return Err(err("where: condition register is not bool"));
     };
     let c = head(c, n);
     match (a, b, o) {
-        (Opnd::F32(a), Opnd::F32(b), Dst::F32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
-        (Opnd::I32(a), Opnd::I32(b), Dst::I32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
-        (Opnd::Bool(a), Opnd::Bool(b), Dst::Bool(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
+        (InBlock::F32(a), InBlock::F32(b), OutBlock::F32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
+        (InBlock::I32(a), InBlock::I32(b), OutBlock::I32(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
+        (InBlock::Bool(a), InBlock::Bool(b), OutBlock::Bool(o)) => sel(c, head(a, n), head(b, n), head_mut(o, n)),
         _ => return Err(err("where: branch register types differ")),
     }
     Ok(())
 }
 
 /// `o[..n] = cast(a[..n])` with the rules of `Scalar::cast`.
-pub(crate) fn cast(a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+pub(crate) fn cast(a: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -405,22 +405,22 @@ pub(crate) fn cast(a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn cast_avx2(a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+unsafe fn cast_avx2(a: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     cast_impl(a, o, n)
 }
 
 #[inline(always)]
-fn cast_impl(a: Opnd<'_>, o: Dst<'_>, n: usize) -> Result<()> {
+fn cast_impl(a: InBlock<'_>, o: OutBlock<'_>, n: usize) -> Result<()> {
     match (a, o) {
-        (Opnd::F32(a), Dst::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
-        (Opnd::I32(a), Dst::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
-        (Opnd::Bool(a), Dst::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x),
-        (Opnd::F32(a), Dst::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
-        (Opnd::F32(a), Dst::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0.0),
-        (Opnd::I32(a), Dst::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as f32),
-        (Opnd::I32(a), Dst::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0),
-        (Opnd::Bool(a), Dst::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as u8 as f32),
-        (Opnd::Bool(a), Dst::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
+        (InBlock::F32(a), OutBlock::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
+        (InBlock::I32(a), OutBlock::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x),
+        (InBlock::Bool(a), OutBlock::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x),
+        (InBlock::F32(a), OutBlock::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
+        (InBlock::F32(a), OutBlock::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0.0),
+        (InBlock::I32(a), OutBlock::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as f32),
+        (InBlock::I32(a), OutBlock::Bool(o)) => map1(head(a, n), head_mut(o, n), |x| x != 0),
+        (InBlock::Bool(a), OutBlock::F32(o)) => map1(head(a, n), head_mut(o, n), |x| x as u8 as f32),
+        (InBlock::Bool(a), OutBlock::I32(o)) => map1(head(a, n), head_mut(o, n), |x| x as i32),
     }
     Ok(())
 }

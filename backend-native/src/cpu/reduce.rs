@@ -6,10 +6,13 @@
 use ferroflow_core::ir::{Expr, ExprOp, ReduceOp, Source};
 use ferroflow_core::{DType, HostData, Result};
 
-use crate::eval::Program;
-use crate::ops::head;
-use crate::par;
-use crate::util::{alloc, err, numel, Elem};
+use crate::cpu::alloc::alloc;
+use crate::cpu::bounds::numel;
+use crate::cpu::elem::Elem;
+use crate::cpu::err;
+use crate::cpu::eval::Program;
+use crate::cpu::ops::head;
+use crate::cpu::par;
 
 /// A compiled reduction.
 #[derive(Debug, Clone)]

@@ -2,8 +2,11 @@
 
 use ferroflow_core::{DType, HostData, Result};
 
-use crate::par;
-use crate::util::{alloc, err, mul_all, Elem};
+use crate::cpu::alloc::alloc;
+use crate::cpu::bounds::mul_all;
+use crate::cpu::elem::Elem;
+use crate::cpu::err;
+use crate::cpu::par;
 
 /// `out[o, j, i] = x[o, idx[j], i]`, zero for indices outside `0..axis_len`.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@
 use ferroflow_core::ir::primitive::{rand_bits, uniform_from_bits};
 use ferroflow_core::ir::View;
 
-use crate::util::valid_ranges;
+use crate::cpu::bounds::valid_ranges;
 
 /// A view re-expressed over a coalesced iteration space.
 #[derive(Debug, Clone)]

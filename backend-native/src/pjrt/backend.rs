@@ -1,4 +1,4 @@
-//! The `pjrt` backend: each realized graph is rendered to StableHLO (`crate::stablehlo`),
+//! The `pjrt` backend: each realized graph is rendered to StableHLO (`crate::pjrt::stablehlo`),
 //! compiled by the plugin's XLA once per graph structure (core's `Device` caches it), and run
 //! on buffers that stay on the plugin's device between steps; only `download` copies to the host.
 
@@ -121,7 +121,7 @@ impl Backend for PjrtBackend {
         true
     }
     fn compile_graph(&self, graph: &Graph) -> Result<Arc<dyn GraphExecutable>> {
-        let text = crate::stablehlo::render(graph)?;
+        let text = crate::pjrt::stablehlo::render(graph)?;
         let exe = self.client.compile(&text)?;
         let outputs = graph
             .outputs

@@ -3,8 +3,10 @@
 use ferroflow_core::ir::View;
 use ferroflow_core::{DType, HostData, Result};
 
-use crate::par;
-use crate::util::{alloc, alloc_dirty, check_range, err, offset_range};
+use crate::cpu::alloc::{alloc, alloc_dirty};
+use crate::cpu::bounds::{check_range, offset_range};
+use crate::cpu::err;
+use crate::cpu::par;
 
 /// One strided matrix operand: element (i, j) is `data[off + i*rs + j*cs]`.
 #[derive(Debug, Clone, Copy)]

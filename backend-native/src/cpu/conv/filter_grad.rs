@@ -12,10 +12,11 @@ use ferroflow_core::Result;
 
 use super::operand::Operand;
 use super::{ConvPlan, COL_TILE_FLOATS};
-use crate::matmul::{sgemm_into, Mat};
-use crate::par;
-use crate::pool;
-use crate::util::{alloc, err};
+use crate::cpu::alloc::alloc;
+use crate::cpu::err;
+use crate::cpu::matmul::{sgemm_into, Mat};
+use crate::cpu::par;
+use crate::cpu::pool;
 
 /// The filter's (ky, kx, channel) dims in an order where their strides chain.
 #[derive(Debug, Clone)]

@@ -20,11 +20,13 @@ use ferroflow_core::{DType, HostData, Result};
 use filter_grad::FilterGrad;
 use operand::Operand;
 
-use crate::eval::{run_tiled_epilogue, Program};
-use crate::matmul::{sgemm, sgemm_into, Mat};
-use crate::par;
-use crate::pool;
-use crate::util::{alloc, alloc_dirty, err, mul_all};
+use crate::cpu::alloc::{alloc, alloc_dirty};
+use crate::cpu::bounds::mul_all;
+use crate::cpu::err;
+use crate::cpu::eval::{run_tiled_epilogue, Program};
+use crate::cpu::matmul::{sgemm, sgemm_into, Mat};
+use crate::cpu::par;
+use crate::cpu::pool;
 
 /// Floats per column tile of the threaded im2col path (256 KiB: a core's L2 share).
 const COL_TILE_FLOATS: usize = 64 << 10;

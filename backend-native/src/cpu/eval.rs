@@ -8,10 +8,13 @@ use std::cell::RefCell;
 
 use ferroflow_core::{DType, HostData, Result, Scalar};
 
-use crate::load::{coalesce, fill_arange, fill_const, fill_input, fill_rand, fill_tile, walk, Strided};
-use crate::ops::{self, binary_result, head_mut, unary_accepts};
-use crate::par;
-use crate::util::{alloc_dirty, check_range, check_view, err, numel, offset_range, Elem};
+use crate::cpu::alloc::alloc_dirty;
+use crate::cpu::bounds::{check_range, check_view, numel, offset_range};
+use crate::cpu::elem::Elem;
+use crate::cpu::err;
+use crate::cpu::load::{coalesce, fill_arange, fill_const, fill_input, fill_rand, fill_tile, walk, Strided};
+use crate::cpu::ops::{self, binary_result, head_mut, unary_accepts};
+use crate::cpu::par;
 
 /// Smallest and largest number of positions evaluated together. The block is sized so all of a
 /// program's registers fit in about `SCRATCH_BYTES` (L2): long blocks keep the per-block overhead
@@ -37,7 +40,7 @@ pub(crate) enum Reg {
 /// A read-only operand block: a register's values or a slice read in place from an input buffer
 /// or a periodic pattern.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Opnd<'a> {
+pub(crate) enum InBlock<'a> {
     F32(&'a [f32]),
     I32(&'a [i32]),
     Bool(&'a [bool]),
@@ -46,7 +49,7 @@ pub(crate) enum Opnd<'a> {
 /// Where an operation writes its block of values: a register, or a slice of the kernel's output
 /// (the last operation writes there directly instead of into a register that is then copied).
 #[derive(Debug)]
-pub(crate) enum Dst<'a> {
+pub(crate) enum OutBlock<'a> {
     F32(&'a mut [f32]),
     I32(&'a mut [i32]),
     Bool(&'a mut [bool]),
@@ -63,22 +66,22 @@ enum Direct {
 }
 
 /// The first `n` values of `h` from `at` on, if all in range.
-fn host_opnd(h: &HostData, at: usize, n: usize) -> Option<Opnd<'_>> {
+fn host_opnd(h: &HostData, at: usize, n: usize) -> Option<InBlock<'_>> {
     let end = at.checked_add(n)?;
     match h {
-        HostData::F32(v) => v.get(at..end).map(Opnd::F32),
-        HostData::I32(v) => v.get(at..end).map(Opnd::I32),
-        HostData::Bool(v) => v.get(at..end).map(Opnd::Bool),
+        HostData::F32(v) => v.get(at..end).map(InBlock::F32),
+        HostData::I32(v) => v.get(at..end).map(InBlock::I32),
+        HostData::Bool(v) => v.get(at..end).map(InBlock::Bool),
     }
 }
 
 /// The first `n` values of `r` from `at` on, if all in range.
-fn reg_opnd(r: &Reg, at: usize, n: usize) -> Option<Opnd<'_>> {
+fn reg_opnd(r: &Reg, at: usize, n: usize) -> Option<InBlock<'_>> {
     let end = at.checked_add(n)?;
     match r {
-        Reg::F32(v) => v.get(at..end).map(Opnd::F32),
-        Reg::I32(v) => v.get(at..end).map(Opnd::I32),
-        Reg::Bool(v) => v.get(at..end).map(Opnd::Bool),
+        Reg::F32(v) => v.get(at..end).map(InBlock::F32),
+        Reg::I32(v) => v.get(at..end).map(InBlock::I32),
+        Reg::Bool(v) => v.get(at..end).map(InBlock::Bool),
     }
 }
 
@@ -90,7 +93,7 @@ fn operand<'a>(
     direct: &[Option<Direct>],
     inputs: &[&'a HostData],
     n: usize,
-) -> Option<Opnd<'a>> {
+) -> Option<InBlock<'a>> {
     match direct.get(j).copied().flatten() {
         None => regs.get(j).map(Reg::view),
         Some(Direct::Input(slot, base)) => inputs.get(slot).and_then(|h| host_opnd(h, base, n)),
@@ -102,19 +105,19 @@ fn operand<'a>(
 }
 
 impl Reg {
-    fn dst(&mut self) -> Dst<'_> {
+    fn dst(&mut self) -> OutBlock<'_> {
         match self {
-            Reg::F32(v) => Dst::F32(v),
-            Reg::I32(v) => Dst::I32(v),
-            Reg::Bool(v) => Dst::Bool(v),
+            Reg::F32(v) => OutBlock::F32(v),
+            Reg::I32(v) => OutBlock::I32(v),
+            Reg::Bool(v) => OutBlock::Bool(v),
         }
     }
 
-    fn view(&self) -> Opnd<'_> {
+    fn view(&self) -> InBlock<'_> {
         match self {
-            Reg::F32(v) => Opnd::F32(v),
-            Reg::I32(v) => Opnd::I32(v),
-            Reg::Bool(v) => Opnd::Bool(v),
+            Reg::F32(v) => InBlock::F32(v),
+            Reg::I32(v) => InBlock::I32(v),
+            Reg::Bool(v) => InBlock::Bool(v),
         }
     }
 
@@ -495,7 +498,7 @@ impl Program {
         inputs: &[&'s HostData],
         start: usize,
         n: usize,
-    ) -> Result<Opnd<'s>> {
+    ) -> Result<InBlock<'s>> {
         self.eval_runs(s, inputs, &[(start, n)])
     }
 
@@ -506,7 +509,7 @@ impl Program {
         s: &'s mut Scratch,
         inputs: &[&'s HostData],
         runs: &[(usize, usize)],
-    ) -> Result<Opnd<'s>> {
+    ) -> Result<InBlock<'s>> {
         self.eval_with(s, inputs, runs, None)
     }
 
@@ -518,7 +521,7 @@ impl Program {
         inputs: &[&'s HostData],
         runs: &[(usize, usize)],
         hw: (usize, usize),
-    ) -> Result<Opnd<'s>> {
+    ) -> Result<InBlock<'s>> {
         self.eval_with(s, inputs, runs, Some(hw))
     }
 
@@ -528,7 +531,7 @@ impl Program {
         inputs: &[&'s HostData],
         runs: &[(usize, usize)],
         tile: Option<(usize, usize)>,
-    ) -> Result<Opnd<'s>> {
+    ) -> Result<InBlock<'s>> {
         let n = runs.iter().map(|r| r.1).sum();
         let last = self.nodes.len().saturating_sub(1);
         self.prepare(s, inputs, runs, tile, self.nodes.len())?;
@@ -777,9 +780,9 @@ impl Program {
         direct: &[Option<Direct>],
         inputs: &[&HostData],
         n: usize,
-        dst: Dst<'_>,
+        dst: OutBlock<'_>,
     ) -> Result<()> {
-        let get = |j: usize| -> Result<Opnd<'_>> {
+        let get = |j: usize| -> Result<InBlock<'_>> {
             if j >= i {
                 return Err(err("internal: operand is not an earlier node"));
             }
@@ -973,7 +976,7 @@ fn tiles_into<T: Elem>(
     let acc = inputs.len();
     par::try_chunks_mut(out, tile_len.max(1), |ci, dst| {
         let first = ci * tile_len.max(1);
-        let mut tile = crate::pool::take_scratch(dst.len());
+        let mut tile = crate::cpu::pool::take_scratch(dst.len());
         fill(first, &mut tile)?;
         let tile = HostData::F32(tile);
         let mut all = inputs.to_vec();
@@ -986,7 +989,7 @@ fn tiles_into<T: Elem>(
         }
         drop(s);
         if let HostData::F32(v) = tile {
-            crate::pool::give_scratch(v);
+            crate::cpu::pool::give_scratch(v);
         }
         Ok(())
     })

@@ -6,8 +6,10 @@
 use ferroflow_core::ir::View;
 use ferroflow_core::Result;
 
-use crate::load::{coalesce, fill_input};
-use crate::util::{alloc_dirty, check_range, err, mul_all, offset_range};
+use crate::cpu::alloc::alloc_dirty;
+use crate::cpu::bounds::{check_range, mul_all, offset_range};
+use crate::cpu::err;
+use crate::cpu::load::{coalesce, fill_input};
 
 /// One operand's view, checked at build time.
 #[derive(Debug, Clone)]
