@@ -1,4 +1,4 @@
-//! nn layers, optimizers and model IO on the CPU backend (the core crate's own tests cover what
+//! nn layers, Keras losses and metrics, optimizers and model IO on the CPU backend (the core crate's own tests cover what
 //! needs no backend: config JSON, safetensors and manifest validation).
 
 use ferroflow::io::{self, LoadLimits};
@@ -417,5 +417,41 @@ fn shared_matmul_epilogue_is_computed_once() -> Result<()> {
     let hv = h.to_vec_f32()?;
     let want: Vec<f64> = hv.iter().map(|&v| f64::from(v).max(0.0)).collect();
     close(&y.to_vec_f32()?, &want, 1e-6);
+    Ok(())
+}
+
+/// Keras losses and metrics by name, as `compile` uses them, against TF.js's formulas worked by
+/// hand: per-example values, and the metric resolution TF.js does for 'accuracy'.
+#[test]
+fn losses_and_metrics_by_keras_name() -> Result<()> {
+    use ferroflow::nn::losses::LossKind;
+    use ferroflow::nn::metrics::MetricKind;
+    let dev = dev();
+    let y_true = t(&dev, vec![0.0, 1.0, 1.0, 0.0], &[2, 2])?;
+    let y_pred = t(&dev, vec![0.2, 0.8, 0.6, 0.4], &[2, 2])?;
+    let per = |name: &str| -> Result<Vec<f32>> {
+        let kind = LossKind::from_name(name).expect("a Keras loss name");
+        kind.per_example(&y_true, &y_pred)?.to_vec_f32()
+    };
+    close(&per("mse")?, &[0.04, 0.16], 1e-6);
+    close(&per("meanAbsoluteError")?, &[0.2, 0.4], 1e-6);
+    close(
+        &per("categoricalCrossentropy")?,
+        &[-(0.8f64.ln()), -(0.6f64.ln())],
+        1e-6,
+    );
+    assert_eq!(LossKind::from_name("softmaxCrossEntropy"), None);
+
+    let loss = Some(LossKind::CategoricalCrossentropy);
+    let (key, acc) = MetricKind::from_name("accuracy", loss, 2).expect("accuracy resolves");
+    assert_eq!((key.as_str(), acc), ("acc", MetricKind::CategoricalAccuracy));
+    close(&acc.batch_value(&y_true, &y_pred)?.to_vec_f32()?, &[1.0], 0.0);
+    let sparse = MetricKind::from_name("acc", Some(LossKind::SparseCategoricalCrossentropy), 2);
+    assert_eq!(sparse.map(|m| m.1), Some(MetricKind::SparseCategoricalAccuracy));
+    assert_eq!(
+        MetricKind::from_name("acc", None, 1).map(|m| m.1),
+        Some(MetricKind::BinaryAccuracy)
+    );
+    assert_eq!(MetricKind::from_name("f1", loss, 2), None);
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! `model.json` + safetensors, the same bytes the native crates read and write).
 //!
 //! - `spec`: TF.js layer configs, validated, turned into core layers once the input shape is known.
-//! - `loss`: the losses and metrics `compile` accepts by name (TF.js's Keras formulas).
+//! - `loss`: the loss and metric names `compile` accepts (core's `nn::losses`/`nn::metrics`),
+//!   with TF.js's errors for other names.
 //! - `model`: the exported `ModelCore` class (one call per training step) and model loading.
 
 pub mod loss;

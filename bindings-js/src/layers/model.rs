@@ -13,7 +13,10 @@ use ferroflow::ops::movement::concat;
 use ferroflow::{DType, Device, Error, HostData, Result, Tensor, Variable};
 use wasm_bindgen::prelude::*;
 
-use super::loss::{LossKind, MetricKind};
+use ferroflow::nn::losses::LossKind;
+use ferroflow::nn::metrics::MetricKind;
+
+use super::loss::{parse_loss, parse_metric};
 use super::spec::{self, Class, LayerSpec};
 use crate::backend::current_device;
 use crate::convert::{self, describe, is_absent};
@@ -546,7 +549,7 @@ impl Model {
                 loss_v = items[0].clone();
             }
             let (loss_fn, loss_kind) = if let Some(name) = loss_v.as_string() {
-                let k = LossKind::parse(op, "loss", &name)?;
+                let k = parse_loss(op, "loss", &name)?;
                 (LossFn::Builtin(k), Some(k))
             } else if let Some(f) = loss_v.dyn_ref::<js_sys::Function>() {
                 (LossFn::Js(f.clone()), None)
@@ -577,7 +580,7 @@ impl Model {
             for (i, m) in items.iter().enumerate() {
                 let arg = format!("metrics[{i}]");
                 let (key, metric) = if let Some(s) = m.as_string() {
-                    let (k, m) = MetricKind::parse(op, &arg, &s, loss_kind, outputs)?;
+                    let (k, m) = parse_metric(op, &arg, &s, loss_kind, outputs)?;
                     (k, MetricFn::Builtin(m))
                 } else if let Some(f) = m.dyn_ref::<js_sys::Function>() {
                     let n = String::from(f.name());

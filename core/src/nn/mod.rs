@@ -32,6 +32,8 @@ mod dropout;
 mod embedding;
 mod flatten;
 mod init;
+pub mod losses;
+pub mod metrics;
 mod pool;
 mod sequential;
 
