@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveFolders } from '../../npm/scripts/chromium.mjs';
+import { serveFolders } from '../../scripts/chromium.mjs';
 
 /** The headers every response of the demo carries. */
 export const HEADERS = {

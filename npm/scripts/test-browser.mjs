@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, serveFolders } from './chromium.mjs';
+import { launchChromium, serveFolders } from '../../scripts/chromium.mjs';
 
 const npmDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(npmDir, '.scratch');

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../../../npm/scripts/chromium.mjs';
+import { launchChromium } from '../../../scripts/chromium.mjs';
 import { serveDemo } from '../serve.mjs';
 
 const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,4 +1,4 @@
-// Shared by the browser suite (npm/scripts/test-browser.mjs), the browser benchmark
+// Shared by the npm browser suite (npm/scripts/test-browser.mjs), the browser benchmark
 // (bench/web/run.mjs) and the MNIST web demo (demos/mnist-web: serve.mjs, the e2e test): a static
 // file server over a few folders, and Debian's headless Chromium launched through playwright-core
 // with a WebGPU adapter (--enable-unsafe-webgpu: SwiftShader here) unless asked not to.
