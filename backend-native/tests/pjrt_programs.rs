@@ -3,16 +3,17 @@
 //! constant), and values the caller still holds (the loss, the logits) come out of that same
 //! program, so reading them runs nothing. Skipped, with the reason, when no plugin is set.
 
+#![cfg(feature = "pjrt")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ferroflow::nn::{Dense, DenseConfig, Dropout, DropoutConfig, Module};
-use ferroflow::ops::losses;
-use ferroflow::optim::{Adam, Optimizer};
-use ferroflow::{HostData, Tensor};
+use ferroflow_core::nn::{Dense, DenseConfig, Dropout, DropoutConfig, Module};
+use ferroflow_core::ops::losses;
+use ferroflow_core::optim::{Adam, Optimizer};
+use ferroflow_core::{HostData, Tensor};
 
 #[test]
 fn a_training_step_is_one_program_compiled_once() {
-    let dev = match ferroflow::native::pjrt() {
+    let dev = match ferroflow_native::pjrt() {
         Ok(d) => d,
         Err(e) => {
             println!("skipped: pjrt backend unavailable: {e}");
