@@ -115,6 +115,15 @@ impl KernelDialect for Cuda {
 }
 
 impl Cuda {
+    /// The dialect before a template's `module_head` names its buffers (the prelude, dispatch).
+    pub fn unbound(limits: &RenderLimits) -> Cuda {
+        let buffers = Buffers {
+            inputs: Vec::new(),
+            output: DType::F32,
+        };
+        Cuda::new(buffers, limits)
+    }
+
     /// The dialect for kernels over `buffers`.
     pub fn new(buffers: Buffers, limits: &RenderLimits) -> Cuda {
         Cuda {
@@ -207,13 +216,7 @@ pub(crate) fn join_nonempty(parts: &[String]) -> String {
 /// the `// horner:` lines written out.
 pub(crate) fn prelude() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    TEXT.get_or_init(|| {
-        let buffers = Buffers {
-            inputs: Vec::new(),
-            output: DType::F32,
-        };
-        clike::expand_polynomials(&Cuda::new(buffers, &RenderLimits::default()), PRELUDE)
-    })
+    TEXT.get_or_init(|| clike::expand_polynomials(&Cuda::unbound(&RenderLimits::default()), PRELUDE))
 }
 
 const PRELUDE: &str = r#"

@@ -68,12 +68,7 @@ fn render_plan(kernel: &Kernel, limits: &RenderLimits) -> plan::Result<CudaKerne
             limits.block_size
         )));
     }
-    // `module_head` sets each template's buffers.
-    let buffers = cuda::Buffers {
-        inputs: Vec::new(),
-        output: DType::F32,
-    };
-    clike::render(&mut cuda::Cuda::new(buffers, limits), kernel)
+    clike::render(&mut cuda::Cuda::unbound(limits), kernel)
 }
 
 /// A 1-D launch: one block per `per_block` items, blocks along x.

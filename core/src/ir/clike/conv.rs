@@ -3,7 +3,7 @@
 use crate::dtype::{DType, Scalar};
 use crate::ir::plan::{self, ConvGeometry, GemmProblem, ViewIndex};
 
-use super::{reg, slot, Dialect};
+use super::{constants_line, reg, slot, Dialect};
 
 /// The implicit-GEMM operand loads of a convolution: `load_a(grp, m, k)` gathers the input patch
 /// element of output pixel `m` and tap/channel `k` through view `x` (zero in the padding and,
@@ -28,10 +28,7 @@ pub fn conv_loads<D: Dialect>(
     let zero_i = D::ZERO[slot(DType::I32)];
     let unless = |cond: &str| format!("    if ({cond}) {{ return {zero_f}; }}\n");
     let edge = |cond: String| if edge_checks { unless(&cond) } else { String::new() };
-    let lets = |defs: &[(&str, &str, String)]| {
-        let line: Vec<String> = defs.iter().map(|(n, t, v)| d.constant(n, t, v)).collect();
-        format!("    {}\n", line.join(" "))
-    };
+    let lets = |defs: &[(&str, &str, String)]| constants_line(d, defs);
     let uarg = |n: &str| (n.to_string(), u.to_string());
     let mut s = d.function("load_a", &[uarg("grp"), uarg("m"), uarg("k")], f);
     s += &edge(format!("m >= {m}u || k >= {k}u"));

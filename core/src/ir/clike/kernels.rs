@@ -10,7 +10,7 @@ use crate::ir::plan::{
 };
 use crate::ir::{BinaryOp, Kernel};
 
-use super::{algebra, binary, expr_fn, reg, slot, storage, stored_zero, to_storage, Algebra, Dialect};
+use super::{algebra, binary, constants_line, expr_fn, reg, slot, storage, stored_zero, to_storage, Algebra, Dialect};
 
 /// How many threads a 1-D kernel launches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,21 +230,23 @@ fn reduce<D: KernelDialect>(d: &mut D, p: &ReducePlan) -> plan::Result<D::Kernel
     })
 }
 
-/// Unsigned locals on one indented line.
-fn lets<D: Dialect>(d: &D, defs: &[(&str, String)]) -> String {
-    let defs: Vec<String> = defs.iter().map(|(n, v)| d.constant(n, D::U32, v)).collect();
-    format!("    {}\n", defs.join(" "))
+/// What gather and scatter-add open with: buffers, entry, the guarded flat thread `g`, and `g`
+/// split into unsigned locals `(name, value)` on one line.
+fn gather_head<D: KernelDialect>(d: &mut D, p: &GatherPlan, split: &[(&str, String)]) -> String {
+    let mut s = d.module_head(&p.inputs(), p.dtype);
+    s += &d.entry(None);
+    s += &guarded_thread(d, p.outputs);
+    let defs: Vec<(&str, &str, String)> = split.iter().map(|(n, v)| (*n, D::U32, v.clone())).collect();
+    s + &constants_line(d, &defs)
 }
 
 /// `out[o, j, i] = data[o, idx[j], i]`, one thread per output element; an index outside
 /// `0..axis_len` reads zero (false), as on every backend.
 fn gather<D: KernelDialect>(d: &mut D, p: &GatherPlan) -> plan::Result<D::Kernel> {
     let (n_idx, inner) = (p.n_idx, p.inner);
-    let mut s = d.module_head(&p.inputs(), p.dtype);
-    s += &d.entry(None);
-    s += &guarded_thread(d, p.outputs);
-    s += &lets(
+    let mut s = gather_head(
         d,
+        p,
         &[
             ("i", format!("g % {inner}u")),
             ("oj", format!("g / {inner}u")),
@@ -275,11 +277,9 @@ fn gather<D: KernelDialect>(d: &mut D, p: &GatherPlan) -> plan::Result<D::Kernel
 /// bit-identical to the CPU backend, at O(n_idx) work per output.
 fn scatter_add<D: KernelDialect>(d: &mut D, p: &GatherPlan) -> plan::Result<D::Kernel> {
     let (axis_len, n_idx, inner) = (p.axis_len, p.n_idx, p.inner);
-    let mut s = d.module_head(&p.inputs(), p.dtype);
-    s += &d.entry(None);
-    s += &guarded_thread(d, p.outputs);
-    s += &lets(
+    let mut s = gather_head(
         d,
+        p,
         &[
             ("i", format!("g % {inner}u")),
             ("oa", format!("g / {inner}u")),

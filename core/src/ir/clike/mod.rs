@@ -106,6 +106,12 @@ pub trait Dialect {
     }
 }
 
+/// Immutable locals `(name, type, value)` on one indented line.
+pub(crate) fn constants_line<D: Dialect>(d: &D, defs: &[(&str, &str, String)]) -> String {
+    let defs: Vec<String> = defs.iter().map(|(n, t, v)| d.constant(n, t, v)).collect();
+    format!("    {}\n", defs.join(" "))
+}
+
 /// The register type of `d`.
 pub fn reg<D: Dialect>(d: DType) -> &'static str {
     D::REG[slot(d)]
