@@ -24,22 +24,7 @@ pub fn to_js(e: Error) -> JsValue {
 /// Names the op the user called in an error raised by a primitive or helper it is built from:
 /// `permute: axis error: ...` from `transpose` becomes `transpose (permute): axis error: ...`.
 pub fn in_op(op: &str, e: Error) -> Error {
-    let rename = |inner: String| {
-        if inner == op || inner.starts_with(&format!("{op} (")) {
-            inner
-        } else {
-            format!("{op} ({inner})")
-        }
-    };
-    match e {
-        Error::Shape { op: o, msg } => Error::Shape { op: rename(o), msg },
-        Error::DType { op: o, msg } => Error::DType { op: rename(o), msg },
-        Error::Axis { op: o, msg } => Error::Axis { op: rename(o), msg },
-        Error::Index { op: o, msg } => Error::Index { op: rename(o), msg },
-        Error::Size { op: o, msg } => Error::Size { op: rename(o), msg },
-        Error::Invalid { op: o, msg } => Error::Invalid { op: rename(o), msg },
-        other => other,
-    }
+    e.within(op)
 }
 
 /// The JS `Error` for a core error raised while running `op`.

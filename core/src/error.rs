@@ -60,6 +60,27 @@ impl Error {
             msg: msg.into(),
         }
     }
+
+    /// Names the operation the caller ran around an error raised by a step it is built from:
+    /// `permute: axis error: ...` inside `transpose` becomes `transpose (permute): axis error: ...`.
+    pub fn within(self, op: &str) -> Error {
+        let rename = |inner: String| {
+            if inner == op || inner.starts_with(&format!("{op} (")) {
+                inner
+            } else {
+                format!("{op} ({inner})")
+            }
+        };
+        match self {
+            Error::Shape { op: o, msg } => Error::Shape { op: rename(o), msg },
+            Error::DType { op: o, msg } => Error::DType { op: rename(o), msg },
+            Error::Axis { op: o, msg } => Error::Axis { op: rename(o), msg },
+            Error::Index { op: o, msg } => Error::Index { op: rename(o), msg },
+            Error::Size { op: o, msg } => Error::Size { op: rename(o), msg },
+            Error::Invalid { op: o, msg } => Error::Invalid { op: rename(o), msg },
+            other => other,
+        }
+    }
 }
 
 impl From<std::io::Error> for Error {

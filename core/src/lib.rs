@@ -24,5 +24,6 @@ pub mod io;
 pub mod nn;
 pub mod ops;
 pub mod optim;
+pub mod rng;
 pub mod variable;
 pub use variable::Variable;

@@ -104,29 +104,8 @@ pub fn load(dir: &Path) -> Result<Digits, String> {
     Ok(Digits { images, labels })
 }
 
-/// SplitMix64: a small deterministic generator for shuffles.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Fisher-Yates shuffle.
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next_u64() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
-}
+/// The demos' shuffle generator (core's SplitMix64).
+pub use ferroflow::rng::SplitMix64 as Rng;
 
 /// The seed of the train/test split; fixed so every run tests on the same digits.
 pub const SPLIT_SEED: u64 = 0x6d6e_6973_7400_0001;

@@ -455,3 +455,134 @@ fn losses_and_metrics_by_keras_name() -> Result<()> {
     assert_eq!(MetricKind::from_name("f1", loss, 2), None);
     Ok(())
 }
+
+/// `nn::train::fit` against the same training written out by hand (`Optimizer::minimize` over the
+/// same batches): equal weights, epoch losses that are example-weighted batch means, validation on
+/// the last examples before shuffling; seeded shuffling repeats; a user-written loss equal to MSE
+/// trains identically; bad options are errors.
+#[test]
+fn fit_matches_a_hand_written_training_loop() -> Result<()> {
+    use ferroflow::nn::train::{self, FitOptions, Loss, Objective};
+    let dev = dev();
+    let n = 12;
+    let xs: Vec<f32> = (0..n * 2).map(|i| ((i * 7 % 11) as f32 - 5.0) / 4.0).collect();
+    let ys: Vec<f32> = xs.chunks(2).map(|p| p[0] - 2.0 * p[1] + 0.5).collect();
+    let x = t(&dev, xs, &[n, 2])?;
+    let y = t(&dev, ys, &[n, 1])?;
+    let model = || Sequential::from_configs(&dev, "m", vec![LayerConfig::Dense(DenseConfig::new(2, 1).seed(3))]);
+    let weights = |m: &Sequential| -> Result<Vec<f32>> {
+        let mut w = vec![];
+        for v in m.variables() {
+            w.extend(v.value().to_vec_f32()?);
+        }
+        Ok(w)
+    };
+    let mse = |yt: &Tensor, yp: &Tensor| yp.sub(yt)?.square()?.mean(&[], false);
+
+    let opts = FitOptions {
+        epochs: 2,
+        batch_size: 4,
+        shuffle: false,
+        validation_split: 0.25,
+        ..FitOptions::default()
+    };
+    let fitted = model()?;
+    let objective = Objective::keras("meanSquaredError", &["mae"], 1)?;
+    let mut seen = 0;
+    let history = train::fit(&fitted, &mut Sgd::new(0.1), &objective, &x, &y, &opts, &mut |logs| {
+        seen += 1;
+        assert_eq!(logs.epoch + 1, seen);
+        Ok(())
+    })?;
+    assert_eq!(history.names, ["loss", "mae"]);
+    assert_eq!(history.epochs.len(), 2);
+
+    // By hand: 9 training examples in batches of 4, 4 and 1; the last 3 examples validate.
+    let by_hand = model()?;
+    let mut sgd = Sgd::new(0.1);
+    let vars = by_hand.trainable_variables();
+    for epoch in &history.epochs {
+        let mut sum = 0.0f64;
+        for (b, e) in [(0, 4), (4, 8), (8, 9)] {
+            let (xb, yb) = (train::rows(&x, b, e)?, train::rows(&y, b, e)?);
+            let loss = sgd.minimize(&vars, &mut || mse(&yb, &by_hand.forward(&xb, true)?))?;
+            sum += f64::from(loss.item()?) * (e - b) as f64;
+        }
+        close(&epoch.values[..1], &[sum / 9.0], 1e-5);
+        let (vx, vy) = (train::rows(&x, 9, 12)?, train::rows(&y, 9, 12)?);
+        let val = mse(&vy, &by_hand.forward(&vx, false)?)?.item()?;
+        let validation = epoch
+            .validation
+            .as_ref()
+            .expect("a validation split reports validation values");
+        close(&validation[..1], &[f64::from(val)], 1e-5);
+    }
+    let expect: Vec<f64> = weights(&by_hand)?.into_iter().map(f64::from).collect();
+    close(&weights(&fitted)?, &expect, 1e-5);
+
+    // Seeded shuffling repeats itself; a user-written MSE trains exactly like the built-in one.
+    let shuffled = FitOptions {
+        epochs: 3,
+        seed: 9,
+        ..FitOptions::default()
+    };
+    let run = |objective: &Objective| -> Result<(Vec<f32>, Vec<f32>)> {
+        let m = model()?;
+        let h = train::fit(
+            &m,
+            &mut Sgd::new(0.05),
+            objective,
+            &x,
+            &y,
+            &FitOptions {
+                batch_size: 5,
+                ..shuffled.clone()
+            },
+            &mut |_| Ok(()),
+        )?;
+        Ok((h.epochs.iter().map(|e| e.values[0]).collect(), weights(&m)?))
+    };
+    let builtin = Objective::keras("mse", &[], 1)?;
+    let custom = Objective::new(Loss::Custom(Box::new(move |yt: &Tensor, yp: &Tensor| {
+        yp.sub(yt)?.square()?.mean(&[1], false)
+    })));
+    let (a, b, c) = (run(&builtin)?, run(&builtin)?, run(&custom)?);
+    assert_eq!(a, b, "the same seed gives the same order");
+    let a64: Vec<f64> = a.1.iter().map(|&v| f64::from(v)).collect();
+    close(&c.1, &a64, 1e-6);
+    assert!(a.0[2] < a.0[0], "the loss falls: {:?}", a.0);
+
+    // Predict in batches equals one forward pass; bad options are errors, not panics.
+    let p = train::predict(&fitted, &x, 5)?.to_vec_f32()?;
+    let whole: Vec<f64> = fitted
+        .forward(&x, false)?
+        .to_vec_f32()?
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    close(&p, &whole, 1e-6);
+    let bad = |o: FitOptions| train::fit(&fitted, &mut Sgd::new(0.1), &objective, &x, &y, &o, &mut |_| Ok(()));
+    assert!(bad(FitOptions {
+        validation_split: 1.0,
+        ..FitOptions::default()
+    })
+    .is_err());
+    assert!(bad(FitOptions {
+        batch_size: 0,
+        ..FitOptions::default()
+    })
+    .is_err());
+    let short = train::rows(&y, 0, 5)?;
+    let e = train::fit(
+        &fitted,
+        &mut Sgd::new(0.1),
+        &objective,
+        &x,
+        &short,
+        &FitOptions::default(),
+        &mut |_| Ok(()),
+    );
+    assert!(e.unwrap_err().to_string().contains("x has 12 examples but y has 5"));
+    assert!(Objective::keras("mse", &["mae", "mae"], 1).is_err());
+    Ok(())
+}

@@ -1,20 +1,17 @@
 //! The Rust half of `ff.sequential()`: a core [`Sequential`] plus what the JS API needs around it
 //! (TF.js class names, each layer's input and output shapes, trainable flags, the compiled loss,
-//! metrics and optimizer). One exported call does one whole training step (`trainBatch`: batch
-//! gather, forward, loss and metrics, gradients, optimizer update), `evaluate` and `predict` loop
-//! over batches in Rust; the JS layer drives epochs, batches and callbacks.
+//! metrics and optimizer). One exported call does one whole training step (`trainBatch`: the
+//! batch gathered, then core's `nn::train::train_on_batch`); `evaluate` and `predict` are core's;
+//! the JS layer drives epochs, batches and callbacks.
 
 use std::cell::RefCell;
 
-use ferroflow::autograd;
 use ferroflow::io;
 use ferroflow::nn::{LayerConfig, Module, Sequential};
-use ferroflow::ops::movement::concat;
-use ferroflow::{DType, Device, Error, HostData, Result, Tensor, Variable};
+use ferroflow::{Device, Error, HostData, Result, Tensor, Variable};
 use wasm_bindgen::prelude::*;
 
-use ferroflow::nn::losses::LossKind;
-use ferroflow::nn::metrics::MetricKind;
+use ferroflow::nn::train::{self, examples, rows, take_rows, Loss, Metric, Objective, ObjectiveFn};
 
 use super::loss::{parse_loss, parse_metric};
 use super::spec::{self, Class, LayerSpec};
@@ -35,20 +32,9 @@ struct Entry {
     spec: Option<LayerSpec>,
 }
 
-enum LossFn {
-    Builtin(LossKind),
-    Js(js_sys::Function),
-}
-
-enum MetricFn {
-    Builtin(MetricKind),
-    Js(js_sys::Function),
-}
-
 struct Compiled {
     optimizer: SharedOptimizer,
-    loss: LossFn,
-    metrics: Vec<(String, MetricFn)>,
+    objective: Objective,
 }
 
 /// The model behind the JS `Sequential` class.
@@ -85,50 +71,25 @@ fn dims(s: &[usize]) -> String {
     s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")
 }
 
-/// Calls a JS loss or metric `(yTrue, yPred) => Tensor` and averages what it returns.
-fn call_js(op: &str, f: &js_sys::Function, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
-    let a = JsValue::from(wrap(op, y_true.clone())?);
-    let b = JsValue::from(wrap(op, y_pred.clone())?);
-    let r = f.call2(&JsValue::NULL, &a, &b).map_err(|e| callback_threw(op, e))?;
-    match convert::slot_of(&r) {
-        Ok(Some(s)) => s.tensor(op, "loss()")?.cast(DType::F32)?.mean(&[], false),
-        _ => Err(Error::invalid(
-            op,
-            format!(
-                "expected the loss/metric function to return a Tensor, got {}",
-                describe(&r)
-            ),
-        )),
-    }
-}
-
-impl Compiled {
-    /// The batch loss (a scalar) and `[loss, metric...]` as one vector.
-    fn stats(&self, op: &str, y_true: &Tensor, y_pred: &Tensor) -> Result<(Tensor, Tensor)> {
-        let loss = match &self.loss {
-            LossFn::Builtin(k) => k
-                .per_example(y_true, y_pred)
-                .map_err(|e| crate::error::in_op(op, e))?
-                .mean(&[], false)?,
-            LossFn::Js(f) => call_js(op, f, y_true, y_pred)?,
-        };
-        let mut parts = vec![loss.reshape(&[1])?];
-        for (name, m) in &self.metrics {
-            let v = match m {
-                MetricFn::Builtin(k) => k
-                    .batch_value(y_true, y_pred)
-                    .map_err(|e| crate::error::in_op(&format!("{op} (metric {name})"), e))?,
-                MetricFn::Js(f) => call_js(op, f, y_true, y_pred)?,
-            };
-            parts.push(v.reshape(&[1])?);
+/// A JS loss or metric `(yTrue, yPred) => Tensor` as a core objective function.
+fn js_objective(f: &js_sys::Function) -> ObjectiveFn {
+    let f = f.clone();
+    let op = "loss function";
+    Box::new(move |y_true: &Tensor, y_pred: &Tensor| {
+        let a = JsValue::from(wrap(op, y_true.clone())?);
+        let b = JsValue::from(wrap(op, y_pred.clone())?);
+        let r = f.call2(&JsValue::NULL, &a, &b).map_err(|e| callback_threw(op, e))?;
+        match convert::slot_of(&r) {
+            Ok(Some(s)) => s.tensor(op, "loss()"),
+            _ => Err(Error::invalid(
+                op,
+                format!(
+                    "expected the loss/metric function to return a Tensor, got {}",
+                    describe(&r)
+                ),
+            )),
         }
-        let stats = if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            concat(&parts, 0)?
-        };
-        Ok((loss, stats))
-    }
+    })
 }
 
 /// The examples `begin..end` of `x` and `y`, or those listed in `indices` (an Int32Array).
@@ -150,14 +111,8 @@ fn batch(op: &str, x: &Tensor, y: &Tensor, indices: &JsValue, begin: f64, end: f
                 format!("argument 'indices': expected example indices in [0, {n}), got {bad}"),
             ));
         }
-        let len = idx.len();
-        let t = Tensor::from_host_on(HostData::I32(idx), &[len], &x.device())?;
-        let ty = if y.device().name() == x.device().name() {
-            t.clone()
-        } else {
-            Tensor::from_host_on(t.to_host()?, &[len], &y.device())?
-        };
-        return Ok((x.gather(&t, 0)?, y.gather(&ty, 0)?));
+        let idx: Vec<usize> = idx.into_iter().map(|i| i as usize).collect();
+        return Ok((take_rows(x, &idx)?, take_rows(y, &idx)?));
     }
     if !(begin >= 0.0 && end <= n as f64 && begin < end && begin.fract() == 0.0 && end.fract() == 0.0) {
         return Err(Error::index(
@@ -171,38 +126,6 @@ fn batch(op: &str, x: &Tensor, y: &Tensor, indices: &JsValue, begin: f64, end: f
     }
     let (b, e) = (begin as usize, end as usize);
     Ok((rows(x, b, e)?, rows(y, b, e)?))
-}
-
-fn rows(t: &Tensor, b: usize, e: usize) -> Result<Tensor> {
-    if b == 0 && e == t.shape()[0] {
-        return Ok(t.clone());
-    }
-    let mut begin = vec![0; t.rank()];
-    begin[0] = b;
-    let mut size: Vec<isize> = vec![-1; t.rank()];
-    size[0] = (e - b) as isize;
-    t.slice(&begin, &size)
-}
-
-/// The number of examples of `x` and `y` (their first axes must agree).
-fn examples(op: &str, x: &Tensor, y: &Tensor) -> Result<usize> {
-    let (Some(&n), Some(&m)) = (x.shape().first(), y.shape().first()) else {
-        return Err(Error::shape(
-            op,
-            format!(
-                "expected x and y with a batch axis, got shapes {:?} and {:?}",
-                x.shape(),
-                y.shape()
-            ),
-        ));
-    };
-    if n != m {
-        return Err(Error::shape(
-            op,
-            format!("x has {n} examples but y has {m} (their first axes must agree)"),
-        ));
-    }
-    Ok(n)
 }
 
 fn batch_size_arg(op: &str, v: &JsValue) -> Result<usize> {
@@ -533,7 +456,7 @@ impl Model {
     /// the history keys: `['loss', 'acc', ...]`.
     pub fn compile(&mut self, optimizer: &Optimizer, loss: &JsValue, metrics: &JsValue) -> JsResult<js_sys::Array> {
         let op = "compile";
-        let f = || -> Result<(Compiled, Vec<String>)> {
+        let f = || -> Result<Compiled> {
             let mut loss_v = loss.clone();
             if js_sys::Array::is_array(loss) {
                 let items = convert::list(op, "loss", loss)?;
@@ -548,11 +471,10 @@ impl Model {
                 }
                 loss_v = items[0].clone();
             }
-            let (loss_fn, loss_kind) = if let Some(name) = loss_v.as_string() {
-                let k = parse_loss(op, "loss", &name)?;
-                (LossFn::Builtin(k), Some(k))
+            let loss = if let Some(name) = loss_v.as_string() {
+                Loss::Keras(parse_loss(op, "loss", &name)?)
             } else if let Some(f) = loss_v.dyn_ref::<js_sys::Function>() {
-                (LossFn::Js(f.clone()), None)
+                Loss::Custom(js_objective(f))
             } else {
                 return Err(Error::invalid(
                     op,
@@ -575,18 +497,17 @@ impl Model {
             } else {
                 convert::list(op, "metrics", metrics)?
             };
-            let mut list = vec![];
-            let mut names = vec!["loss".to_string()];
+            let mut objective = Objective::new(loss);
             for (i, m) in items.iter().enumerate() {
                 let arg = format!("metrics[{i}]");
                 let (key, metric) = if let Some(s) = m.as_string() {
-                    let (k, m) = parse_metric(op, &arg, &s, loss_kind, outputs)?;
-                    (k, MetricFn::Builtin(m))
+                    let (k, m) = parse_metric(op, &arg, &s, objective.loss_kind(), outputs)?;
+                    (k, Metric::Keras(m))
                 } else if let Some(f) = m.dyn_ref::<js_sys::Function>() {
                     let n = String::from(f.name());
                     (
                         if n.is_empty() { format!("metric_{i}") } else { n },
-                        MetricFn::Js(f.clone()),
+                        Metric::Custom(js_objective(f)),
                     )
                 } else {
                     return Err(Error::invalid(
@@ -597,25 +518,21 @@ impl Model {
                         ),
                     ));
                 };
-                if names.contains(&key) {
+                if objective.names().contains(&key) {
                     return Err(Error::invalid(
                         op,
                         format!("argument '{arg}': metric {key:?} is listed twice"),
                     ));
                 }
-                names.push(key.clone());
-                list.push((key, metric));
+                objective = objective.with_metric(key, metric)?;
             }
-            Ok((
-                Compiled {
-                    optimizer: optimizer.shared(),
-                    loss: loss_fn,
-                    metrics: list,
-                },
-                names,
-            ))
+            Ok(Compiled {
+                optimizer: optimizer.shared(),
+                objective,
+            })
         };
-        let (c, names) = f().map_err(to_js)?;
+        let c = f().map_err(to_js)?;
+        let names = c.objective.names();
         self.compiled = Some(c);
         Ok(names.iter().map(|n| JsValue::from_str(n)).collect())
     }
@@ -658,20 +575,10 @@ impl Model {
                 .filter(|(_, t)| *t)
                 .map(|(v, _)| v)
                 .collect();
-            let values: Vec<Tensor> = vars.iter().map(|v| v.value()).collect();
-            let core = &self.core;
             scoped(|| {
                 let (xb, yb) = batch(op, &x, &y, indices, begin, end)?;
-                let pred = core.forward(&xb, true)?;
-                let (loss, stats) = compiled.stats(op, &yb, &pred)?;
-                stats.realize()?;
-                if !vars.is_empty() {
-                    let refs: Vec<&Tensor> = values.iter().collect();
-                    let grads = autograd::grad(&loss, &refs)?;
-                    let pairs: Vec<(Variable, Tensor)> = vars.iter().cloned().zip(grads).collect();
-                    borrow_opt(op, &compiled.optimizer)?.step(&pairs)?;
-                }
-                Ok(stats)
+                let mut opt = borrow_opt(op, &compiled.optimizer)?;
+                train::train_on_batch(&self.core, &vars, &mut **opt, &compiled.objective, &xb, &yb)
             })
         };
         let stats = f().map_err(|e| to_js_or_pending(op, e))?;
@@ -688,29 +595,7 @@ impl Model {
             let [x, y]: [Tensor; 2] = convert::tensors(op, &[("x", x, None), ("y", y, None)])?
                 .try_into()
                 .map_err(|_| Error::invalid(op, "missing x or y"))?;
-            let n = examples(op, &x, &y)?;
-            if n == 0 {
-                return Err(Error::invalid(op, "expected at least one example, got 0"));
-            }
-            scoped(|| {
-                let mut total: Option<Tensor> = None;
-                let mut b = 0;
-                while b < n {
-                    let e = n.min(b.saturating_add(bs));
-                    let (xb, yb) = (rows(&x, b, e)?, rows(&y, b, e)?);
-                    let pred = self.core.forward(&xb, false)?;
-                    let (_, stats) = compiled.stats(op, &yb, &pred)?;
-                    let part = stats.mul((e - b) as f32)?;
-                    let t = match total {
-                        None => part,
-                        Some(t) => t.add(&part)?,
-                    };
-                    t.realize()?;
-                    total = Some(t.detach()?);
-                    b = e;
-                }
-                total.ok_or_else(|| Error::invalid(op, "no batches"))?.div(n as f32)
-            })
+            scoped(|| train::evaluate(&self.core, &compiled.objective, &x, &y, bs))
         };
         let r = f().map_err(|e| to_js_or_pending(op, e))?;
         wrap(op, r).map_err(to_js)
@@ -722,21 +607,7 @@ impl Model {
         let f = || -> Result<Tensor> {
             let bs = batch_size_arg(op, batch_size)?;
             let x = convert::tensor(op, "x", x)?;
-            let Some(&n) = x.shape().first() else {
-                return Err(Error::shape(op, "expected x with a batch axis, got a scalar"));
-            };
-            if n <= bs {
-                return self.core.forward(&x, false);
-            }
-            let mut outs = vec![];
-            let mut b = 0;
-            while b < n {
-                let e = n.min(b.saturating_add(bs));
-                let out = self.core.forward(&rows(&x, b, e)?, false)?;
-                outs.push(out.detach()?);
-                b = e;
-            }
-            concat(&outs, 0)
+            train::predict(&self.core, &x, bs)
         };
         let r = f().map_err(|e| to_js_in(op, e))?;
         wrap(op, r).map_err(to_js)

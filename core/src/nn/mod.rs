@@ -36,6 +36,7 @@ pub mod losses;
 pub mod metrics;
 mod pool;
 mod sequential;
+pub mod train;
 
 pub use activation::{Activation, ActivationConfig, ActivationLayer};
 pub use batch_norm::{BatchNorm, BatchNormConfig};

@@ -86,28 +86,11 @@ pub fn load_bin(images: &Path, labels: Option<&Path>) -> Result<Vec<Digit>, Stri
         .collect())
 }
 
-/// SplitMix64, the demos' shuffle generator.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
 /// Indices of the demos' test split of `total` examples, in test-set order: a Fisher-Yates shuffle
 /// of `0..total` with [`SPLIT_SEED`], first [`TEST_SPLIT`] taken.
 pub fn test_indices(total: usize) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..total).collect();
-    let mut rng = SplitMix(SPLIT_SEED);
-    for i in (1..idx.len()).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        idx.swap(i, j);
-    }
+    ferroflow::rng::SplitMix64::new(SPLIT_SEED).shuffle(&mut idx);
     idx.truncate(TEST_SPLIT.min(total));
     idx
 }

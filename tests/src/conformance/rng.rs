@@ -2,13 +2,15 @@
 //! from the points where an op is not differentiable or where a tie would make the result
 //! ambiguous. Everything is deterministic: the same seed gives the same inputs on every machine.
 
-/// SplitMix64: tiny, fast and good enough for test data.
+use ferroflow::rng::SplitMix64;
+
+/// Core's SplitMix64 with the helpers test data needs.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x853c_49e6_748f_ea9b)
+        Rng(SplitMix64::new(seed ^ 0x853c_49e6_748f_ea9b))
     }
 
     /// A generator seeded from a string (an op name), so each case has its own stream.
@@ -21,11 +23,7 @@ impl Rng {
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[0, 1)`.
