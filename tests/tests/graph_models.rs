@@ -1,0 +1,287 @@
+//! TF.js graph models (core's `tfjs` module) on every present backend:
+//! - the real nsfwjs MobileNetV2 graph model against TensorFlow.js 4.22's outputs for the same
+//!   input (`scripts/fetch-tfjs-models.sh` writes both; without them the test says it skipped,
+//!   unless `FERROFLOW_REQUIRE_MODELS=1`, as in CI, makes that a failure);
+//! - small hand-written graphs: fused ops, NCHW, feeds and fetches of inner nodes, and every kind
+//!   of bad model or bad call giving an error that names the problem.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use ferroflow::io::LoadLimits;
+use ferroflow::tfjs::GraphModel;
+use ferroflow::{Device, HostData, Tensor};
+use ferroflow_tests::conformance::backends::{present, skip_notes};
+use serde_json::{json, Value};
+
+fn models_dir() -> PathBuf {
+    std::env::var_os("FERROFLOW_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/models"))
+}
+
+fn f32s(path: &std::path::Path) -> Vec<f32> {
+    let b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// The largest `|got - want| / max(|want|, floor)` with `floor` a thousandth of the output's
+/// largest magnitude, so values near zero (after ReLU, tiny probabilities) are compared on the
+/// output's scale.
+fn max_rel_err(got: &[f32], want: &[f32]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = want.iter().fold(0f64, |m, &w| m.max(f64::from(w).abs()));
+    let floor = (scale * 1e-3).max(1e-30);
+    got.iter()
+        .zip(want)
+        .map(|(&g, &w)| (f64::from(g) - f64::from(w)).abs() / f64::from(w).abs().max(floor))
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn nsfwjs_mobilenet_v2_graph_model_matches_tfjs() {
+    let dir = models_dir().join("nsfwjs/mobilenet_v2_mid");
+    let oracle = dir.join("oracle/oracle.json");
+    if !oracle.is_file() {
+        let msg = format!(
+            "{} not found: run scripts/fetch-tfjs-models.sh (it fetches nsfwjs@4.4.0 and runs TF.js 4.22 on it)",
+            oracle.display()
+        );
+        assert!(std::env::var("FERROFLOW_REQUIRE_MODELS").is_err(), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    for note in skip_notes() {
+        eprintln!("{note}");
+    }
+    let meta: Value = serde_json::from_slice(&std::fs::read(&oracle).unwrap()).unwrap();
+    let in_shape: Vec<usize> = serde_json::from_value(meta["input"]["shape"].clone()).unwrap();
+    let input = f32s(&dir.join("oracle/input.f32"));
+    let outputs = meta["outputs"].as_array().unwrap();
+    for (name, dev) in present() {
+        let t0 = std::time::Instant::now();
+        let model = GraphModel::load_dir(&dir, &dev, &LoadLimits::default()).unwrap();
+        let load = t0.elapsed();
+        assert_eq!(model.inputs()[0].name, "input");
+        assert_eq!(model.outputs()[0].name, "Identity");
+        // lavapipe runs a software rasterizer's compute: one example is enough there.
+        let batch = if name == "wgpu" { 1 } else { in_shape[0] };
+        let per = input.len() / in_shape[0];
+        let mut shape = in_shape.clone();
+        shape[0] = batch;
+        let x = Tensor::from_host_on(HostData::F32(input[..per * batch].to_vec()), &shape, &dev).unwrap();
+        let names: Vec<&str> = outputs.iter().map(|o| o["name"].as_str().unwrap()).collect();
+        let t1 = std::time::Instant::now();
+        let got = model.execute(&[("input", x)], &names).unwrap();
+        let mut line = format!("{name}: load {load:.2?}");
+        for (o, g) in outputs.iter().zip(&got) {
+            let want = f32s(&dir.join("oracle").join(o["file"].as_str().unwrap()));
+            let want = &want[..want.len() / in_shape[0] * batch];
+            let g = g.to_vec_f32().unwrap();
+            let err = max_rel_err(&g, want);
+            let short = o["name"].as_str().unwrap().rsplit('/').next().unwrap();
+            line += &format!(", {short} max rel err {err:.2e}");
+            assert!(
+                err <= 1e-3,
+                "{name}: output {} differs from TF.js: max rel err {err:.3e}",
+                o["name"]
+            );
+        }
+        eprintln!("{line}, run {:.2?} (batch {batch})", t1.elapsed());
+    }
+}
+
+/// A graph model's `model.json` around `nodes`, with `weights` (name, shape, values) in one shard.
+fn model_json(nodes: Value, weights: &[(&str, Vec<usize>, Vec<f32>)]) -> (Vec<u8>, Vec<u8>) {
+    let mut shard = vec![];
+    let specs: Vec<Value> = weights
+        .iter()
+        .map(|(n, s, v)| {
+            shard.extend(v.iter().flat_map(|x| x.to_le_bytes()));
+            json!({"name": n, "shape": s, "dtype": "float32"})
+        })
+        .collect();
+    let m = json!({
+        "format": "graph-model",
+        "generatedBy": "hand",
+        "convertedBy": null,
+        "modelTopology": {"node": nodes, "library": {}, "versions": {}},
+        "weightsManifest": [{"paths": ["w.bin"], "weights": specs}]
+    });
+    (serde_json::to_vec(&m).unwrap(), shard)
+}
+
+fn load(dev: &Device, nodes: Value, weights: &[(&str, Vec<usize>, Vec<f32>)]) -> ferroflow::Result<GraphModel> {
+    let (j, shard) = model_json(nodes, weights);
+    GraphModel::from_parts(&j, &[vec![shard]], dev, &LoadLimits::default())
+}
+
+fn s(text: &str) -> Value {
+    // proto3 JSON writes strings as base64.
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = text.as_bytes();
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    json!({ "s": out })
+}
+
+fn placeholder(name: &str, dims: &[i64]) -> Value {
+    let dim: Vec<Value> = dims.iter().map(|d| json!({"size": d.to_string()})).collect();
+    json!({"name": name, "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": dim}}}})
+}
+
+fn constant(name: &str) -> Value {
+    json!({"name": name, "op": "Const", "attr": {"dtype": {"type": "DT_FLOAT"}}})
+}
+
+fn close(got: &Tensor, want: &[f64]) {
+    let g = got.to_vec_f32().unwrap();
+    assert_eq!(g.len(), want.len(), "{g:?} vs {want:?}");
+    for (a, b) in g.iter().zip(want) {
+        assert!((f64::from(*a) - b).abs() <= 1e-5 * (1.0 + b.abs()), "{g:?} vs {want:?}");
+    }
+}
+
+/// A fused 1x1 convolution with bias and Relu6 (NHWC, and the same in NCHW), a fused MatMul
+/// with bias, and feeds/fetches of inner nodes, against values worked by hand.
+#[test]
+fn small_graphs_run_fused_ops_and_inner_fetches() {
+    let fused = |fmt: &str| {
+        json!({"name": "conv", "op": "_FusedConv2D", "input": ["x", "w", "b"], "attr": {
+            "T": {"type": "DT_FLOAT"}, "data_format": s(fmt), "padding": s("VALID"),
+            "strides": {"list": {"i": ["1", "1", "1", "1"]}}, "dilations": {"list": {"i": ["1", "1", "1", "1"]}},
+            "num_args": {"i": "1"}, "fused_ops": {"list": {"s": [s("BiasAdd")["s"], s("Relu6")["s"]]}}}})
+    };
+    // 1x1 conv, 2 -> 2 channels: y = relu6(x @ w + b) per pixel.
+    let weights = [
+        ("w", vec![1, 1, 2, 2], vec![1.0, 2.0, -1.0, 3.0]),
+        ("b", vec![2], vec![0.5, -1.0]),
+    ];
+    for (name, dev) in present() {
+        // NHWC: pixels (1, 2) and (3, -1): [1 - 2 + .5, 2 + 6 - 1] = [-0.5 -> 0, 7 -> 6]; [3 + 1 + .5, 6 - 3 - 1] = [4.5, 2].
+        let nodes = json!([placeholder("x", &[-1, 1, 2, 2]), constant("w"), constant("b"), fused("NHWC"),
+            {"name": "out", "op": "Identity", "input": ["conv"], "attr": {"T": {"type": "DT_FLOAT"}}}]);
+        let m = load(&dev, nodes, &weights).unwrap();
+        assert_eq!(m.inputs()[0].name, "x");
+        assert_eq!(m.outputs()[0].name, "out");
+        let x = Tensor::from_host_on(HostData::F32(vec![1.0, 2.0, 3.0, -1.0]), &[1, 1, 2, 2], &dev).unwrap();
+        let y = m.predict(&[x]).unwrap();
+        close(&y[0], &[0.0, 6.0, 4.5, 2.0]);
+        assert_eq!(y[0].shape(), &[1, 1, 2, 2], "{name}");
+
+        // NCHW: the same pixels laid out channel-first.
+        let nodes = json!([
+            placeholder("x", &[-1, 2, 1, 2]),
+            constant("w"),
+            constant("b"),
+            fused("NCHW")
+        ]);
+        let m = load(&dev, nodes, &weights).unwrap();
+        let x = Tensor::from_host_on(HostData::F32(vec![1.0, 3.0, 2.0, -1.0]), &[1, 2, 1, 2], &dev).unwrap();
+        close(&m.predict(&[x]).unwrap()[0], &[0.0, 4.5, 6.0, 2.0]);
+
+        // _FusedMatMul with a bias, Softmax after it; fetch the inner node, and feed it.
+        let nodes = json!([placeholder("x", &[-1, 2]), constant("w"), constant("b"),
+            {"name": "mm", "op": "_FusedMatMul", "input": ["x", "w", "b"], "attr": {"T": {"type": "DT_FLOAT"},
+             "transpose_a": {"b": false}, "transpose_b": {"b": false}, "num_args": {"i": "1"},
+             "fused_ops": {"list": {"s": [s("BiasAdd")["s"]]}}, "epsilon": {"f": 0}}},
+            {"name": "sm", "op": "Softmax", "input": ["mm"], "attr": {"T": {"type": "DT_FLOAT"}}}]);
+        let w2 = [
+            ("w", vec![2, 2], vec![1.0, 2.0, -1.0, 3.0]),
+            ("b", vec![2], vec![0.5, -1.0]),
+        ];
+        let m = load(&dev, nodes, &w2).unwrap();
+        let x = Tensor::from_host_on(HostData::F32(vec![1.0, 2.0]), &[1, 2], &dev).unwrap();
+        let r = m.execute(&[("x", x)], &["mm", "sm:0"]).unwrap();
+        close(&r[0], &[-0.5, 7.0]);
+        let e = (-7.5f64).exp();
+        close(&r[1], &[e / (1.0 + e), 1.0 / (1.0 + e)]);
+        let fed = Tensor::from_host_on(HostData::F32(vec![0.0, 0.0]), &[1, 2], &dev).unwrap();
+        close(&m.execute(&[("mm", fed)], &["sm"]).unwrap()[0], &[0.5, 0.5]);
+    }
+}
+
+/// Bad models fail at load and bad calls fail at run, each with an error naming the problem;
+/// the model keeps working after a failed call.
+#[test]
+fn bad_graphs_and_bad_calls_are_named_errors() {
+    let dev = ferroflow::native::cpu();
+    let err =
+        |nodes: Value, w: &[(&str, Vec<usize>, Vec<f32>)]| load(&dev, nodes, w).err().expect("an error").to_string();
+    let id = |name: &str, input: &str| json!({"name": name, "op": "Identity", "input": [input]});
+
+    let e = err(
+        json!([placeholder("x", &[2]), {"name": "a", "op": "Lgamma", "input": ["x"]},
+        {"name": "b", "op": "Bucketize", "input": ["a"]}, {"name": "c", "op": "Lgamma", "input": ["b"]}]),
+        &[],
+    );
+    assert!(
+        e.contains("TF ops Ferroflow does not support: Bucketize, Lgamma"),
+        "{e}"
+    );
+    let e = err(json!([id("a", "b"), id("b", "a")]), &[]);
+    assert!(e.contains("cycle"), "{e}");
+    let e = err(json!([id("a", "nowhere")]), &[]);
+    assert!(e.contains("input \"nowhere\" names no node"), "{e}");
+    let e = err(json!([id("a", "x"), placeholder("x", &[1]), id("a", "x")]), &[]);
+    assert!(e.contains("two nodes are named \"a\""), "{e}");
+    let e = err(json!([constant("w")]), &[("v", vec![1], vec![1.0])]);
+    assert!(e.contains("\"w\"") && e.contains("no inline value"), "{e}");
+
+    // Shards that do not add up, a hostile path, an unknown field.
+    let (j, shard) = model_json(json!([constant("w")]), &[("w", vec![2], vec![1.0, 2.0])]);
+    let e = GraphModel::from_parts(&j, &[vec![shard[..7].to_vec()]], &dev, &LoadLimits::default())
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("the shards hold 7 bytes, the weights need 8"),
+        "{e}"
+    );
+    let hostile = String::from_utf8(j.clone()).unwrap().replace("w.bin", "../w.bin");
+    let e = GraphModel::from_parts(hostile.as_bytes(), &[vec![shard.clone()]], &dev, &LoadLimits::default())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("weights path \"../w.bin\" rejected"), "{e}");
+    let odd = String::from_utf8(j).unwrap().replacen("\"format\"", "\"formats\"", 1);
+    let e = GraphModel::from_parts(odd.as_bytes(), &[vec![shard]], &dev, &LoadLimits::default())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("unknown field `formats`"), "{e}");
+
+    // Calls: missing, misnamed, mis-shaped and mis-typed inputs; unknown fetches.
+    let m = load(
+        &dev,
+        json!([placeholder("x", &[-1, 2]), {"name": "y", "op": "Relu", "input": ["x"]}]),
+        &[],
+    )
+    .unwrap();
+    let x =
+        |shape: &[usize]| Tensor::from_host_on(HostData::F32(vec![-1.0; shape.iter().product()]), shape, &dev).unwrap();
+    let e = m.execute(&[], &["y"]).unwrap_err().to_string();
+    assert!(e.contains("needs input \"x\""), "{e}");
+    let e = m.execute(&[("z", x(&[1, 2]))], &["y"]).unwrap_err().to_string();
+    assert!(e.contains("no node named \"z\""), "{e}");
+    let e = m.execute(&[("x", x(&[1, 3]))], &["y"]).unwrap_err().to_string();
+    assert!(e.contains("input \"x\" must have shape [-1, 2], got [1, 3]"), "{e}");
+    let ints = Tensor::from_host_on(HostData::I32(vec![1, 2]), &[1, 2], &dev).unwrap();
+    let e = m.execute(&[("x", ints)], &["y"]).unwrap_err().to_string();
+    assert!(e.contains("must be"), "{e}");
+    let e = m.execute(&[("x", x(&[1, 2]))], &["y:3"]).unwrap_err().to_string();
+    assert!(e.contains("no output 3"), "{e}");
+    let e = m.predict(&[]).unwrap_err().to_string();
+    assert!(e.contains("the model has 1 inputs (x), got 0"), "{e}");
+    close(&m.predict(&[x(&[3, 2])]).unwrap()[0], &[0.0; 6]);
+}
