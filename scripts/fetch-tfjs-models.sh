@@ -3,12 +3,14 @@
 #
 # nsfwjs@4.4.0 (npm, MIT) ships three TF.js models, each file wrapped as a small JS module (the
 # model JSON; each weight shard as a base64 string). This unwraps them into plain model folders
-#   data/models/nsfwjs/<model>/model.json + the shard files its weightsManifest names
+#   data/models/tfjs/nsfwjs/<model>/model.json + the shard files its weightsManifest names
 # and runs each graph model with TensorFlow.js 4.22 (npm, cpu backend, in Node) on seeded inputs:
-#   data/models/nsfwjs/<model>/oracle/{input.f32, output-K.f32, oracle.json}
+#   data/models/tfjs/nsfwjs/<model>/oracle/{input.f32, output-K.f32, oracle.json}
 # (little-endian float32; oracle.json names each output and gives the shapes, the input formula
-# and the TF.js version).
-# Idempotent: a folder whose SOURCE names the same tarball is kept.
+# and the TF.js version), and one single-op graph model per op case with TF.js's outputs
+# (scripts/tfjs-models/op-cases.cjs):
+#   data/models/tfjs/op-cases/{cases.json, op-list.json}
+# Idempotent: data/models/tfjs is kept while its SOURCE names the same packages and oracle.
 # Usage: scripts/fetch-tfjs-models.sh [OUT_DIR]   (default: <repo>/data/models)
 set -euo pipefail
 
@@ -17,10 +19,10 @@ NSFWJS_SHA256="585cd178f3b994337c4d10a87b080d342fc52f8b9bf0085c4d1f345a3a1c5382"
 TFJS_VERSION="4.22.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/data/models}"
-SOURCE_LINE="npm nsfwjs@$NSFWJS_VERSION (MIT), tarball sha256 $NSFWJS_SHA256; oracle @tensorflow/tfjs@$TFJS_VERSION (cpu), oracle v2"
+SOURCE_LINE="npm nsfwjs@$NSFWJS_VERSION (MIT), tarball sha256 $NSFWJS_SHA256; oracle @tensorflow/tfjs@$TFJS_VERSION (cpu), oracle v4"
 
-if [[ -f "$OUT/nsfwjs/SOURCE" && "$(cat "$OUT/nsfwjs/SOURCE")" == "$SOURCE_LINE" ]]; then
-  echo "fetch-tfjs-models: $OUT/nsfwjs is up to date; nothing to do" >&2
+if [[ -f "$OUT/tfjs/SOURCE" && "$(cat "$OUT/tfjs/SOURCE")" == "$SOURCE_LINE" ]]; then
+  echo "fetch-tfjs-models: $OUT/tfjs is up to date; nothing to do" >&2
   exit 0
 fi
 for tool in npm node tar sha256sum; do
@@ -39,17 +41,18 @@ if [[ "$SHA" != "$NSFWJS_SHA256" ]]; then
 fi
 tar -xzf "$TGZ" -C "$TMP"
 
-rm -rf "$OUT/nsfwjs.tmp"
-mkdir -p "$OUT/nsfwjs.tmp"
-node "$ROOT/scripts/tfjs-models/unwrap-nsfwjs.cjs" "$TMP/package/dist/models" "$OUT/nsfwjs.tmp"
+rm -rf "$OUT/tfjs.tmp"
+mkdir -p "$OUT/tfjs.tmp/nsfwjs"
+node "$ROOT/scripts/tfjs-models/unwrap-nsfwjs.cjs" "$TMP/package/dist/models" "$OUT/tfjs.tmp/nsfwjs"
 
 echo "fetch-tfjs-models: installing @tensorflow/tfjs@$TFJS_VERSION (the oracle)" >&2
 mkdir -p "$TMP/oracle"
 (cd "$TMP/oracle" && echo '{"private":true}' > package.json &&
   npm install --no-audit --no-fund --no-package-lock --loglevel=error "@tensorflow/tfjs@$TFJS_VERSION" >/dev/null)
-NODE_PATH="$TMP/oracle/node_modules" node "$ROOT/scripts/tfjs-models/oracle.cjs" "$OUT/nsfwjs.tmp" mobilenet_v2_mid
+NODE_PATH="$TMP/oracle/node_modules" node "$ROOT/scripts/tfjs-models/oracle.cjs" "$OUT/tfjs.tmp/nsfwjs" mobilenet_v2_mid
+NODE_PATH="$TMP/oracle/node_modules" node "$ROOT/scripts/tfjs-models/op-cases.cjs" "$OUT/tfjs.tmp/op-cases"
 
-echo "$SOURCE_LINE" > "$OUT/nsfwjs.tmp/SOURCE"
-rm -rf "$OUT/nsfwjs"
-mv "$OUT/nsfwjs.tmp" "$OUT/nsfwjs"
-echo "fetch-tfjs-models: wrote $OUT/nsfwjs" >&2
+echo "$SOURCE_LINE" > "$OUT/tfjs.tmp/SOURCE"
+rm -rf "$OUT/tfjs"
+mv "$OUT/tfjs.tmp" "$OUT/tfjs"
+echo "fetch-tfjs-models: wrote $OUT/tfjs" >&2

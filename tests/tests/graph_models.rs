@@ -15,10 +15,27 @@ use ferroflow::{Device, HostData, Tensor};
 use ferroflow_tests::conformance::backends::{present, skip_notes};
 use serde_json::{json, Value};
 
-fn models_dir() -> PathBuf {
+/// What `scripts/fetch-tfjs-models.sh` writes (`FERROFLOW_MODELS_DIR`, default `data/models`).
+fn tfjs_dir() -> PathBuf {
     std::env::var_os("FERROFLOW_MODELS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/models"))
+        .join("tfjs")
+}
+
+/// Whether `file` is there; if not, says the test skipped (or fails under
+/// `FERROFLOW_REQUIRE_MODELS=1`, as in CI).
+fn fetched(file: &std::path::Path) -> bool {
+    if file.is_file() {
+        return true;
+    }
+    let msg = format!(
+        "{} not found: run scripts/fetch-tfjs-models.sh (it fetches nsfwjs@4.4.0 and runs TF.js 4.22 on it)",
+        file.display()
+    );
+    assert!(std::env::var("FERROFLOW_REQUIRE_MODELS").is_err(), "{msg}");
+    eprintln!("SKIPPED: {msg}");
+    false
 }
 
 fn f32s(path: &std::path::Path) -> Vec<f32> {
@@ -43,15 +60,9 @@ fn max_rel_err(got: &[f32], want: &[f32]) -> f64 {
 
 #[test]
 fn nsfwjs_mobilenet_v2_graph_model_matches_tfjs() {
-    let dir = models_dir().join("nsfwjs/mobilenet_v2_mid");
+    let dir = tfjs_dir().join("nsfwjs/mobilenet_v2_mid");
     let oracle = dir.join("oracle/oracle.json");
-    if !oracle.is_file() {
-        let msg = format!(
-            "{} not found: run scripts/fetch-tfjs-models.sh (it fetches nsfwjs@4.4.0 and runs TF.js 4.22 on it)",
-            oracle.display()
-        );
-        assert!(std::env::var("FERROFLOW_REQUIRE_MODELS").is_err(), "{msg}");
-        eprintln!("SKIPPED: {msg}");
+    if !fetched(&oracle) {
         return;
     }
     for note in skip_notes() {
@@ -92,6 +103,139 @@ fn nsfwjs_mobilenet_v2_graph_model_matches_tfjs() {
         }
         eprintln!("{line}, run {:.2?} (batch {batch})", t1.elapsed());
     }
+}
+
+fn host_of(v: &Value) -> HostData {
+    let values = v["values"].as_array().unwrap();
+    match v["dtype"].as_str().unwrap() {
+        "float32" => HostData::F32(values.iter().map(|x| x.as_f64().unwrap_or(f64::NAN) as f32).collect()),
+        "int32" => HostData::I32(values.iter().map(|x| x.as_f64().unwrap() as i32).collect()),
+        "bool" => HostData::Bool(values.iter().map(|x| x.as_f64().unwrap() != 0.0).collect()),
+        d => panic!("dtype {d}"),
+    }
+}
+
+/// Every single-op case of `scripts/tfjs-models/op-cases.cjs` (a graph model of one TF op fed by
+/// a placeholder and constants) against TF.js's outputs, on every present backend: same dtypes and
+/// shapes, values within 1e-4 relative (+1e-5 absolute). Also: every op the executor supports is
+/// one the converter's op list names, and the coverage per category is printed.
+#[test]
+fn every_supported_op_matches_tfjs_on_its_cases() {
+    let dir = tfjs_dir().join("op-cases");
+    if !fetched(&dir.join("cases.json")) {
+        return;
+    }
+    let cases: Vec<Value> = serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
+    let op_list: serde_json::Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("op-list.json")).unwrap()).unwrap();
+    let supported = ferroflow::tfjs::supported_ops();
+    let unknown: Vec<&&str> = supported
+        .iter()
+        .filter(|o| !op_list.contains_key(**o) && **o != "BatchMatMulV3")
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "ops the converter's list does not name: {unknown:?}"
+    );
+    let tested: std::collections::BTreeSet<&str> = cases.iter().map(|c| c["op"].as_str().unwrap()).collect();
+    let untested: Vec<&&str> = supported
+        .iter()
+        .filter(|o| !tested.contains(**o) && !matches!(**o, "Placeholder" | "Const" | "NoOp"))
+        .collect();
+    assert!(untested.is_empty(), "supported ops without a TF.js case: {untested:?}");
+    let mut by_category: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for (op, cat) in &op_list {
+        let e = by_category.entry(cat.as_str().unwrap()).or_default();
+        e.1 += 1;
+        if supported.contains(&op.as_str()) {
+            e.0 += 1;
+        }
+    }
+    let coverage: Vec<String> = by_category.iter().map(|(c, (s, n))| format!("{c} {s}/{n}")).collect();
+    eprintln!("converter ops supported: {}", coverage.join(", "));
+
+    let mut failures = vec![];
+    for (backend, dev) in present() {
+        let mut passed = 0;
+        for c in &cases {
+            let name = c["name"].as_str().unwrap();
+            if let Some(e) = c.get("error") {
+                failures.push(format!("{name}: TF.js refused the case: {e}"));
+                continue;
+            }
+            let json = serde_json::to_vec(&c["modelJson"]).unwrap();
+            let weights = ferroflow::tfjs::graph_def::base64_decode(c["weights"].as_str().unwrap()).unwrap();
+            let run = || -> ferroflow::Result<Vec<Tensor>> {
+                let m = GraphModel::from_parts(&json, &[vec![weights.clone()]], &dev, &LoadLimits::default())?;
+                let feed = &c["feed"];
+                let mut feeds = vec![];
+                if !feed.is_null() {
+                    let shape: Vec<usize> = serde_json::from_value(feed["shape"].clone()).unwrap();
+                    feeds.push(("in0", Tensor::from_host_on(host_of(feed), &shape, &dev)?));
+                }
+                let fetch: Vec<&str> = c["fetch"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_str().unwrap())
+                    .collect();
+                m.execute(&feeds, &fetch)
+            };
+            let got = match run() {
+                Ok(g) => g,
+                Err(e) => {
+                    failures.push(format!("{backend} {name}: {e}"));
+                    continue;
+                }
+            };
+            let mut ok = true;
+            for (k, (g, want)) in got.iter().zip(c["outputs"].as_array().unwrap()).enumerate() {
+                let shape: Vec<usize> = serde_json::from_value(want["shape"].clone()).unwrap();
+                let w = host_of(want);
+                if g.shape() != shape.as_slice() || g.dtype() != w.dtype() {
+                    failures.push(format!(
+                        "{backend} {name} output {k}: {:?} {:?}, TF.js {:?} {:?}",
+                        g.dtype(),
+                        g.shape(),
+                        w.dtype(),
+                        shape
+                    ));
+                    ok = false;
+                    continue;
+                }
+                let gv: Vec<f64> = match g.to_host().unwrap() {
+                    HostData::F32(v) => v.into_iter().map(f64::from).collect(),
+                    HostData::I32(v) => v.into_iter().map(f64::from).collect(),
+                    HostData::Bool(v) => v.into_iter().map(|b| f64::from(u8::from(b))).collect(),
+                };
+                let wv: Vec<f64> = want["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap_or(f64::NAN))
+                    .collect();
+                let bad = gv
+                    .iter()
+                    .zip(&wv)
+                    .position(|(a, b)| !((a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-5 + 1e-4 * b.abs()));
+                if let Some(i) = bad {
+                    failures.push(format!(
+                        "{backend} {name} output {k}: element {i} is {}, TF.js {}",
+                        gv[i], wv[i]
+                    ));
+                    ok = false;
+                }
+            }
+            passed += usize::from(ok);
+        }
+        eprintln!("{backend}: {passed}/{} op cases match TF.js", cases.len());
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// A graph model's `model.json` around `nodes`, with `weights` (name, shape, values) in one shard.

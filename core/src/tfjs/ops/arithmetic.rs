@@ -18,7 +18,10 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Mul", |c| pair(c).and_then(|(a, b)| one(a.mul(b)))),
     ("Div", |c| pair(c).and_then(|(a, b)| one(a.div(b)))),
     ("RealDiv", |c| pair(c).and_then(|(a, b)| one(a.div(b)))),
-    ("FloorDiv", |c| pair(c).and_then(|(a, b)| one(a.floor_div(b)))),
+    // TF.js returns int32 whatever the inputs, as its floorDiv does.
+    ("FloorDiv", |c| {
+        pair(c).and_then(|(a, b)| one(a.floor_div(b)?.cast(crate::DType::I32)))
+    }),
     ("Mod", |c| pair(c).and_then(|(a, b)| one(a.modulo(b)))),
     ("FloorMod", |c| pair(c).and_then(|(a, b)| one(a.modulo(b)))),
     ("Maximum", |c| pair(c).and_then(|(a, b)| one(a.maximum(b)))),

@@ -32,7 +32,6 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Erf", |c| one(x(c)?.erf())),
     ("Sigmoid", |c| one(x(c)?.sigmoid())),
     ("Softplus", |c| one(x(c)?.softplus())),
-    ("Softsign", |c| one(x(c)?.softsign())),
     ("Relu", |c| one(x(c)?.relu())),
     ("Relu6", |c| one(x(c)?.relu6())),
     ("Elu", |c| one(x(c)?.elu())),

@@ -1,0 +1,215 @@
+// One small TF.js graph model per case, each a single TF op fed by a placeholder and constants,
+// run by TensorFlow.js (cpu backend, Node): the oracle for the graph executor's op kernels.
+// Writes <out>/cases.json: [{name, op, modelJson, weights (base64), feed: {values, shape, dtype},
+// fetch: [names], outputs: [{values, shape, dtype}] | error}], and <out>/op-list.json: the
+// converter's op list (TF op name -> category), which the Rust test reports coverage against.
+// Usage: NODE_PATH=<node_modules with @tensorflow/tfjs> node op-cases.cjs <out>
+const fs = require('fs');
+const path = require('path');
+const tf = require('@tensorflow/tfjs');
+
+// ---- inputs: seeded values, encoded as the converter writes attributes ----
+let state = 12345;
+function rand() {
+  state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+  return state / 2 ** 32;
+}
+const numel = (shape) => shape.reduce((a, b) => a * b, 1);
+const f = (shape, lo = -2, hi = 2) => ({ dtype: 'float32', shape, values: Array.from({ length: numel(shape) }, () => Math.fround(lo + (hi - lo) * rand())) });
+const i32 = (values, shape) => ({ dtype: 'int32', shape: shape ?? [values.length], values });
+const b = (shape) => ({ dtype: 'bool', shape, values: Array.from({ length: numel(shape) }, () => (rand() < 0.6 ? 1 : 0)) });
+const ints = (v) => ({ list: { i: v.map(String) } });
+const str = (s) => ({ s: Buffer.from(s).toString('base64') });
+const strs = (v) => ({ list: { s: v.map((s) => Buffer.from(s).toString('base64')) } });
+const int = (v) => ({ i: String(v) });
+const flt = (v) => ({ f: v });
+const bool = (v) => ({ b: v });
+const T = { T: { type: 'DT_FLOAT' } };
+
+// ---- the cases ----
+const cases = [];
+function add(op, inputs, attrs = {}, opts = {}) {
+  const n = cases.filter((c) => c.op === op).length;
+  cases.push({ name: `${op}#${n}`, op, inputs, attrs: { ...T, ...attrs }, outputs: opts.outputs ?? 1, oracleOp: opts.oracleOp });
+}
+
+const unary = {
+  Abs: [-2, 2], Neg: [-2, 2], Exp: [-2, 2], Expm1: [-2, 2], Log: [0.1, 3], Log1p: [-0.5, 2], Sqrt: [0.1, 3],
+  Rsqrt: [0.1, 3], Square: [-2, 2], Reciprocal: [0.5, 2], Sin: [-3, 3], Cos: [-3, 3], Tan: [-1, 1], Sinh: [-2, 2],
+  Cosh: [-2, 2], Tanh: [-2, 2], Asinh: [-2, 2], Acosh: [1.1, 3], Atanh: [-0.9, 0.9], Atan: [-2, 2], Erf: [-2, 2],
+  Sigmoid: [-3, 3], Softplus: [-3, 3], Relu: [-2, 2], Relu6: [-3, 8], Elu: [-2, 2], Selu: [-2, 2],
+  Sign: [-2, 2], Floor: [-3, 3], Ceil: [-3, 3], Round: [-3, 3], IsNan: [-1, 1], IsInf: [-1, 1], IsFinite: [-1, 1],
+};
+for (const [op, [lo, hi]] of Object.entries(unary)) add(op, [f([2, 3], lo, hi)]);
+add('LeakyRelu', [f([2, 3])], { alpha: flt(0.3) });
+add('Prelu', [f([2, 3]), f([3], 0, 1)]);
+add('ClipByValue', [f([2, 3]), f([], -1, -0.5), f([], 0.5, 1)]);
+add('Atan2', [f([2, 3]), f([2, 3])]);
+
+for (const op of ['Add', 'AddV2', 'Sub', 'Mul', 'Maximum', 'Minimum', 'SquaredDifference']) {
+  add(op, [f([2, 3]), f([3])]);
+  add(op, [f([2, 1, 3]), f([4, 1])]);
+}
+for (const op of ['Div', 'RealDiv']) add(op, [f([2, 3]), f([3], 0.5, 2)]);
+add('FloorDiv', [f([2, 3], -5, 5), f([3], 0.5, 2)]);
+for (const op of ['Mod', 'FloorMod']) add(op, [f([2, 3], -5, 5), f([3], 0.5, 2)]);
+add('Pow', [f([2, 3], 0.5, 2), f([2, 3], -2, 2)]);
+add('BiasAdd', [f([2, 2, 3]), f([3])]);
+add('AddN', [f([2, 3]), f([2, 3]), f([2, 3])], { N: int(3) });
+
+const conv = (fmt, pad, s, d, extra = {}) => ({ data_format: str(fmt), padding: str(pad), strides: ints(s), dilations: ints(d), ...extra });
+add('Conv2D', [f([1, 5, 5, 2]), f([3, 3, 2, 3])], conv('NHWC', 'SAME', [1, 1, 1, 1], [1, 1, 1, 1]));
+add('Conv2D', [f([2, 6, 7, 2]), f([3, 2, 2, 4])], conv('NHWC', 'VALID', [1, 2, 2, 1], [1, 1, 1, 1]));
+add('Conv2D', [f([1, 7, 7, 2]), f([3, 3, 2, 2])], conv('NHWC', 'VALID', [1, 1, 1, 1], [1, 2, 2, 1]));
+add('Conv2D', [f([1, 5, 5, 2]), f([3, 3, 2, 2])], conv('NHWC', 'EXPLICIT', [1, 1, 1, 1], [1, 1, 1, 1], { explicit_paddings: ints([0, 0, 1, 2, 0, 1, 0, 0]) }));
+const fused = (ops, n, extra = {}) => ({ fused_ops: strs(ops), num_args: int(n), epsilon: flt(0), ...extra });
+add('_FusedConv2D', [f([1, 5, 5, 2]), f([3, 3, 2, 3]), f([3])], conv('NHWC', 'SAME', [1, 2, 2, 1], [1, 1, 1, 1], fused(['BiasAdd', 'Relu'], 1)));
+add('_FusedConv2D', [f([1, 5, 5, 2]), f([1, 1, 2, 3]), f([3])], conv('NHWC', 'VALID', [1, 1, 1, 1], [1, 1, 1, 1], fused(['BiasAdd', 'Relu6'], 1)));
+add('_FusedConv2D', [f([1, 4, 4, 2]), f([3, 3, 2, 2]), f([2]), f([2], 0, 0.5)], conv('NHWC', 'SAME', [1, 1, 1, 1], [1, 1, 1, 1], fused(['BiasAdd', 'Prelu'], 2)));
+add('_FusedConv2D', [f([1, 4, 4, 2]), f([3, 3, 2, 2]), f([2])], conv('NHWC', 'SAME', [1, 1, 1, 1], [1, 1, 1, 1], fused(['BiasAdd', 'LeakyRelu'], 1, { leakyrelu_alpha: flt(0.1) })));
+add('_FusedConv2D', [f([1, 4, 4, 2]), f([3, 3, 2, 2]), f([2])], conv('NHWC', 'SAME', [1, 1, 1, 1], [1, 1, 1, 1], fused(['BiasAdd', 'Elu'], 1)));
+add('_FusedConv2D', [f([1, 4, 4, 2]), f([3, 3, 2, 2]), f([2])], conv('NHWC', 'SAME', [1, 1, 1, 1], [1, 1, 1, 1], fused(['BiasAdd', 'Sigmoid'], 1)));
+add('_FusedConv2D', [f([1, 4, 4, 2]), f([3, 3, 2, 2]), f([2])], conv('NHWC', 'SAME', [1, 1, 1, 1], [1, 1, 1, 1], fused(['BiasAdd'], 1)));
+for (const op of ['DepthwiseConv2d', 'DepthwiseConv2dNative']) {
+  add(op, [f([1, 5, 5, 3]), f([3, 3, 3, 2])], conv('NHWC', 'SAME', [1, 1, 1, 1], [1, 1, 1, 1]));
+  add(op, [f([2, 6, 6, 2]), f([3, 3, 2, 1])], conv('NHWC', 'VALID', [1, 2, 2, 1], [1, 1, 1, 1]));
+}
+add('FusedDepthwiseConv2dNative', [f([1, 6, 6, 3]), f([3, 3, 3, 1]), f([3])], conv('NHWC', 'SAME', [1, 2, 2, 1], [1, 1, 1, 1], fused(['BiasAdd', 'Relu6'], 1)));
+add('FusedDepthwiseConv2dNative', [f([1, 5, 5, 2]), f([3, 3, 2, 2]), f([4])], conv('NHWC', 'VALID', [1, 1, 1, 1], [1, 1, 1, 1], fused(['BiasAdd', 'Relu'], 1)));
+for (const op of ['AvgPool', 'MaxPool']) {
+  add(op, [f([1, 5, 5, 2])], { ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: str('VALID'), data_format: str('NHWC') });
+  add(op, [f([2, 5, 4, 3])], { ksize: ints([1, 3, 3, 1]), strides: ints([1, 1, 1, 1]), padding: str('SAME'), data_format: str('NHWC') });
+}
+
+add('MatMul', [f([2, 3]), f([3, 4])], { transpose_a: bool(false), transpose_b: bool(false) });
+add('MatMul', [f([3, 2]), f([4, 3])], { transpose_a: bool(true), transpose_b: bool(true) });
+add('_FusedMatMul', [f([2, 3]), f([3, 4]), f([4])], { transpose_a: bool(false), transpose_b: bool(false), ...fused(['BiasAdd', 'Relu'], 1) });
+add('_FusedMatMul', [f([2, 3]), f([4, 3]), f([4])], { transpose_a: bool(false), transpose_b: bool(true), ...fused(['BiasAdd'], 1) });
+for (const op of ['BatchMatMul', 'BatchMatMulV2']) add(op, [f([2, 2, 3]), f([2, 4, 3])], { adj_x: bool(false), adj_y: bool(true) });
+// Newer TensorFlow writes BatchMatMulV3, which TF.js 4.22 does not know: its oracle is V2's.
+add('BatchMatMulV3', [f([2, 2, 3]), f([1, 3, 4])], { adj_x: bool(false), adj_y: bool(false) }, { oracleOp: 'BatchMatMulV2' });
+add('Transpose', [f([2, 3, 4]), i32([2, 0, 1])]);
+
+add('Softmax', [f([2, 5])]);
+add('LogSoftmax', [f([2, 5])]);
+for (const op of ['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']) {
+  add(op, [f([2, 3, 3, 4]), f([4], 0.5, 2), f([4]), f([4]), f([4], 0.5, 2)], { epsilon: flt(0.001), data_format: str('NHWC'), is_training: bool(false) });
+}
+
+for (const op of ['Sum', 'Mean', 'Max', 'Min', 'Prod']) {
+  add(op, [f([2, 3, 4], 0.5, 1.5), i32([1])], { keep_dims: bool(false) });
+  add(op, [f([2, 3, 4], 0.5, 1.5), i32([0, 2])], { keep_dims: bool(true) });
+}
+for (const op of ['All', 'Any']) {
+  add(op, [b([3, 4]), i32([1])], { keep_dims: bool(false) });
+  add(op, [b([2, 3, 2]), i32([0, 2])], { keep_dims: bool(true) });
+}
+add('ArgMax', [f([3, 4]), i32([1], [])]);
+add('ArgMin', [f([3, 4]), i32([0], [])]);
+
+add('Reshape', [f([2, 3, 4]), i32([4, -1])]);
+add('Squeeze', [f([2, 1, 3, 1])], { squeeze_dims: ints([1]) });
+add('Squeeze', [f([2, 1, 3, 1])], { squeeze_dims: ints([]) });
+add('ExpandDims', [f([2, 3]), i32([-1], [])]);
+add('Cast', [f([2, 3], -3, 3)], { SrcT: { type: 'DT_FLOAT' }, DstT: { type: 'DT_INT32' } });
+add('Pad', [f([2, 3]), i32([1, 0, 2, 1], [2, 2])]);
+add('PadV2', [f([2, 3]), i32([0, 1, 1, 1], [2, 2]), f([])]);
+
+add('ConcatV2', [f([2, 3]), f([2, 2]), i32([1], [])], { N: int(2) });
+add('ConcatV2', [f([2, 3]), f([1, 3]), i32([-2], [])], { N: int(2) });
+add('Concat', [i32([0], []), f([2, 3]), f([1, 3])], { N: int(2) });
+add('Pack', [f([2, 3]), f([2, 3]), f([2, 3])], { N: int(3), axis: int(1) });
+add('Unpack', [f([3, 2, 4])], { num: int(2), axis: int(1) }, { outputs: 2 });
+add('Slice', [f([3, 4, 2]), i32([1, 0, 1]), i32([2, -1, 1])]);
+add('StridedSlice', [f([4, 5, 3]), i32([1, 0, 2]), i32([3, 5, 0]), i32([1, 2, -1])], { begin_mask: int(0), end_mask: int(4), ellipsis_mask: int(0), new_axis_mask: int(0), shrink_axis_mask: int(0) });
+add('StridedSlice', [f([4, 5]), i32([1, 0]), i32([2, 5]), i32([1, 1])], { begin_mask: int(0), end_mask: int(0), ellipsis_mask: int(0), new_axis_mask: int(0), shrink_axis_mask: int(1) });
+add('GatherV2', [f([4, 3]), i32([2, 0, 3]), i32([0], [])], { batch_dims: int(0) });
+add('GatherV2', [f([2, 4]), i32([1, 3, 3], [3]), i32([1], [])], { batch_dims: int(0) });
+add('Gather', [f([4, 3]), i32([3, 1])]);
+add('Tile', [f([2, 3]), i32([2, 1])]);
+add('Split', [i32([1], []), f([2, 6])], { num_split: int(3) }, { outputs: 3 });
+add('SplitV', [f([5, 2]), i32([2, -1]), i32([0], [])], { num_split: int(2) }, { outputs: 2 });
+add('ReverseV2', [f([2, 3, 2]), i32([0, 2])]);
+
+for (const op of ['Identity', 'Snapshot', 'StopGradient']) add(op, [f([2, 3])]);
+add('IdentityN', [f([2, 3]), f([3])], {}, { outputs: 2 });
+add('PlaceholderWithDefault', [f([2, 3])], { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '2' }, { size: '3' }] } } });
+
+// ---- each case as a graph model, run by TF.js ----
+function model(c) {
+  const nodes = [];
+  const specs = [];
+  const buffers = [];
+  let feed = null;
+  c.inputs.forEach((t, k) => {
+    const name = `in${k}`;
+    const dt = { float32: 'DT_FLOAT', int32: 'DT_INT32', bool: 'DT_BOOL' }[t.dtype];
+    if (k === 0 && t.dtype === 'float32') {
+      const dim = t.shape.map((s) => ({ size: String(s) }));
+      nodes.push({ name, op: 'Placeholder', attr: { dtype: { type: dt }, shape: { shape: { dim } } } });
+      feed = t;
+      return;
+    }
+    nodes.push({ name, op: 'Const', attr: { dtype: { type: dt }, value: { tensor: { dtype: dt } } } });
+    specs.push({ name, shape: t.shape, dtype: t.dtype });
+    const buf = { float32: Float32Array, int32: Int32Array, bool: Uint8Array }[t.dtype].from(t.values);
+    buffers.push(Buffer.from(buf.buffer));
+  });
+  nodes.push({ name: 'op', op: c.op, input: c.inputs.map((_, k) => `in${k}`), attr: c.attrs });
+  const json = {
+    format: 'graph-model',
+    generatedBy: 'ferroflow op-cases',
+    convertedBy: null,
+    modelTopology: { node: nodes, library: {}, versions: {} },
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+  };
+  return { json, weights: Buffer.concat(buffers), feed };
+}
+
+async function run(c) {
+  const { json, weights, feed } = model(c.oracleOp ? { ...c, op: c.oracleOp } : c);
+  const ours = model(c).json;
+  const fetch = Array.from({ length: c.outputs }, (_, k) => (k === 0 ? 'op' : `op:${k}`));
+  const out = { name: c.name, op: c.op, oracleOp: c.oracleOp, modelJson: ours, weights: weights.toString('base64'), feed, fetch };
+  try {
+    const handler = {
+      load: async () => {
+        const { weightsManifest, ...rest } = json;
+        const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+        return { ...rest, weightSpecs: weightsManifest[0].weights, weightData: data };
+      },
+    };
+    const m = await tf.loadGraphModel(handler);
+    const feeds = feed ? { in0: tf.tensor(feed.values, feed.shape, feed.dtype) } : {};
+    let ys = m.execute(feeds, fetch);
+    if (!Array.isArray(ys)) ys = [ys];
+    out.outputs = [];
+    for (const y of ys) out.outputs.push({ values: Array.from(await y.data(), Number), shape: y.shape, dtype: y.dtype });
+  } catch (e) {
+    out.error = String(e.message || e);
+  }
+  return out;
+}
+
+async function main() {
+  const [outDir] = process.argv.slice(2);
+  await tf.setBackend('cpu');
+  const results = [];
+  for (const c of cases) results.push(await run(c));
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'cases.json'), JSON.stringify(results));
+  const listDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-converter/package.json')), 'dist/operations/op_list');
+  const opList = {};
+  for (const file of fs.readdirSync(listDir).filter((n) => n.endsWith('.js')).sort()) {
+    for (const o of require(path.join(listDir, file)).json) opList[o.tfOpName] = o.category;
+  }
+  fs.writeFileSync(path.join(outDir, 'op-list.json'), JSON.stringify(opList, null, 1) + '\n');
+  const failed = results.filter((r) => r.error);
+  console.error(`op-cases: ${results.length} cases (${failed.length} refused by TF.js), ${Object.keys(opList).length} ops in the converter's list`);
+  for (const r of failed) console.error(`  TF.js refused ${r.name}: ${r.error}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
