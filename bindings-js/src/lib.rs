@@ -15,6 +15,7 @@ pub mod convert;
 pub mod creation;
 pub mod error;
 pub mod grad;
+pub mod graph_model;
 pub mod layers;
 pub mod ops;
 pub mod optim;

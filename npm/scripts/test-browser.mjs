@@ -65,10 +65,15 @@ function checkDownloads(want, files) {
   }
 }
 
-const server = await serveFolders([['/', scratch]]);
+// Real TF.js models and TF.js's outputs for them (scripts/fetch-tfjs-models.sh), for the
+// graph-model check; required when FERROFLOW_REQUIRE_MODELS=1 (CI).
+const models = process.env.FERROFLOW_MODELS_DIR ? resolve(process.env.FERROFLOW_MODELS_DIR, 'tfjs') : resolve(npmDir, '..', 'data', 'models', 'tfjs');
+const haveModels = existsSync(join(models, 'nsfwjs', 'mobilenet_v2_mid', 'oracle', 'oracle.json'));
+if (!haveModels && process.env.FERROFLOW_REQUIRE_MODELS) throw new Error(`${models} lacks the nsfwjs models: run scripts/fetch-tfjs-models.sh`);
+const server = await serveFolders(haveModels ? [['/models/', models], ['/', scratch]] : [['/', scratch]]);
 const origin = server.origin;
 const pages = [
-  `${origin}/test/browser/index.html?backends=${backends}`,
+  `${origin}/test/browser/index.html?backends=${backends}&models=${haveModels ? 1 : 0}`,
   `${origin}/vite-dist/index.html`,
   `${origin}/test/browser/broken-webgpu.html`,
 ];

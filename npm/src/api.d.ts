@@ -500,5 +500,47 @@ export { Sequential as LayersModel };
 export declare function sequential(config?: { layers?: Layer[]; name?: string }): Sequential;
 /** Loads a model saved by `save` (or by `ferroflow_core::io::save_model`); every byte is validated first. */
 export declare function loadLayersModel(pathOrIOHandler: string | IOHandler, options?: LoadOptions): Promise<Sequential>;
+/** An input or output of a graph model (TF.js's `TensorInfo`): unknown sizes are -1. */
+export interface TensorInfo {
+  name: string;
+  shape?: number[];
+  dtype?: DataType;
+}
+export type NamedTensorMap = { [name: string]: Tensor };
+export interface GraphModelLoadOptions extends LoadOptions {
+  /** Called with the fraction of weight shards read, from 0 to 1. */
+  onProgress?: (fraction: number) => void;
+  /** Where the shards are, when not next to model.json (http(s):// only). */
+  weightPathPrefix?: string;
+}
+/** A TF.js graph model (TF.js `tf.GraphModel`): model.json with a TensorFlow GraphDef and its shards. */
+export declare class GraphModel {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  /** Tensor names (`input:0`), as TF.js gives them. */
+  readonly inputNodes: string[];
+  readonly outputNodes: string[];
+  /** model.json's `userDefinedMetadata`. */
+  readonly metadata: {} | undefined;
+  /** `producer.minConsumer` of the GraphDef's versions (`'n/a'` without them). */
+  readonly modelVersion: string;
+  /** The distinct TF ops of the graph. */
+  readonly ops: string[];
+  /** Runs the model: one output gives a Tensor, several an array. */
+  predict(inputs: Tensor | Tensor[] | NamedTensorMap, config?: { batchSize?: number; verbose?: boolean }): Tensor | Tensor[];
+  /** Runs the nodes `outputs` depend on (`name` or `name:k`; the model's outputs by default). */
+  execute(inputs: Tensor | Tensor[] | NamedTensorMap, outputs: string): Tensor;
+  execute(inputs: Tensor | Tensor[] | NamedTensorMap, outputs?: string[]): Tensor | Tensor[];
+  executeAsync(inputs: Tensor | Tensor[] | NamedTensorMap, outputs: string): Promise<Tensor>;
+  executeAsync(inputs: Tensor | Tensor[] | NamedTensorMap, outputs?: string[]): Promise<Tensor | Tensor[]>;
+  dispose(): void;
+}
+/**
+ * Loads a TF.js graph model: `http(s)://.../model.json`, `file://` (Node), `indexeddb://`,
+ * `localstorage://`, or a handler (Ferroflow's artifacts or TF.js's `{modelTopology, weightSpecs,
+ * weightData}`). Quantized weights (uint8, uint16, float16) are dequantized; every byte and every
+ * op is checked before anything runs.
+ */
+export declare function loadGraphModel(modelUrl: string | IOHandler | { load(): Promise<unknown> }, options?: GraphModelLoadOptions): Promise<GraphModel>;
 /** Resolves after the event loop ran (a macrotask). */
 export declare function nextFrame(): Promise<void>;

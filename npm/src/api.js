@@ -8,6 +8,7 @@ import { cast, concat, norm, pad, reshape, reverse, slice, stack } from './ops.j
 
 export const Tensor = wasm.Tensor;
 export const Optimizer = wasm.Optimizer;
+export { loadGraphModel, GraphModel } from './graph.js';
 export { layers, sequential, loadLayersModel, Sequential, Sequential as LayersModel, Layer, LayerVariable, History, Callback, EarlyStopping, callbacks, nextFrame } from './layers.js';
 export { io } from './io.js';
 export * from './ops.js';

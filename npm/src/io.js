@@ -62,8 +62,8 @@ export function getSaveHandler(target) {
   return router.save(target.slice(scheme.length), target);
 }
 
-export function getLoadHandler(source, options) {
-  const op = 'loadLayersModel';
+/** The handler for a URL or handler argument of `op` (`loadLayersModel`, `loadGraphModel`). */
+export function getLoadHandler(source, options, op = 'loadLayersModel') {
   if (source && typeof source === 'object' && typeof source.load === 'function') return source;
   if (typeof source !== 'string') {
     throw new Error(`${op}: invalid argument: argument 'pathOrIOHandler': expected a URL (${LOAD_SCHEMES}) or a handler with load(), got ${describe(source)}`);
@@ -77,7 +77,7 @@ export function getLoadHandler(source, options) {
     const why = scheme === 'file://' ? ' (file:// works in Node only)' : '';
     throw new Error(`${op}: invalid argument: argument 'pathOrIOHandler': expected a URL starting with one of ${LOAD_SCHEMES}, got ${describe(source)}${why}`);
   }
-  return router.load(source.slice(scheme.length), options || {}, source);
+  return router.load(source.slice(scheme.length), options || {}, source, op);
 }
 
 function modelName(op, name, url) {
@@ -261,9 +261,8 @@ const MAX_JSON_BYTES = 16 << 20;
 
 function httpRouter(scheme) {
   return {
-    load: (rest, options, url) => ({
+    load: (rest, options, url, op = 'loadLayersModel') => ({
       async load() {
-        const op = 'loadLayersModel';
         const fetchFn = options.fetchFunc ?? (typeof fetch === 'function' ? fetch : null);
         if (!fetchFn) throw ioError(op, 'fetch is not available in this environment');
         const get = async (u, limit, what) => {
@@ -281,14 +280,16 @@ function httpRouter(scheme) {
           return new Uint8Array(await r.arrayBuffer());
         };
         const modelJson = await get(url, MAX_JSON_BYTES, 'model.json');
-        const folder = new URL('.', url).href;
+        // Shards live next to model.json, or under `weightPathPrefix` (TF.js's option).
+        const base = options.weightPathPrefix === undefined ? url : new URL(String(options.weightPathPrefix), url).href;
+        const folder = new URL('.', base).href;
         return {
           modelJson,
           // Paths were checked in Rust (plain relative names, no '..'); URL resolution also
-          // decodes '%2e%2e' as '..', so the resolved URL must still be inside the model's folder.
+          // decodes '%2e%2e' as '..', so the resolved URL must still be inside the shards' folder.
           readWeights: (path, size) => {
-            const u = new URL(path, url);
-            if (!u.href.startsWith(folder) || u.origin !== new URL(url).origin) {
+            const u = new URL(path, base);
+            if (!u.href.startsWith(folder) || u.origin !== new URL(base).origin) {
               throw new Error(`${op}: model format error: weights path ${JSON.stringify(path)} resolves to ${u.href}, outside the model's folder ${folder}`);
             }
             return get(u.href, size, `weights file ${JSON.stringify(path)}`);

@@ -43,9 +43,8 @@ registerIoRouter('file://', {
       return null;
     },
   }),
-  load: (rest) => ({
+  load: (rest, _options, _url, op = 'loadLayersModel') => ({
     async load() {
-      const op = 'loadLayersModel';
       const p = localPath(op, rest);
       let dir;
       let jsonPath;
@@ -77,7 +76,9 @@ registerIoRouter('file://', {
       }
       return {
         modelJson: new Uint8Array(modelJson.buffer, modelJson.byteOffset, modelJson.byteLength),
-        readWeights: async (rel, size) => {
+        // `size` is the file's size, or with `atMost` the most it may hold (a graph model's
+        // manifest gives only each group's total).
+        readWeights: async (rel, size, atMost = false) => {
           let real;
           let st;
           try {
@@ -90,7 +91,7 @@ registerIoRouter('file://', {
             throw new Error(`${op}: model format error: weights path ${JSON.stringify(rel)} resolves to ${real}, outside the model folder ${realDir}`);
           }
           if (!st.isFile()) throw new Error(`${op}: model format error: weights path ${JSON.stringify(rel)} is not a regular file`);
-          if (st.size !== size) {
+          if (atMost ? st.size > size : st.size !== size) {
             throw new Error(`${op}: model format error: weights file ${JSON.stringify(rel)}: ${st.size} bytes, the manifest says ${size}`);
           }
           try {

@@ -162,7 +162,7 @@ fn model_name(v: &JsValue) -> Result<String> {
 
 /// Load limits for the browser: a weights file must fit wasm's memory next to the model built
 /// from it.
-fn limits() -> io::LoadLimits {
+pub(crate) fn limits() -> io::LoadLimits {
     let cap = (crate::registry::MAX_TENSOR_BYTES / 2) as u64;
     io::LoadLimits {
         max_weights_file_bytes: cap,

@@ -99,6 +99,15 @@ impl ModelArtifacts {
             .collect()
     }
 
+    /// The bytes weight group `i`'s shards must hold together.
+    pub fn group_bytes(&self, i: usize, limits: &LoadLimits) -> Result<u64> {
+        let g = self
+            .weights_manifest
+            .get(i)
+            .ok_or_else(|| format_err(format!("weightsManifest has no group {i}")))?;
+        group_bytes(g, limits)
+    }
+
     /// Checks the manifest against `limits`: shard paths, weight count, ranks, every size.
     pub fn check_manifest(&self, limits: &LoadLimits) -> Result<()> {
         let paths = self.shard_paths();

@@ -46,7 +46,8 @@ pub struct GraphModel {
     host_consts: HashMap<usize, HostData>,
     inputs: Vec<TensorInfo>,
     outputs: Vec<TensorInfo>,
-    /// `format`, `generatedBy`, `convertedBy`, `userDefinedMetadata` from `model.json`.
+    /// `format`, `generatedBy`, `convertedBy`, `userDefinedMetadata` from `model.json` and the
+    /// GraphDef's `versions`.
     pub metadata: Value,
 }
 
@@ -84,10 +85,9 @@ impl GraphModel {
         }
         let topology = a
             .model_topology
-            .clone()
+            .as_ref()
             .ok_or_else(|| format_err("model.json has no modelTopology"))?;
-        let graph: GraphDef =
-            serde_json::from_value(topology).map_err(|e| format_err(format!("modelTopology: {e}")))?;
+        let graph = GraphDef::from_json(topology)?;
         if a.model_initializer.is_some() {
             return Err(format_err(
                 "model.json has a modelInitializer (hash-table initialization), which is not supported yet",
@@ -162,6 +162,7 @@ impl GraphModel {
 
         let (inputs, outputs) = signature(&nodes, &index, a.signature.as_ref())?;
         let metadata = serde_json::json!({
+            "versions": topology.get("versions"),
             "format": a.format,
             "generatedBy": a.generated_by,
             "convertedBy": a.converted_by,
@@ -406,9 +407,7 @@ fn topological_order(nodes: &[NodeDef]) -> Result<Vec<usize>> {
 fn inline_const(n: &NodeDef) -> Result<NamedWeight> {
     let err = |m: &str| format_err(format!("Const node {:?}: {m}", n.name));
     let t = n
-        .attr
-        .get("value")
-        .and_then(|a| a.tensor.as_ref())
+        .attr_tensor("value")
         .ok_or_else(|| err("no weight of this name in the manifest and no inline value"))?;
     let dtype = t
         .get("dtype")
@@ -479,14 +478,12 @@ fn inline_const(n: &NodeDef) -> Result<NamedWeight> {
     })
 }
 
+/// What the node's own `dtype` and `shape` attributes say (TF.js's rule: an output such as an
+/// Identity node has neither).
 fn info(n: &NodeDef) -> TensorInfo {
     TensorInfo {
         name: n.name.clone(),
-        dtype: n
-            .attr_dtype("dtype")
-            .ok()
-            .flatten()
-            .or(n.attr_dtype("T").ok().flatten()),
+        dtype: n.attr_dtype("dtype").ok().flatten(),
         shape: n.attr_shape("shape"),
     }
 }

@@ -1,168 +1,125 @@
 //! A TensorFlow GraphDef in proto3 JSON, as `tensorflowjs_converter` writes `modelTopology`:
 //! nodes (`name`, `op`, `input`, `attr`), and the function library of v2 control flow. Integers
 //! arrive as strings (`"1"`), strings as base64 (`"U0FNRQ=="` is `SAME`), dtypes as `DT_*` names.
+//! Attributes stay JSON and are read on demand by typed getters (no derived deserializers: they
+//! would weigh on the wasm module for fields no kernel reads).
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::dtype::DType;
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The graph: its nodes and, for v2 control flow, its function library.
+#[derive(Debug, Clone, Default)]
 pub struct GraphDef {
-    #[serde(default)]
     pub node: Vec<NodeDef>,
     pub library: Option<Value>,
-    pub versions: Option<Value>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct NodeDef {
     pub name: String,
     pub op: String,
-    #[serde(default)]
     pub input: Vec<String>,
-    #[serde(default)]
-    pub attr: BTreeMap<String, AttrValue>,
-    pub device: Option<String>,
-    pub experimental_debug_info: Option<Value>,
-    pub experimental_type: Option<Value>,
+    pub attr: Map<String, Value>,
 }
 
-/// One attribute: exactly one of its fields is set.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttrValue {
-    pub s: Option<String>,
-    #[serde(default, deserialize_with = "int64")]
-    pub i: Option<i64>,
-    #[serde(default, deserialize_with = "float")]
-    pub f: Option<f64>,
-    pub b: Option<bool>,
-    #[serde(rename = "type")]
-    pub dtype: Option<String>,
-    pub shape: Option<ShapeProto>,
-    pub tensor: Option<Value>,
-    pub list: Option<ListValue>,
-    pub func: Option<Value>,
-    pub placeholder: Option<String>,
+fn format_err(msg: String) -> Error {
+    Error::Format(msg)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListValue {
-    #[serde(default)]
-    pub s: Vec<String>,
-    #[serde(default, deserialize_with = "int64s")]
-    pub i: Vec<i64>,
-    #[serde(default, deserialize_with = "floats")]
-    pub f: Vec<f64>,
-    #[serde(default)]
-    pub b: Vec<bool>,
-    #[serde(default, rename = "type")]
-    pub dtype: Vec<String>,
-    #[serde(default)]
-    pub shape: Vec<ShapeProto>,
-    #[serde(default)]
-    pub tensor: Vec<Value>,
-    #[serde(default)]
-    pub func: Vec<Value>,
-}
-
-/// A shape; `-1` (or an absent size) is unknown, `unknownRank` an unknown rank.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ShapeProto {
-    #[serde(default)]
-    pub dim: Vec<Dim>,
-    #[serde(default)]
-    pub unknown_rank: bool,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Dim {
-    #[serde(default, deserialize_with = "int64")]
-    pub size: Option<i64>,
-    pub name: Option<String>,
-}
-
-impl ShapeProto {
-    /// The sizes, `None` where unknown; `None` for an unknown rank.
-    pub fn dims(&self) -> Option<Vec<Option<usize>>> {
-        if self.unknown_rank {
-            return None;
-        }
-        Some(
-            self.dim
+impl GraphDef {
+    /// Reads `modelTopology`.
+    pub fn from_json(v: &Value) -> Result<GraphDef> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| format_err("modelTopology: expected an object with a node list".into()))?;
+        let nodes = match obj.get("node") {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(a)) => a
                 .iter()
-                .map(|d| d.size.and_then(|s| usize::try_from(s).ok()))
-                .collect(),
-        )
+                .enumerate()
+                .map(|(i, n)| NodeDef::from_json(n).map_err(|e| format_err(format!("modelTopology.node[{i}]: {e}"))))
+                .collect::<Result<_>>()?,
+            Some(_) => return Err(format_err("modelTopology.node: expected an array".into())),
+        };
+        Ok(GraphDef {
+            node: nodes,
+            library: obj.get("library").cloned(),
+        })
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumOrString {
-    Int(i64),
-    Float(f64),
-    Str(String),
-}
-
-fn parse_int(v: NumOrString) -> std::result::Result<i64, String> {
-    match v {
-        NumOrString::Int(i) => Ok(i),
-        NumOrString::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
-        NumOrString::Float(f) => Err(format!("expected an integer, got {f}")),
-        NumOrString::Str(s) => s.parse().map_err(|_| format!("expected an integer, got {s:?}")),
+impl NodeDef {
+    /// Reads one node (`name` and `op` required, `input` and `attr` optional).
+    pub fn from_json(v: &Value) -> Result<NodeDef> {
+        let text = |k: &str| -> Result<String> {
+            v.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format_err(format!("expected a string {k:?}")))
+        };
+        let name = text("name")?;
+        let op = text("op")?;
+        let input = match v.get("input") {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|s| s.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or_else(|| format_err(format!("node {name:?}: input must be a list of strings")))?,
+            Some(_) => return Err(format_err(format!("node {name:?}: input must be a list of strings"))),
+        };
+        let attr = match v.get("attr") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(format_err(format!("node {name:?}: attr must be an object"))),
+        };
+        Ok(NodeDef { name, op, input, attr })
     }
 }
 
-fn parse_float(v: NumOrString) -> std::result::Result<f64, String> {
+/// An int64 as proto3 JSON writes it (a string) or as a number.
+fn int_of(v: &Value) -> Option<i64> {
     match v {
-        NumOrString::Int(i) => Ok(i as f64),
-        NumOrString::Float(f) => Ok(f),
-        NumOrString::Str(s) => match s.as_str() {
-            "NaN" => Ok(f64::NAN),
-            "Infinity" => Ok(f64::INFINITY),
-            "-Infinity" => Ok(f64::NEG_INFINITY),
-            _ => s.parse().map_err(|_| format!("expected a number, got {s:?}")),
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        _ => None,
+    }
+}
+
+/// A float as proto3 JSON writes it: a number, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
+fn float_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => match s.as_str() {
+            "NaN" => Some(f64::NAN),
+            "Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            s => s.parse().ok(),
         },
+        _ => None,
     }
 }
 
-fn int64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
-    Option::<NumOrString>::deserialize(d)?
-        .map(parse_int)
-        .transpose()
-        .map_err(serde::de::Error::custom)
-}
-
-fn int64s<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<i64>, D::Error> {
-    Vec::<NumOrString>::deserialize(d)?
-        .into_iter()
-        .map(parse_int)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(serde::de::Error::custom)
-}
-
-fn float<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
-    Option::<NumOrString>::deserialize(d)?
-        .map(parse_float)
-        .transpose()
-        .map_err(serde::de::Error::custom)
-}
-
-fn floats<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<f64>, D::Error> {
-    Vec::<NumOrString>::deserialize(d)?
-        .into_iter()
-        .map(parse_float)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(serde::de::Error::custom)
+/// A shape proto's sizes, `None` where unknown; `None` for an unknown rank.
+pub fn shape_dims(shape: &Value) -> Option<Vec<Option<usize>>> {
+    if shape.get("unknownRank").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    let dims = match shape.get("dim") {
+        None => return Some(vec![]),
+        Some(d) => d.as_array()?,
+    };
+    Some(
+        dims.iter()
+            .map(|d| d.get("size").and_then(int_of).and_then(|s| usize::try_from(s).ok()))
+            .collect(),
+    )
 }
 
 /// Standard base64 (with or without padding), as proto3 JSON writes `bytes`.
@@ -210,6 +167,17 @@ impl NodeDef {
             self.name, self.op
         ))
     }
+    /// Field `field` of attribute `key` (`{"i": "1"}`: field `i`).
+    fn field(&self, key: &str, field: &str) -> Option<&Value> {
+        self.attr.get(key).and_then(|a| a.get(field))
+    }
+    /// Field `field` of attribute `key`'s list (`{"list": {"i": [...]}}`), empty when absent.
+    fn list(&self, key: &str, field: &str) -> &[Value] {
+        self.field(key, "list")
+            .and_then(|l| l.get(field))
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
     pub fn has_attr(&self, key: &str) -> bool {
         self.attr.contains_key(key)
     }
@@ -219,54 +187,51 @@ impl NodeDef {
             .ok_or_else(|| self.missing(key, "a string"))
     }
     pub fn attr_str_or(&self, key: &str, default: Option<&str>) -> Result<Option<String>> {
-        match self.attr.get(key).and_then(|a| a.s.as_deref()) {
-            Some(s) => {
-                let bytes = base64_decode(s).ok_or_else(|| self.missing(key, "base64"))?;
-                String::from_utf8(bytes)
-                    .map(Some)
-                    .map_err(|_| self.missing(key, "UTF-8 text"))
+        match self.field(key, "s") {
+            Some(v) => {
+                let text = v
+                    .as_str()
+                    .and_then(base64_decode)
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| self.missing(key, "base64 UTF-8 text"))?;
+                Ok(Some(text))
             }
             None => Ok(default.map(str::to_string)),
         }
     }
     /// A list-of-strings attribute (decoded), empty when absent.
     pub fn attr_strs(&self, key: &str) -> Result<Vec<String>> {
-        let Some(list) = self.attr.get(key).and_then(|a| a.list.as_ref()) else {
-            return Ok(vec![]);
-        };
-        list.s
+        self.list(key, "s")
             .iter()
             .map(|s| {
-                base64_decode(s)
+                s.as_str()
+                    .and_then(base64_decode)
                     .and_then(|b| String::from_utf8(b).ok())
                     .ok_or_else(|| self.missing(key, "a list of base64 strings"))
             })
             .collect()
     }
     pub fn attr_int(&self, key: &str, default: Option<i64>) -> Result<i64> {
-        self.attr
-            .get(key)
-            .and_then(|a| a.i)
-            .or(default)
-            .ok_or_else(|| self.missing(key, "an integer"))
+        match self.field(key, "i") {
+            Some(v) => int_of(v).ok_or_else(|| self.missing(key, "an integer")),
+            None => default.ok_or_else(|| self.missing(key, "an integer")),
+        }
     }
     pub fn attr_ints(&self, key: &str) -> Result<Vec<i64>> {
-        Ok(self
-            .attr
-            .get(key)
-            .and_then(|a| a.list.as_ref())
-            .map(|l| l.i.clone())
-            .unwrap_or_default())
+        self.list(key, "i")
+            .iter()
+            .map(|v| int_of(v).ok_or_else(|| self.missing(key, "a list of integers")))
+            .collect()
     }
     pub fn attr_float(&self, key: &str, default: f64) -> f64 {
-        self.attr.get(key).and_then(|a| a.f).unwrap_or(default)
+        self.field(key, "f").and_then(float_of).unwrap_or(default)
     }
     pub fn attr_bool(&self, key: &str, default: bool) -> bool {
-        self.attr.get(key).and_then(|a| a.b).unwrap_or(default)
+        self.field(key, "b").and_then(Value::as_bool).unwrap_or(default)
     }
     /// A dtype attribute (`T`, `dtype`, `DstT`...), as core's dtype.
     pub fn attr_dtype(&self, key: &str) -> Result<Option<DType>> {
-        match self.attr.get(key).and_then(|a| a.dtype.as_deref()) {
+        match self.field(key, "type").and_then(Value::as_str) {
             None => Ok(None),
             Some(t) => dtype_of(t).map(Some).ok_or_else(|| {
                 Error::Format(format!(
@@ -277,10 +242,11 @@ impl NodeDef {
         }
     }
     pub fn attr_shape(&self, key: &str) -> Option<Vec<Option<usize>>> {
-        self.attr
-            .get(key)
-            .and_then(|a| a.shape.as_ref())
-            .and_then(ShapeProto::dims)
+        self.field(key, "shape").and_then(shape_dims)
+    }
+    /// A tensor attribute (`value` of an inline Const), as JSON.
+    pub fn attr_tensor(&self, key: &str) -> Option<&Value> {
+        self.field(key, "tensor")
     }
 }
 
@@ -333,7 +299,7 @@ mod tests {
 
     #[test]
     fn attributes_read_as_the_converter_writes_them() {
-        let n: NodeDef = serde_json::from_value(serde_json::json!({
+        let n = NodeDef::from_json(&serde_json::json!({
             "name": "c", "op": "_FusedConv2D", "input": ["x", "w:1", "^dep"],
             "attr": {
                 "strides": {"list": {"i": ["1", "2", "2", "1"]}},

@@ -29,5 +29,5 @@ mod ops;
 
 pub use artifacts::{decode_weights, ModelArtifacts, NamedWeight, Quantization, WeightGroup, WeightSpec};
 pub use graph::{GraphModel, TensorInfo};
-pub use graph_def::{AttrValue, GraphDef, NodeDef};
+pub use graph_def::{GraphDef, NodeDef};
 pub use ops::supported_ops;

@@ -175,6 +175,7 @@ async function suite(backend) {
   });
 
   await layersChecks(backend, loosen);
+  await graphModelCheck(backend);
 
   await check(backend, 'hostile inputs throw Errors and the module keeps working', async () => {
     const x = ff.ones([2, 3]);
@@ -186,6 +187,48 @@ async function suite(backend) {
     assertThrows(() => ff.grad(() => { throw new Error('boom'); })(x), /^boom$/, 'callback exception');
     assert(JSON.stringify(Array.from(await ff.add(x, 1).sum().data())) === '[12]', 'still works');
     x.dispose();
+  });
+}
+
+// ---- TF.js graph models ------------------------------------------------------------------
+
+// The nsfwjs MobileNetV2 graph model, served by the harness from data/models/tfjs (present when
+// `models=1`), against TF.js 4.22's outputs for the same input (written by
+// scripts/fetch-tfjs-models.sh): every output element within 1e-3 relative error.
+async function graphModelCheck(backend) {
+  if (params.get('models') !== '1') {
+    log(`[${backend}] graph model: SKIPPED (data/models/tfjs not served: run scripts/fetch-tfjs-models.sh)`);
+    return;
+  }
+  await check(backend, 'graph model: nsfwjs MobileNetV2 (uint8-quantized, fused ops) matches TF.js', async () => {
+    const dir = new URL('/models/nsfwjs/mobilenet_v2_mid/', location.href).href;
+    const f32 = async (name) => new Float32Array(await (await fetch(dir + name)).arrayBuffer());
+    const meta = await (await fetch(dir + 'oracle/oracle.json')).json();
+    const input = await f32('oracle/input.f32');
+    const batch = backend === 'webgpu' ? 1 : meta.input.shape[0];
+    const per = input.length / meta.input.shape[0];
+    const t0 = performance.now();
+    const m = await ff.loadGraphModel(dir + 'model.json');
+    const t1 = performance.now();
+    const x = ff.tensor(input.subarray(0, per * batch), [batch, ...meta.input.shape.slice(1)]);
+    const names = meta.outputs.map((o) => o.name);
+    const ys = m.execute({ input: x }, names);
+    const errs = [];
+    for (let k = 0; k < names.length; k++) {
+      const want = (await f32('oracle/' + meta.outputs[k].file)).subarray(0, (meta.outputs[k].shape[1] ?? 1) * batch);
+      const got = await ys[k].data();
+      assert(got.length === want.length, `${names[k]}: ${got.length} values vs ${want.length}`);
+      const scale = want.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), scale * 1e-3));
+      assert(worst <= 1e-3, `${names[k]}: max relative error ${worst}`);
+      errs.push(worst.toExponential(1));
+      ys[k].dispose();
+    }
+    const t2 = performance.now();
+    x.dispose();
+    m.dispose();
+    log(`[${backend}] graph model: load ${(t1 - t0).toFixed(0)} ms, first run ${(t2 - t1).toFixed(0)} ms (batch ${batch}), max rel errors ${errs.join(', ')}`);
   });
 }
 
