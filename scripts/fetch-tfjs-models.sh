@@ -5,7 +5,8 @@
 # model JSON; each weight shard as a base64 string). This unwraps them into plain model folders
 #   data/models/tfjs/nsfwjs/<model>/model.json + the shard files its weightsManifest names
 # and runs each graph model with TensorFlow.js 4.22 (npm, cpu backend, in Node) on seeded inputs:
-#   data/models/tfjs/nsfwjs/<model>/oracle/{input.f32, output-K.f32, oracle.json}
+#   data/models/tfjs/nsfwjs/<model>/oracle/{input.f32, output-K.f32, oracle.json, image.png,
+#   image-prediction.json (TF.js's prediction for the PNG, for the edge binary)}
 # (little-endian float32; oracle.json names each output and gives the shapes, the input formula
 # and the TF.js version), and one single-op graph model per op case with TF.js's outputs
 # (scripts/tfjs-models/op-cases.cjs):
@@ -19,7 +20,7 @@ NSFWJS_SHA256="585cd178f3b994337c4d10a87b080d342fc52f8b9bf0085c4d1f345a3a1c5382"
 TFJS_VERSION="4.22.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/data/models}"
-SOURCE_LINE="npm nsfwjs@$NSFWJS_VERSION (MIT), tarball sha256 $NSFWJS_SHA256; oracle @tensorflow/tfjs@$TFJS_VERSION (cpu), oracle v4"
+SOURCE_LINE="npm nsfwjs@$NSFWJS_VERSION (MIT), tarball sha256 $NSFWJS_SHA256; oracle @tensorflow/tfjs@$TFJS_VERSION (cpu), oracle v5"
 
 if [[ -f "$OUT/tfjs/SOURCE" && "$(cat "$OUT/tfjs/SOURCE")" == "$SOURCE_LINE" ]]; then
   echo "fetch-tfjs-models: $OUT/tfjs is up to date; nothing to do" >&2

@@ -7,6 +7,7 @@
 // Usage: NODE_PATH=<node_modules with @tensorflow/tfjs> node oracle.cjs <dir> <model>...
 const fs = require('fs');
 const path = require('path');
+const zlib = require('zlib');
 const tf = require('@tensorflow/tfjs');
 
 const BATCH = 2;
@@ -32,6 +33,58 @@ function folderHandler(dir) {
       return { ...rest, weightSpecs: specs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
     },
   };
+}
+
+// ---- an RGB PNG for the edge binary: written here (zlib + CRC-32), decoded by the binary ----
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+function rgbPng(width, height, rgb) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = [];
+  for (let y = 0; y < height; y++) rows.push(Buffer.from([0]), Buffer.from(rgb.subarray(y * width * 3, (y + 1) * width * 3)));
+  const sig = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/// A 300x200 RGB picture (smooth gradients and a disc), the model's prediction for it as TF.js
+/// computes it: bytes / 255, resizeBilinear to the input size, predict.
+async function imageOracle(model, folder) {
+  const [w, h] = [300, 200];
+  const rgb = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const inDisc = (x - 180) ** 2 + (y - 90) ** 2 < 60 ** 2;
+      const i = (y * w + x) * 3;
+      rgb[i] = inDisc ? 230 : Math.round((255 * x) / w);
+      rgb[i + 1] = inDisc ? 40 : Math.round((255 * y) / h);
+      rgb[i + 2] = (x * 7 + y * 3) % 256;
+    }
+  }
+  const dims = model.inputs[0].shape.slice(1, 3);
+  const x = tf.image.resizeBilinear(tf.tensor(rgb, [1, h, w, 3], 'float32').div(255), dims);
+  const y = model.predict(x);
+  const oracle = path.join(folder, 'oracle');
+  fs.writeFileSync(path.join(oracle, 'image.png'), rgbPng(w, h, rgb));
+  fs.writeFileSync(path.join(oracle, 'image-prediction.json'), JSON.stringify({ resize: 'bilinear, alignCorners false, halfPixelCenters false', scale: '1/255', probabilities: Array.from(await y.data()) }) + '\n');
 }
 
 async function main() {
@@ -63,6 +116,7 @@ async function main() {
       outputs,
     };
     fs.writeFileSync(path.join(oracle, 'oracle.json'), JSON.stringify(meta, null, 2) + '\n');
+    await imageOracle(model, folder);
     console.error(`oracle: ${name}: [${shape}] -> ${outputs.map((o) => `[${o.shape}]`).join(', ')} with TF.js ${meta.tfjs} (${meta.backend})`);
   }
 }

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-ferroflow-edge: classifies handwritten digits with a saved Ferroflow model, natively
-(wgpu when an adapter exists, else the CPU).
+ferroflow-edge: classifies handwritten digits with a saved Ferroflow model, or pictures with a
+TF.js graph model, natively (wgpu when an adapter exists, else the CPU).
 
 usage: ferroflow-edge --model DIR [INPUTS] [OPTIONS]
+       ferroflow-edge --model TFJS_GRAPH_MODEL_DIR --image FILE.png... [--bench] [--json]
        ferroflow-edge --write-png OUT_DIR [INPUTS]
 
 Inputs (any mix, classified in this order):
@@ -19,9 +20,15 @@ Inputs (any mix, classified in this order):
   --data-dir DIR       where --test-set reads images-u8.bin, labels-u8.bin     [data/mnist]
   --n N                use the first N digits of --digits / --test-set  [all / 100]
 
+Pictures (with a TF.js graph model):
+  --image FILE...      PNG pictures of any size (gray or RGB, alpha over black), scaled to
+                       [0, 1] and resized bilinearly to the model's input (as TF.js's
+                       image.resizeBilinear); prints the first output's top 5 classes
+
 Options:
   --model DIR          folder with model.json + weights.safetensors, as written by the web
-                       demo, the npm package's model.save or ferroflow::io::save_model
+                       demo, the npm package's model.save or ferroflow::io::save_model; or a
+                       TF.js graph model (model.json with \"format\": \"graph-model\" + shards)
   --backend NAME       auto (wgpu if an adapter opens, else cpu, saying why), wgpu, cpu [auto]
   --invert             invert PNG inputs (for dark digits drawn on a light background)
   --expect FILE        predictions to compare with: {\"predicted\": [labels...], ...} (the web
@@ -47,6 +54,7 @@ Exit status: 0 success; 1 error (one line 'ferroflow-edge: error: ...' on stderr
 pub struct Args {
     pub model: Option<PathBuf>,
     pub pngs: Vec<PathBuf>,
+    pub images: Vec<PathBuf>,
     pub digits: Option<PathBuf>,
     pub labels: Option<PathBuf>,
     pub test_set: bool,
@@ -68,6 +76,7 @@ impl Default for Args {
         Args {
             model: None,
             pngs: vec![],
+            images: vec![],
             digits: None,
             labels: None,
             test_set: false,
@@ -129,6 +138,15 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     a.pngs.extend(it.next().map(PathBuf::from));
                 }
             }
+            "--image" => {
+                a.images.push(value("--image")?.into());
+                while let Some(next) = it.peek() {
+                    if next.starts_with('-') {
+                        break;
+                    }
+                    a.images.extend(it.next().map(PathBuf::from));
+                }
+            }
             "--digits" => a.digits = Some(value("--digits")?.into()),
             "--labels" => a.labels = Some(value("--labels")?.into()),
             "--test-set" => a.test_set = true,
@@ -171,8 +189,8 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Command, String> 
     if a.bench && a.iters == 0 {
         return Err("--iters must be at least 1".into());
     }
-    if a.pngs.is_empty() && a.digits.is_none() && !a.test_set {
-        return Err("no digits given: use --png FILE..., --digits FILE or --test-set".into());
+    if a.pngs.is_empty() && a.digits.is_none() && !a.test_set && a.images.is_empty() {
+        return Err("no digits given: use --png FILE..., --digits FILE or --test-set (or --image FILE... with a TF.js graph model)".into());
     }
     if a.model.is_none() && a.write_png.is_none() {
         return Err("--model DIR is required (or --write-png DIR to only write PNGs)".into());

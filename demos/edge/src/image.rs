@@ -1,4 +1,4 @@
-//! Digits as PNG files.
+//! Digits and pictures as PNG files.
 //!
 //! Reading accepts any 28x28 PNG: 1/2/4/8/16-bit gray, gray+alpha, RGB, RGBA and palette images
 //! (expanded by the decoder). Color becomes luminance (BT.601: 0.299 R + 0.587 G + 0.114 B) and
@@ -17,8 +17,44 @@ use crate::digits::{plain_io, PIXELS, SIDE};
 /// Largest PNG file read: a 28x28 image is a few hundred bytes; anything this big is not a digit.
 pub const MAX_PNG_BYTES: u64 = 4 << 20;
 
-/// Reads a 28x28 PNG as 784 bytes (0 = black), inverted when `invert` is set.
-pub fn read_png(path: &Path, invert: bool) -> Result<Vec<u8>, String> {
+/// A decoded PNG: 8- or 16-bit samples, 1 to 4 channels, rows of `line_size` bytes.
+struct Decoded {
+    width: u32,
+    height: u32,
+    channels: usize,
+    bytes_per_sample: usize,
+    line_size: usize,
+    buf: Vec<u8>,
+}
+
+impl Decoded {
+    /// Sample `c` of pixel `x` of row `y`, in [0, 1].
+    fn sample(&self, x: usize, y: usize, c: usize) -> f64 {
+        let row = &self.buf[y * self.line_size..];
+        let i = x * self.channels + c;
+        if self.bytes_per_sample == 1 {
+            row.get(i).map_or(0.0, |&v| f64::from(v) / 255.0)
+        } else {
+            match (row.get(2 * i), row.get(2 * i + 1)) {
+                (Some(&hi), Some(&lo)) => f64::from(u16::from_be_bytes([hi, lo])) / 65535.0,
+                _ => 0.0,
+            }
+        }
+    }
+    /// The pixel as (red, green, blue, alpha) in [0, 1] (gray repeated).
+    fn rgba(&self, x: usize, y: usize) -> [f64; 4] {
+        let s = |c| self.sample(x, y, c);
+        match self.channels {
+            1 => [s(0), s(0), s(0), 1.0],
+            2 => [s(0), s(0), s(0), s(1)],
+            3 => [s(0), s(1), s(2), 1.0],
+            _ => [s(0), s(1), s(2), s(3)],
+        }
+    }
+}
+
+/// Opens and decodes a PNG no larger than `max_file` bytes, `max_decoded` bytes decoded.
+fn decode(path: &Path, max_file: u64, max_decoded: usize, what: &str) -> Result<Decoded, String> {
     let name = path.display();
     let file = File::open(path).map_err(|e| format!("PNG {name}: {}", plain_io(&e)))?;
     let meta = file.metadata().map_err(|e| format!("PNG {name}: {}", plain_io(&e)))?;
@@ -26,20 +62,15 @@ pub fn read_png(path: &Path, invert: bool) -> Result<Vec<u8>, String> {
         return Err(format!("PNG {name}: not a regular file"));
     }
     let len = meta.len();
-    if len > MAX_PNG_BYTES {
+    if len > max_file {
         return Err(format!(
-            "PNG {name}: {len} bytes is far too large for a 28x28 digit (limit {MAX_PNG_BYTES})"
+            "PNG {name}: {len} bytes is far too large for {what} (limit {max_file})"
         ));
     }
-    let mut decoder = png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: 1 << 20 });
+    let mut decoder = png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: max_decoded });
     decoder.set_transformations(Transformations::EXPAND);
     let mut reader = decoder.read_info().map_err(|e| png_error(path, e))?;
-    let (w, h) = (reader.info().width, reader.info().height);
-    if (w, h) != (SIDE, SIDE) {
-        return Err(format!(
-            "PNG {name}: image is {w}x{h} pixels; expected 28x28 (an MNIST digit: white on black)"
-        ));
-    }
+    let (width, height) = (reader.info().width, reader.info().height);
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| format!("PNG {name}: image too large to decode"))?;
@@ -57,34 +88,94 @@ pub fn read_png(path: &Path, invert: bool) -> Result<Vec<u8>, String> {
         BitDepth::Sixteen => 2,
         other => return Err(format!("PNG {name}: unexpected {other:?} samples after expansion")),
     };
-    let sample = |row: &[u8], i: usize| -> f64 {
-        if bytes_per_sample == 1 {
-            row.get(i).map_or(0.0, |&v| f64::from(v) / 255.0)
-        } else {
-            match (row.get(2 * i), row.get(2 * i + 1)) {
-                (Some(&hi), Some(&lo)) => f64::from(u16::from_be_bytes([hi, lo])) / 65535.0,
-                _ => 0.0,
-            }
-        }
-    };
+    if buf.len() < out.line_size * height as usize {
+        return Err(format!("PNG {name}: decoded fewer rows than the header states"));
+    }
+    Ok(Decoded {
+        width,
+        height,
+        channels,
+        bytes_per_sample,
+        line_size: out.line_size,
+        buf,
+    })
+}
+
+/// Reads a 28x28 PNG as 784 bytes (0 = black), inverted when `invert` is set.
+pub fn read_png(path: &Path, invert: bool) -> Result<Vec<u8>, String> {
+    let d = decode(path, MAX_PNG_BYTES, 1 << 20, "a 28x28 digit")?;
+    if (d.width, d.height) != (SIDE, SIDE) {
+        return Err(format!(
+            "PNG {}: image is {}x{} pixels; expected 28x28 (an MNIST digit: white on black)",
+            path.display(),
+            d.width,
+            d.height
+        ));
+    }
     let mut pixels = Vec::with_capacity(PIXELS);
-    for row in buf.chunks(out.line_size).take(SIDE as usize) {
+    for y in 0..SIDE as usize {
         for x in 0..SIDE as usize {
-            let s = |c: usize| sample(row, x * channels + c);
-            let (lum, alpha) = match channels {
-                1 => (s(0), 1.0),
-                2 => (s(0), s(1)),
-                3 => (0.299 * s(0) + 0.587 * s(1) + 0.114 * s(2), 1.0),
-                _ => (0.299 * s(0) + 0.587 * s(1) + 0.114 * s(2), s(3)),
-            };
+            let [r, g, b, alpha] = d.rgba(x, y);
+            let lum = 0.299 * r + 0.587 * g + 0.114 * b;
             let v = (lum * alpha * 255.0).round().clamp(0.0, 255.0) as u8;
             pixels.push(if invert { 255 - v } else { v });
         }
     }
-    if pixels.len() != PIXELS {
-        return Err(format!("PNG {name}: decoded {} pixels, expected 784", pixels.len()));
-    }
     Ok(pixels)
+}
+
+/// Largest picture file read for a graph model.
+pub const MAX_PICTURE_BYTES: u64 = 64 << 20;
+
+/// A picture as `height x width x 3` RGB values in [0, 1] (alpha composited over black).
+pub struct Picture {
+    pub width: usize,
+    pub height: usize,
+    pub rgb: Vec<f32>,
+}
+
+/// Reads any PNG (gray, RGB, with or without alpha, 8 or 16 bits) as RGB.
+pub fn read_picture(path: &Path) -> Result<Picture, String> {
+    let d = decode(path, MAX_PICTURE_BYTES, 1 << 30, "a picture")?;
+    let (width, height) = (d.width as usize, d.height as usize);
+    if width == 0 || height == 0 {
+        return Err(format!("PNG {}: the image has no pixels", path.display()));
+    }
+    let mut rgb = Vec::with_capacity(width * height * 3);
+    for y in 0..height {
+        for x in 0..width {
+            let [r, g, b, a] = d.rgba(x, y);
+            rgb.extend([(r * a) as f32, (g * a) as f32, (b * a) as f32]);
+        }
+    }
+    Ok(Picture { width, height, rgb })
+}
+
+/// Bilinear resize of a `height x width x 3` picture, as TF.js's `image.resizeBilinear` with its
+/// defaults (no corner alignment, no half-pixel centers).
+pub fn resize_bilinear(p: &Picture, out_h: usize, out_w: usize) -> Vec<f32> {
+    let scale = |inp: usize, out: usize| inp as f64 / out as f64;
+    let (sy, sx) = (scale(p.height, out_h), scale(p.width, out_w));
+    let mut out = Vec::with_capacity(out_h * out_w * 3);
+    for y in 0..out_h {
+        let fy = y as f64 * sy;
+        let y0 = (fy.floor() as usize).min(p.height - 1);
+        let y1 = (y0 + 1).min(p.height - 1);
+        let dy = fy - y0 as f64;
+        for x in 0..out_w {
+            let fx = x as f64 * sx;
+            let x0 = (fx.floor() as usize).min(p.width - 1);
+            let x1 = (x0 + 1).min(p.width - 1);
+            let dx = fx - x0 as f64;
+            for c in 0..3 {
+                let v = |yy: usize, xx: usize| f64::from(p.rgb[(yy * p.width + xx) * 3 + c]);
+                let top = v(y0, x0) + (v(y0, x1) - v(y0, x0)) * dx;
+                let bottom = v(y1, x0) + (v(y1, x1) - v(y1, x0)) * dx;
+                out.push((top + (bottom - top) * dy) as f32);
+            }
+        }
+    }
+    out
 }
 
 fn png_error(path: &Path, e: png::DecodingError) -> String {

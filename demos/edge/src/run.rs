@@ -27,7 +27,7 @@ pub fn note(msg: &str) {
 }
 
 /// A line on stdout; a closed pipe is an error, not a panic.
-fn out(line: &str) -> Result<(), String> {
+pub fn out(line: &str) -> Result<(), String> {
     let mut o = std::io::stdout().lock();
     writeln!(o, "{line}")
         .and_then(|_| o.flush())
@@ -140,6 +140,16 @@ fn fmt_percentiles(p: &Percentiles) -> String {
 
 /// Runs the command; `Err` is one line for `ferroflow-edge: error: ...`.
 pub fn run(a: &Args) -> Result<Outcome, String> {
+    if let Some(dir) = a.model.as_deref().filter(|d| crate::graph::is_graph_model(d)) {
+        let (dev, report) = backend::device(&a.backend)?;
+        note(&report);
+        return crate::graph::run(a, dir, &dev);
+    }
+    if !a.images.is_empty() {
+        return Err(
+            "--image needs a TF.js graph model (model.json with \"format\": \"graph-model\") as --model".into(),
+        );
+    }
     let all = gather(a)?;
     if all.is_empty() {
         return Err("no digits to classify".into());

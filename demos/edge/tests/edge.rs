@@ -588,3 +588,88 @@ fn bad_inputs_exit_1_with_one_clear_line() {
         assert!(err.starts_with("ferroflow-edge: error: "), "{err}");
     }
 }
+
+/// A real TF.js graph model (nsfwjs MobileNetV2, uint8-quantized) on a 300x200 RGB PNG: the
+/// binary reads it, resizes it bilinearly to 224x224 and runs it natively; its probabilities match
+/// what TensorFlow.js 4.22 computes for the same picture (scripts/fetch-tfjs-models.sh writes both
+/// the picture and TF.js's answer). Also: the graph-model mode's usage errors.
+#[test]
+fn tfjs_graph_model_on_a_picture_matches_tfjs() {
+    let root = std::env::var_os("FERROFLOW_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/models"));
+    let dir = root.join("tfjs/nsfwjs/mobilenet_v2_mid");
+    let want_file = dir.join("oracle/image-prediction.json");
+    if !want_file.is_file() {
+        let msg = format!("{} not found: run scripts/fetch-tfjs-models.sh", want_file.display());
+        assert!(std::env::var("FERROFLOW_REQUIRE_MODELS").is_err(), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let want: Value = serde_json::from_slice(&std::fs::read(&want_file).unwrap()).unwrap();
+    let want: Vec<f64> = want["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (d, img) = (dir.to_str().unwrap(), dir.join("oracle/image.png"));
+    let img = img.to_str().unwrap();
+    for backend in ["cpu", "auto"] {
+        let v = edge_json(&[
+            "--model",
+            d,
+            "--image",
+            img,
+            "--backend",
+            backend,
+            "--bench",
+            "--iters",
+            "3",
+            "--warmup",
+            "1",
+        ]);
+        let got: Vec<f64> = v["images"][0]["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert_eq!(got.len(), want.len());
+        let scale = want.iter().fold(0f64, |m, w| m.max(w.abs()));
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-3 * w.abs().max(scale * 1e-3),
+                "{backend}: {got:?} vs TF.js {want:?}"
+            );
+        }
+        assert_eq!(v["images"][0]["top"][0][0], 2, "{backend}: the top class");
+        assert_eq!(v["bench"]["n"], 3);
+        eprintln!(
+            "{backend} ({}): {got:?}, bench p50 {} ms",
+            v["backend"], v["bench"]["p50_ms"]
+        );
+    }
+    let no_image = edge(&["--model", d, "--backend", "cpu", "--png", "x.png"]);
+    assert_eq!(no_image.status.code(), Some(1));
+    assert!(
+        text(&no_image.stderr).contains("is a TF.js graph model: give pictures with --image"),
+        "{}",
+        text(&no_image.stderr)
+    );
+    let digits_model = trained_model().to_str().unwrap().to_string();
+    let wrong = edge(&["--model", &digits_model, "--image", img, "--backend", "cpu"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        text(&wrong.stderr).contains("--image needs a TF.js graph model"),
+        "{}",
+        text(&wrong.stderr)
+    );
+    let not_png = edge(&["--model", d, "--image", want_file.to_str().unwrap(), "--backend", "cpu"]);
+    assert_eq!(not_png.status.code(), Some(1));
+    assert!(
+        text(&not_png.stderr).contains("not a valid PNG file"),
+        "{}",
+        text(&not_png.stderr)
+    );
+}
