@@ -87,6 +87,24 @@ const workloads = {
   },
 };
 
+// A real TF.js graph model (nsfwjs MobileNetV2, uint8-quantized, served by run.mjs from
+// data/models/tfjs): batch-1 inference, loaded by each library from the same URL.
+async function graphModelStep(L) {
+  const model = await L.loadGraphModel('/models/nsfwjs/mobilenet_v2_mid/model.json');
+  const x = L.tensor(values(224 * 224 * 3, 21, 0.5).map((v) => v + 0.5), [1, 224, 224, 3]);
+  const step = async () => {
+    const y = model.predict(x);
+    await y.data();
+    y.dispose();
+  };
+  step.cleanup = () => {
+    x.dispose();
+    model.dispose();
+  };
+  return step;
+}
+workloads.mobilenet_graph = graphModelStep;
+
 function matmulStep(L, n) {
   const a = L.tensor(values(n * n, 11, 1), [n, n]);
   const b = L.tensor(values(n * n, 12, 1), [n, n]);
@@ -96,7 +114,7 @@ function matmulStep(L, n) {
     c.dispose();
   };
 }
-const maxRuns = { matmul_256: 20, matmul_1024: 5, mlp_sgd_step: 10, cnn_adam_step: 5 };
+const maxRuns = { matmul_256: 20, matmul_1024: 5, mlp_sgd_step: 10, cnn_adam_step: 5, mobilenet_graph: 20 };
 if (params.get('max_runs')) for (const k of Object.keys(maxRuns)) maxRuns[k] = Number(params.get('max_runs'));
 
 // (library, backend name in that library) pairs, compared as ferroflow/TF.js per row.
@@ -112,13 +130,14 @@ async function runOn(libName, L, backend, key) {
   if (!ok || L.getBackend() !== backend) return { skipped: `${libName} ${backend}: backend unavailable` };
   let step;
   try {
-    step = workloads[key](L);
+    step = await workloads[key](L);
     const r = await measure(step, maxRuns[key]);
     log(`${libName.padEnd(9)} ${backend.padEnd(6)} ${key.padEnd(14)} first ${r.first_ms.toFixed(1)} ms, median ${r.median_ms.toFixed(2)} ms over ${r.runs}${verbose ? `: ${r.times_ms.map((x) => x.toFixed(1)).join(' ')}` : ''}`);
     return r;
   } catch (e) {
     return { error: `${libName} ${backend} ${key}: ${e.message || e}` };
   } finally {
+    if (step && step.cleanup) step.cleanup();
     L.disposeVariables();
   }
 }

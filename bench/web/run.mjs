@@ -5,7 +5,7 @@
 // run over its steady-state median. Installs its devDependencies and builds the package when
 // missing. Writes the raw results to target/bench-web.json.
 //
-//   node bench/web/run.mjs [--only matmul_256,mlp_sgd_step] [--pairs webgpu,cpu] [--budget-ms 8000] [--timeout 1500] [--verbose] [--max-runs N]
+//   node bench/web/run.mjs [--only matmul_256,mlp_sgd_step,mobilenet_graph] [--pairs webgpu,cpu] [--budget-ms 8000] [--timeout 1500] [--verbose] [--max-runs N]
 //   FF_DIST=/tmp/other-dist node bench/web/run.mjs   (times another build of the package)
 //   FF_CHROMIUM_ARGS='--js-flags=--no-wasm-dynamic-tiering' node bench/web/run.mjs   (extra Chromium flags)
 import { execFileSync } from 'node:child_process';
@@ -33,7 +33,13 @@ if (!existsSync(join(dist, 'browser.js'))) {
   execFileSync('npm', ['run', 'build'], { cwd: join(root, 'npm'), stdio: 'inherit' });
 }
 
-const server = await serveFolders([['/ferroflow/', dist], ['/', here]]);
+// The real TF.js models of the graph-model workload (scripts/fetch-tfjs-models.sh).
+const models = join(root, 'data', 'models', 'tfjs');
+if (only.includes('mobilenet_graph') && !existsSync(join(models, 'nsfwjs', 'mobilenet_v2_mid', 'model.json'))) {
+  console.log('[bench-web] mobilenet_graph needs data/models/tfjs: running scripts/fetch-tfjs-models.sh');
+  execFileSync('bash', [join(root, 'scripts', 'fetch-tfjs-models.sh')], { stdio: 'inherit' });
+}
+const server = await serveFolders([['/ferroflow/', dist], ['/models/', models], ['/', here]]);
 const query = new URLSearchParams({ only, pairs, budget_ms: budget });
 if (argv.includes('--verbose')) query.set('verbose', '1');
 if (argv.includes('--max-runs')) query.set('max_runs', opt('--max-runs'));

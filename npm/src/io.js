@@ -71,6 +71,10 @@ export function getLoadHandler(source, options, op = 'loadLayersModel') {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new Error(`${op}: invalid argument: argument 'options': expected an options object, got ${describe(options)}`);
   }
+  // In a page, a URL without a scheme is relative to the page, as TF.js resolves it.
+  if (!schemeOf(source) && typeof location !== 'undefined' && /^https?:$/.test(location.protocol ?? '')) {
+    source = new URL(source, location.href).href;
+  }
   const scheme = schemeOf(source);
   const router = scheme && routers.get(scheme);
   if (!router || !router.load) {

@@ -208,7 +208,8 @@ async function graphModelCheck(backend) {
     const batch = backend === 'webgpu' ? 1 : meta.input.shape[0];
     const per = input.length / meta.input.shape[0];
     const t0 = performance.now();
-    const m = await ff.loadGraphModel(dir + 'model.json');
+    // A page-relative URL, as TF.js users write it.
+    const m = await ff.loadGraphModel('/models/nsfwjs/mobilenet_v2_mid/model.json');
     const t1 = performance.now();
     const x = ff.tensor(input.subarray(0, per * batch), [batch, ...meta.input.shape.slice(1)]);
     const names = meta.outputs.map((o) => o.name);
