@@ -30,7 +30,7 @@ thread_local! {
 /// The JS names of the backends, in preference order.
 pub const NAMES: [&str; 2] = ["webgpu", "cpu"];
 
-fn cpu_device() -> Device {
+pub(crate) fn cpu_device() -> Device {
     BACKENDS.with(|b| {
         let mut b = b.borrow_mut();
         b.cpu.get_or_insert_with(ferroflow::native::cpu).clone()

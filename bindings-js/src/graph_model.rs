@@ -97,7 +97,13 @@ impl GraphModelCore {
                 }
                 groups.push(bytes);
             }
-            GraphModel::from_parts(model_json, &groups, &current_device(), &limits())
+            let dev = current_device();
+            let mut m = GraphModel::from_parts(model_json, &groups, &dev, &limits())?;
+            if dev.name() != "cpu" {
+                // Shape arithmetic runs on the CPU backend: a WebGPU page cannot wait on a readback.
+                m.set_host_device(crate::backend::cpu_device());
+            }
+            Ok(m)
         };
         f().map(|model| GraphModelCore { model }).map_err(load_err)
     }

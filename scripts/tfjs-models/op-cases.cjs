@@ -131,9 +131,44 @@ add('Split', [i32([1], []), f([2, 6])], { num_split: int(3) }, { outputs: 3 });
 add('SplitV', [f([5, 2]), i32([2, -1]), i32([0], [])], { num_split: int(2) }, { outputs: 2 });
 add('ReverseV2', [f([2, 3, 2]), i32([0, 2])]);
 
+const halves = (shape) => ({ ...f(shape, -1.5, 1.5), values: f(shape, -1.5, 1.5).values.map((v) => Math.round(v * 2) / 2) });
+for (const op of ['Equal', 'NotEqual', 'Less', 'LessEqual', 'Greater', 'GreaterEqual']) add(op, [halves([2, 3]), halves([3])]);
+for (const op of ['LogicalAnd', 'LogicalOr']) add(op, [b([2, 3]), b([3])]);
+add('LogicalNot', [b([2, 3])]);
+add('Select', [b([2, 3]), f([2, 3]), f([2, 3])]);
+add('SelectV2', [b([3]), f([2, 3]), f([2, 3])]);
+add('Shape', [f([2, 3, 4])], { out_type: { type: 'DT_INT32' } });
+add('ShapeN', [f([2, 3]), f([4])], { N: int(2), out_type: { type: 'DT_INT32' } }, { outputs: 2 });
+add('Size', [f([2, 3])], { out_type: { type: 'DT_INT32' } });
+add('Rank', [f([2, 3, 4])]);
+add('Fill', [i32([2, 3]), f([])], { index_type: { type: 'DT_INT32' } });
+add('Fill', [i32([2, 2]), i32([7], [])], { T: { type: 'DT_INT32' }, index_type: { type: 'DT_INT32' } });
+add('ZerosLike', [f([2, 3])]);
+add('OnesLike', [f([2, 3])]);
+add('Range', [i32([2], []), i32([11], []), i32([3], [])], { Tidx: { type: 'DT_INT32' } });
+add('Range', [f([], 0, 1), f([], 3, 4), f([], 0.5, 0.7)], { Tidx: { type: 'DT_FLOAT' } });
+add('OneHot', [i32([0, 2, 1, 3]), i32([4], []), f([], 0.5, 1), f([], -1, 0)], { axis: int(-1), TI: { type: 'DT_INT32' } });
+add('BroadcastTo', [f([3]), i32([2, 3])], { Tidx: { type: 'DT_INT32' } });
+add('Cumsum', [f([2, 4]), i32([1], [])], { exclusive: bool(false), reverse: bool(false) });
+add('Cumsum', [f([3, 2]), i32([0], [])], { exclusive: bool(true), reverse: bool(true) });
 for (const op of ['Identity', 'Snapshot', 'StopGradient']) add(op, [f([2, 3])]);
 add('IdentityN', [f([2, 3]), f([3])], {}, { outputs: 2 });
 add('PlaceholderWithDefault', [f([2, 3])], { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '2' }, { size: '3' }] } } });
+
+// A batch-size-agnostic reshape as converted Keras models write it: Shape -> StridedSlice ->
+// Pack -> Reshape (the executor folds the shape arithmetic on the host).
+cases.push({
+  name: 'DynamicReshape#0',
+  op: 'Reshape',
+  inputs: [f([2, 6]), i32([0]), i32([1]), i32([1]), i32([2], []), i32([3], [])],
+  graph: [
+    { name: 'shape', op: 'Shape', input: ['in0'], attr: { ...T, out_type: { type: 'DT_INT32' } } },
+    { name: 'batch', op: 'StridedSlice', input: ['shape', 'in1', 'in2', 'in3'], attr: { begin_mask: int(0), end_mask: int(0), ellipsis_mask: int(0), new_axis_mask: int(0), shrink_axis_mask: int(1) } },
+    { name: 'dims', op: 'Pack', input: ['batch', 'in4', 'in5'], attr: { N: int(3), axis: int(0) } },
+    { name: 'op', op: 'Reshape', input: ['in0', 'dims'], attr: { ...T } },
+  ],
+  outputs: 1,
+});
 
 // ---- each case as a graph model, run by TF.js ----
 function model(c) {
@@ -155,7 +190,8 @@ function model(c) {
     const buf = { float32: Float32Array, int32: Int32Array, bool: Uint8Array }[t.dtype].from(t.values);
     buffers.push(Buffer.from(buf.buffer));
   });
-  nodes.push({ name: 'op', op: c.op, input: c.inputs.map((_, k) => `in${k}`), attr: c.attrs });
+  if (c.graph) nodes.push(...c.graph);
+  else nodes.push({ name: 'op', op: c.op, input: c.inputs.map((_, k) => `in${k}`), attr: c.attrs });
   const json = {
     format: 'graph-model',
     generatedBy: 'ferroflow op-cases',

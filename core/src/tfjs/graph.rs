@@ -9,8 +9,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::artifacts::{self, ModelArtifacts, NamedWeight};
-use super::graph_def::{dtype_of, parse_input, GraphDef, NodeDef};
-use super::ops::{self, Ctx, Kernel};
+use super::graph_def::{parse_input, GraphDef, NodeDef};
+use super::ops::{self, shape_values, Ctx, HostValue, Kernel};
 use crate::device::Device;
 use crate::dtype::{DType, HostData};
 use crate::io::LoadLimits;
@@ -37,6 +37,43 @@ struct Node {
 /// read without a device round trip.
 const HOST_CONST_ELEMENTS: usize = 4096;
 
+/// Ops folded on the host when all their inputs are host values: the integer arithmetic of
+/// shapes, sizes and axes that converted models compute at run time.
+const HOST_FOLDABLE: &[&str] = &[
+    "StridedSlice",
+    "Slice",
+    "Pack",
+    "Unpack",
+    "ConcatV2",
+    "Concat",
+    "Cast",
+    "Reshape",
+    "Squeeze",
+    "ExpandDims",
+    "GatherV2",
+    "Gather",
+    "Identity",
+    "Add",
+    "AddV2",
+    "Sub",
+    "Mul",
+    "FloorDiv",
+    "FloorMod",
+    "Maximum",
+    "Minimum",
+    "Prod",
+    "Sum",
+    "Max",
+    "Min",
+    "Range",
+    "Fill",
+    "Equal",
+    "Less",
+    "Greater",
+    "Select",
+    "SelectV2",
+];
+
 pub struct GraphModel {
     device: Device,
     /// Topological order.
@@ -44,6 +81,8 @@ pub struct GraphModel {
     index: HashMap<String, usize>,
     weights: HashMap<usize, Tensor>,
     host_consts: HashMap<usize, HostData>,
+    /// Where host values are computed (a CPU device), if any.
+    host: Option<Device>,
     inputs: Vec<TensorInfo>,
     outputs: Vec<TensorInfo>,
     /// `format`, `generatedBy`, `convertedBy`, `userDefinedMetadata` from `model.json` and the
@@ -139,10 +178,13 @@ impl GraphModel {
             if n.def.op != "Const" {
                 continue;
             }
-            let w = match by_name.remove(&n.def.name) {
-                Some(w) => w,
-                None => inline_const(&n.def)?,
-            };
+            // The converter writes every constant into the weights (TF.js reads them only there).
+            let w = by_name.remove(&n.def.name).ok_or_else(|| {
+                format_err(format!(
+                    "Const node {:?} has no weight of that name in the manifest",
+                    n.def.name
+                ))
+            })?;
             if w.data.len() != w.shape.iter().product::<usize>() {
                 return Err(format_err(format!(
                     "weight {:?}: value count does not match shape",
@@ -174,6 +216,7 @@ impl GraphModel {
             index,
             weights: tensors,
             host_consts,
+            host: (dev.name() == "cpu").then(|| dev.clone()),
             inputs,
             outputs,
             metadata,
@@ -274,6 +317,9 @@ impl GraphModel {
         }
 
         let mut values: Vec<Option<Vec<Tensor>>> = vec![None; self.nodes.len()];
+        // Small values known on the host (constants, shapes, what was folded from them), so
+        // shape and axis arguments need no device readback.
+        let mut host_vals: HashMap<(usize, usize), HostValue> = HashMap::new();
         for (i, n) in self.nodes.iter().enumerate() {
             if !needed[i] {
                 continue;
@@ -283,11 +329,14 @@ impl GraphModel {
                 continue;
             }
             if let Some(w) = self.weights.get(&i) {
+                if let Some(h) = self.host_consts.get(&i) {
+                    host_vals.insert((i, 0), (h.clone(), w.shape().to_vec()));
+                }
                 values[i] = Some(vec![w.clone()]);
                 continue;
             }
             let mut inputs = Vec::with_capacity(n.inputs.len());
-            let mut host = Vec::with_capacity(n.inputs.len());
+            let mut known = Vec::with_capacity(n.inputs.len());
             for &(j, k) in &n.inputs {
                 let v = values[j].as_ref().and_then(|outs| outs.get(k)).ok_or_else(|| {
                     format_err(format!(
@@ -296,14 +345,31 @@ impl GraphModel {
                     ))
                 })?;
                 inputs.push(v.clone());
-                host.push(self.host_consts.get(&j).filter(|_| k == 0));
+                known.push(host_vals.get(&(j, k)));
             }
+            let host: Vec<Option<&HostData>> = known.iter().map(|h| h.map(|(d, _)| d)).collect();
             let ctx = Ctx {
                 node: &n.def,
                 inputs,
                 host,
             };
-            let out = (n.kernel)(&ctx).map_err(|e| in_node(&n.def, e))?;
+            let folded = match shape_values(&ctx) {
+                Some(r) => Some(r.map_err(|e| in_node(&n.def, e))?),
+                None => self
+                    .fold_on_host(&ctx, &known, n.kernel)
+                    .map_err(|e| in_node(&n.def, e))?,
+            };
+            let out = match folded {
+                Some(vals) => {
+                    let mut out = Vec::with_capacity(vals.len());
+                    for (k, (data, shape)) in vals.into_iter().enumerate() {
+                        out.push(Tensor::from_host_on(data.clone(), &shape, &self.device)?);
+                        host_vals.insert((i, k), (data, shape));
+                    }
+                    out
+                }
+                None => (n.kernel)(&ctx).map_err(|e| in_node(&n.def, e))?,
+            };
             values[i] = Some(out);
         }
         targets
@@ -317,6 +383,44 @@ impl GraphModel {
                     .ok_or_else(|| Error::invalid(op, format!("node {name:?} has no output {k}")))
             })
             .collect()
+    }
+
+    /// Runs a node on the host device when it is shape arithmetic over values all known on the
+    /// host (a few small tensors), and returns its outputs as host values; `None` otherwise.
+    fn fold_on_host(&self, ctx: &Ctx, known: &[Option<&HostValue>], kernel: Kernel) -> Result<Option<Vec<HostValue>>> {
+        let Some(host_dev) = &self.host else {
+            return Ok(None);
+        };
+        let small = |v: &&HostValue| v.0.len() <= HOST_CONST_ELEMENTS;
+        if !HOST_FOLDABLE.contains(&ctx.node.op.as_str())
+            || known.is_empty()
+            || !known.iter().all(|k| k.is_some_and(|v| small(&v)))
+        {
+            return Ok(None);
+        }
+        let mut inputs = Vec::with_capacity(known.len());
+        for (data, shape) in known.iter().flatten() {
+            inputs.push(Tensor::from_host_on(data.clone(), shape, host_dev)?);
+        }
+        let host_ctx = Ctx {
+            node: ctx.node,
+            inputs,
+            host: ctx.host.clone(),
+        };
+        let mut out = vec![];
+        for t in kernel(&host_ctx)? {
+            if t.numel() > HOST_CONST_ELEMENTS {
+                return Ok(None);
+            }
+            out.push((t.to_host()?, t.shape().to_vec()));
+        }
+        Ok(Some(out))
+    }
+
+    /// Shape arithmetic (`Shape -> StridedSlice -> Pack -> Reshape`) is folded on the host
+    /// when this device is given (a CPU device); on a CPU model it is the model's own device.
+    pub fn set_host_device(&mut self, dev: Device) {
+        self.host = Some(dev);
     }
 
     /// A fed placeholder's value must agree with the dtype and known sizes the graph declares.
@@ -401,81 +505,6 @@ fn topological_order(nodes: &[NodeDef]) -> Result<Vec<usize>> {
         )));
     }
     Ok(order)
-}
-
-/// A Const whose value is in the node (`attr.value.tensor`) rather than in the weights.
-fn inline_const(n: &NodeDef) -> Result<NamedWeight> {
-    let err = |m: &str| format_err(format!("Const node {:?}: {m}", n.name));
-    let t = n
-        .attr_tensor("value")
-        .ok_or_else(|| err("no weight of this name in the manifest and no inline value"))?;
-    let dtype = t
-        .get("dtype")
-        .and_then(Value::as_str)
-        .and_then(dtype_of)
-        .ok_or_else(|| err("inline value of an unsupported dtype"))?;
-    let shape: Vec<usize> = match t.pointer("/tensorShape/dim").and_then(Value::as_array) {
-        None => vec![],
-        Some(dims) => dims
-            .iter()
-            .map(|d| {
-                let s = d.get("size");
-                s.and_then(Value::as_str)
-                    .and_then(|s| s.parse().ok())
-                    .or_else(|| s.and_then(Value::as_u64).and_then(|v| usize::try_from(v).ok()))
-                    .ok_or_else(|| err("inline value with an unknown size"))
-            })
-            .collect::<Result<_>>()?,
-    };
-    let numel: usize = shape.iter().product();
-    if numel > 1 << 20 {
-        return Err(err("inline value too large"));
-    }
-    let nums = |key: &str| -> Vec<f64> {
-        t.get(key)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    // A repeated field shorter than the shape repeats its last value (TensorProto's rule).
-    let fill = |v: Vec<f64>| -> Result<Vec<f64>> {
-        match v.last() {
-            None if numel == 0 => Ok(vec![]),
-            None => Err(err("inline value has no values")),
-            Some(&last) => Ok((0..numel).map(|i| v.get(i).copied().unwrap_or(last)).collect()),
-        }
-    };
-    let data = match dtype {
-        DType::F32 => HostData::F32(fill(nums("floatVal"))?.into_iter().map(|v| v as f32).collect()),
-        DType::I32 => {
-            let mut v = nums("intVal");
-            if v.is_empty() {
-                v = nums("int64Val");
-            }
-            HostData::I32(fill(v)?.into_iter().map(|v| v as i32).collect())
-        }
-        DType::Bool => {
-            let b: Vec<f64> = t
-                .get("boolVal")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .map(|v| if v.as_bool() == Some(true) { 1.0 } else { 0.0 })
-                        .collect()
-                })
-                .unwrap_or_default();
-            HostData::Bool(fill(b)?.into_iter().map(|v| v != 0.0).collect())
-        }
-    };
-    Ok(NamedWeight {
-        name: n.name.clone(),
-        shape,
-        data,
-    })
 }
 
 /// What the node's own `dtype` and `shape` attributes say (TF.js's rule: an output such as an

@@ -244,10 +244,6 @@ impl NodeDef {
     pub fn attr_shape(&self, key: &str) -> Option<Vec<Option<usize>>> {
         self.field(key, "shape").and_then(shape_dims)
     }
-    /// A tensor attribute (`value` of an inline Const), as JSON.
-    pub fn attr_tensor(&self, key: &str) -> Option<&Value> {
-        self.field(key, "tensor")
-    }
 }
 
 /// A node input: `name`, `name:k` (output k) or `^name` (a control dependency).

@@ -5,29 +5,28 @@ use super::{one, Ctx, Kernel};
 use crate::ops::add_n;
 use crate::{Result, Tensor};
 
-fn pair<'a>(c: &'a Ctx) -> Result<(&'a Tensor, &'a Tensor)> {
-    Ok((c.x(0)?, c.x(1)?))
+/// One shared body for the two-input ops (each entry adds only its call).
+fn binary(c: &Ctx, f: fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<Vec<Tensor>> {
+    one(f(c.x(0)?, c.x(1)?))
 }
 
 pub(super) const OPS: &[(&str, Kernel)] = &[
-    ("Add", |c| pair(c).and_then(|(a, b)| one(a.add(b)))),
-    ("AddV2", |c| pair(c).and_then(|(a, b)| one(a.add(b)))),
-    ("BiasAdd", |c| pair(c).and_then(|(a, b)| one(a.add(b)))),
+    ("Add", |c| binary(c, |a, b| a.add(b))),
+    ("AddV2", |c| binary(c, |a, b| a.add(b))),
+    ("BiasAdd", |c| binary(c, |a, b| a.add(b))),
     ("AddN", |c| one(add_n(&c.inputs))),
-    ("Sub", |c| pair(c).and_then(|(a, b)| one(a.sub(b)))),
-    ("Mul", |c| pair(c).and_then(|(a, b)| one(a.mul(b)))),
-    ("Div", |c| pair(c).and_then(|(a, b)| one(a.div(b)))),
-    ("RealDiv", |c| pair(c).and_then(|(a, b)| one(a.div(b)))),
+    ("Sub", |c| binary(c, |a, b| a.sub(b))),
+    ("Mul", |c| binary(c, |a, b| a.mul(b))),
+    ("Div", |c| binary(c, |a, b| a.div(b))),
+    ("RealDiv", |c| binary(c, |a, b| a.div(b))),
     // TF.js returns int32 whatever the inputs, as its floorDiv does.
     ("FloorDiv", |c| {
-        pair(c).and_then(|(a, b)| one(a.floor_div(b)?.cast(crate::DType::I32)))
+        binary(c, |a, b| a.floor_div(b)?.cast(crate::DType::I32))
     }),
-    ("Mod", |c| pair(c).and_then(|(a, b)| one(a.modulo(b)))),
-    ("FloorMod", |c| pair(c).and_then(|(a, b)| one(a.modulo(b)))),
-    ("Maximum", |c| pair(c).and_then(|(a, b)| one(a.maximum(b)))),
-    ("Minimum", |c| pair(c).and_then(|(a, b)| one(a.minimum(b)))),
-    ("Pow", |c| pair(c).and_then(|(a, b)| one(a.pow(b)))),
-    ("SquaredDifference", |c| {
-        pair(c).and_then(|(a, b)| one(a.squared_difference(b)))
-    }),
+    ("Mod", |c| binary(c, |a, b| a.modulo(b))),
+    ("FloorMod", |c| binary(c, |a, b| a.modulo(b))),
+    ("Maximum", |c| binary(c, |a, b| a.maximum(b))),
+    ("Minimum", |c| binary(c, |a, b| a.minimum(b))),
+    ("Pow", |c| binary(c, |a, b| a.pow(b))),
+    ("SquaredDifference", |c| binary(c, |a, b| a.squared_difference(b))),
 ];

@@ -6,7 +6,9 @@
 mod arithmetic;
 mod basic_math;
 mod convolution;
+mod creation;
 mod graph;
+mod logical;
 mod matrices;
 mod normalization;
 mod reduction;
@@ -29,12 +31,16 @@ pub(crate) struct Ctx<'a> {
 
 pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
 
+pub(crate) use graph::{shape_values, HostValue};
+
 /// Every category's kernels, by TF op name.
-const TABLES: [&[(&str, Kernel)]; 9] = [
+const TABLES: [&[(&str, Kernel)]; 11] = [
     arithmetic::OPS,
     basic_math::OPS,
     convolution::OPS,
+    creation::OPS,
     graph::OPS,
+    logical::OPS,
     matrices::OPS,
     normalization::OPS,
     reduction::OPS,

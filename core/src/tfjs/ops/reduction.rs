@@ -27,6 +27,10 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Prod", |c| reduce(c, Tensor::prod)),
     ("All", |c| reduce(c, Tensor::all)),
     ("Any", |c| reduce(c, Tensor::any)),
+    ("Cumsum", |c| {
+        let (exclusive, reverse) = (c.node.attr_bool("exclusive", false), c.node.attr_bool("reverse", false));
+        one(c.x(0)?.cumsum(c.int(1)? as isize, exclusive, reverse))
+    }),
     ("ArgMax", |c| arg(c, true)),
     ("ArgMin", |c| arg(c, false)),
 ];

@@ -50,6 +50,14 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Squeeze", |c| one(squeeze(c))),
     ("ExpandDims", |c| one(c.x(0)?.expand_dims(c.int(1)? as isize))),
     ("Cast", |c| one(cast(c))),
+    ("BroadcastTo", |c| {
+        let dims: Vec<usize> = c
+            .ints(1)?
+            .into_iter()
+            .map(|d| c.size(d, "a dimension"))
+            .collect::<Result<_>>()?;
+        one(c.x(0)?.broadcast_to(&dims))
+    }),
     ("Pad", |c| one(pad(c, false))),
     ("PadV2", |c| one(pad(c, true))),
 ];
