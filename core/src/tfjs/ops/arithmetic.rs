@@ -1,14 +1,8 @@
 //! Binary arithmetic with broadcasting (TF.js maps `Div` and `RealDiv` to `div`, `Mod` and
 //! `FloorMod` to `mod`; `BiasAdd` is a broadcasting add whatever its `data_format`).
 
-use super::{one, Ctx, Kernel};
+use super::{binary, one, Kernel};
 use crate::ops::add_n;
-use crate::{Result, Tensor};
-
-/// One shared body for the two-input ops (each entry adds only its call).
-fn binary(c: &Ctx, f: fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<Vec<Tensor>> {
-    one(f(c.x(0)?, c.x(1)?))
-}
 
 pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Add", |c| binary(c, |a, b| a.add(b))),

@@ -1,13 +1,7 @@
 //! Comparisons (bool results), logical connectives and selection.
 
-use super::{one, Ctx, Kernel};
+use super::{binary, one, Kernel};
 use crate::ops::where_;
-use crate::{Result, Tensor};
-
-/// One shared body for the two-input ops (each entry adds only its call).
-fn binary(c: &Ctx, f: fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<Vec<Tensor>> {
-    one(f(c.x(0)?, c.x(1)?))
-}
 
 pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Equal", |c| binary(c, |a, b| a.equal(b))),

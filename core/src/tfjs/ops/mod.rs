@@ -68,6 +68,11 @@ fn one(t: Result<Tensor>) -> Result<Vec<Tensor>> {
     t.map(|t| vec![t])
 }
 
+/// One shared body for the two-input ops (each table entry adds only its call).
+fn binary(c: &Ctx, f: fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<Vec<Tensor>> {
+    one(f(c.x(0)?, c.x(1)?))
+}
+
 impl Ctx<'_> {
     fn err(&self, msg: impl Into<String>) -> Error {
         Error::invalid(format!("node {} ({})", self.node.name, self.node.op), msg)
