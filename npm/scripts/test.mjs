@@ -7,6 +7,7 @@
 //   node scripts/test.mjs [--only-ops-table | --only-scratch] [-- extra node --test args]
 // (--only-scratch: just (re)create the scratch project, as scripts/test-browser.mjs needs it.)
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +96,50 @@ step('README: TF.js ops without a ferroflow counterpart', () => {
     console.log('README.md: table updated');
   } else {
     console.log('README.md: table unchanged');
+  }
+});
+
+// The README table of graph-model ops: the converter's op list (the oracle's installed
+// @tensorflow/tfjs-converter) per category, split into what the executor runs and what it refuses
+// at load (`--graph-ops` prints core's list).
+step('README: TF.js graph-model ops supported and refused', () => {
+  const supported = new Set(JSON.parse(execFileSync('cargo', ['run', '-q', '--release', '-p', 'ferroflow-core', '--bin', 'op-table', '--', '--graph-ops'], { cwd: npmDir, encoding: 'utf8' })));
+  const listDir = join(scratch, 'node_modules', '@tensorflow', 'tfjs-converter', 'dist', 'operations', 'op_list');
+  const byCategory = new Map();
+  const require = createRequire(import.meta.url);
+  for (const file of readdirSync(listDir).filter((f) => f.endsWith('.js')).sort()) {
+    for (const o of require(join(listDir, file)).json) {
+      const cat = o.category ?? file.replace(/\.js$/, ''); // simple_ml's entries name none
+      if (!byCategory.has(cat)) byCategory.set(cat, []);
+      byCategory.get(cat).push(o.tfOpName);
+    }
+  }
+  const rows = ['| category | supported | runs | refused at load (named in the error) |', '|---|---|---|---|'];
+  let total = 0;
+  let ours = 0;
+  for (const [cat, ops] of [...byCategory].sort()) {
+    const yes = ops.filter((o) => supported.has(o)).sort();
+    const no = ops.filter((o) => !supported.has(o)).sort();
+    total += ops.length;
+    ours += yes.length;
+    rows.push(`| ${cat} | ${yes.length}/${ops.length} | ${yes.join(', ') || '-'} | ${no.join(', ') || '-'} |`);
+  }
+  if (total < 200) throw new Error(`read only ${total} ops from ${listDir}`);
+  const extra = [...supported].filter((o) => ![...byCategory.values()].some((ops) => ops.includes(o))).sort();
+  rows.push('', `${ours} of the converter's ${total} ops run${extra.length ? `; beyond its list: ${extra.join(', ')}` : ''}.`);
+  const readmePath = join(npmDir, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = '<!-- graph-ops:start -->';
+  const end = '<!-- graph-ops:end -->';
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
+  const next = readme.slice(0, i + start.length) + '\n' + rows.join('\n') + '\n' + readme.slice(j);
+  if (next !== readme) {
+    writeFileSync(readmePath, next);
+    console.log('README.md: graph-ops table updated');
+  } else {
+    console.log('README.md: graph-ops table unchanged');
   }
 });
 
