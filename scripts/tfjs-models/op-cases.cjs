@@ -51,6 +51,7 @@ for (const op of ['Add', 'AddV2', 'Sub', 'Mul', 'Maximum', 'Minimum', 'SquaredDi
   add(op, [f([2, 1, 3]), f([4, 1])]);
 }
 for (const op of ['Div', 'RealDiv']) add(op, [f([2, 3]), f([3], 0.5, 2)]);
+add('DivNoNan', [f([2, 3]), { dtype: 'float32', shape: [3], values: [0, 0.5, -2] }]);
 add('FloorDiv', [f([2, 3], -5, 5), f([3], 0.5, 2)]);
 for (const op of ['Mod', 'FloorMod']) add(op, [f([2, 3], -5, 5), f([3], 0.5, 2)]);
 add('Pow', [f([2, 3], 0.5, 2), f([2, 3], -2, 2)]);
@@ -91,6 +92,8 @@ add('BatchMatMulV3', [f([2, 2, 3]), f([1, 3, 4])], { adj_x: bool(false), adj_y: 
 add('Transpose', [f([2, 3, 4]), i32([2, 0, 1])]);
 
 add('Softmax', [f([2, 5])]);
+add('EuclideanNorm', [f([2, 3, 4]), i32([1])], { keep_dims: bool(false) });
+add('EuclideanNorm', [f([2, 3, 4]), i32([0, 2])], { keep_dims: bool(true) });
 add('LogSoftmax', [f([2, 5])]);
 for (const op of ['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']) {
   add(op, [f([2, 3, 3, 4]), f([4], 0.5, 2), f([4]), f([4]), f([4], 0.5, 2)], { epsilon: flt(0.001), data_format: str('NHWC'), is_training: bool(false) });
@@ -144,6 +147,9 @@ add('Rank', [f([2, 3, 4])]);
 add('Fill', [i32([2, 3]), f([])], { index_type: { type: 'DT_INT32' } });
 add('Fill', [i32([2, 2]), i32([7], [])], { T: { type: 'DT_INT32' }, index_type: { type: 'DT_INT32' } });
 add('ZerosLike', [f([2, 3])]);
+add('Zeros', [i32([2, 3])], { dtype: { type: 'DT_FLOAT' } });
+add('Ones', [i32([3, 1])], { dtype: { type: 'DT_FLOAT' } });
+add('LinSpace', [f([], 0, 1), f([], 2, 3), i32([5], [])], { Tidx: { type: 'DT_INT32' } });
 add('OnesLike', [f([2, 3])]);
 add('Range', [i32([2], []), i32([11], []), i32([3], [])], { Tidx: { type: 'DT_INT32' } });
 add('Range', [f([], 0, 1), f([], 3, 4), f([], 0.5, 0.7)], { Tidx: { type: 'DT_FLOAT' } });

@@ -13,6 +13,12 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Mul", |c| binary(c, |a, b| a.mul(b))),
     ("Div", |c| binary(c, |a, b| a.div(b))),
     ("RealDiv", |c| binary(c, |a, b| a.div(b))),
+    // 0 where the divisor is 0, as TF.js's divNoNan.
+    ("DivNoNan", |c| {
+        binary(c, |a, b| {
+            crate::ops::where_(&b.equal(0.0f32)?, &a.zeros_like()?, &a.div(b)?)
+        })
+    }),
     // TF.js returns int32 whatever the inputs, as its floorDiv does.
     ("FloorDiv", |c| {
         binary(c, |a, b| a.floor_div(b)?.cast(crate::DType::I32))

@@ -54,7 +54,30 @@ fn one_hot(c: &Ctx) -> Result<Tensor> {
     c.x(0)?.cast(DType::I32)?.one_hot(depth, c.scalar(2)?, c.scalar(3)?)
 }
 
+/// `Zeros`/`Ones`: the shape as the input, the dtype as the attribute.
+fn constant(c: &Ctx, value: f32) -> Result<Tensor> {
+    let dims: Vec<usize> = c
+        .ints(0)?
+        .into_iter()
+        .map(|d| c.size(d, "a dimension"))
+        .collect::<Result<_>>()?;
+    crate::shape::numel_checked(&c.node.op, &dims)?;
+    let dtype = c.node.attr_dtype("dtype")?.unwrap_or(DType::F32);
+    creation::fill(&c.x(0)?.device(), &dims, value)?.cast(dtype)
+}
+
+fn linspace(c: &Ctx) -> Result<Tensor> {
+    let num = c.size(c.int(2)?, "num")?;
+    if num > 1 << 26 {
+        return Err(c.err(format!("num {num} is too large")));
+    }
+    creation::linspace(&c.x(0)?.device(), c.scalar(0)?, c.scalar(1)?, num)
+}
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
+    ("Zeros", |c| one(constant(c, 0.0))),
+    ("Ones", |c| one(constant(c, 1.0))),
+    ("LinSpace", |c| one(linspace(c))),
     ("Fill", |c| one(fill(c))),
     ("ZerosLike", |c| one(c.x(0)?.zeros_like())),
     ("OnesLike", |c| one(c.x(0)?.ones_like())),

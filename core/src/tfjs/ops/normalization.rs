@@ -16,6 +16,10 @@ fn fused_batch_norm(c: &Ctx) -> Result<Tensor> {
 }
 
 pub(super) const OPS: &[(&str, Kernel)] = &[
+    ("EuclideanNorm", |c| {
+        let axes: Vec<isize> = c.axes(1)?;
+        one(c.x(0)?.norm(&axes, c.node.attr_bool("keep_dims", false)))
+    }),
     ("Softmax", |c| one(c.x(0)?.softmax(-1))),
     ("LogSoftmax", |c| one(c.x(0)?.log_softmax(-1))),
     ("FusedBatchNorm", |c| one(fused_batch_norm(c))),
