@@ -5,17 +5,9 @@
 // `predict`/`execute`/`executeAsync`, `inputs`/`outputs`/`inputNodes`/`outputNodes`, `metadata`.
 import { loadedWasm } from './init.js';
 import { getLoadHandler, ioError, toBytes } from './io.js';
+import { describe } from './layers.js';
 
 const OP = 'loadGraphModel';
-
-function describe(v) {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}`;
-  return typeof v === 'object' ? 'an object' : `the ${typeof v} ${String(v)}`;
-}
 
 const LOAD_OPTIONS = ['onProgress', 'requestInit', 'weightPathPrefix', 'fetchFunc', 'fromTFHub', 'streamWeights'];
 

@@ -18,7 +18,8 @@ const FACTORY_OF_CLASS = {
   Activation: 'activation',
 };
 
-function describe(v) {
+/** How an argument is named in error messages (`the string "x"`, `an array of length 3`). */
+export function describe(v) {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return `an array of length ${v.length}`;

@@ -98,12 +98,9 @@ impl Rng {
         (0..n).map(|_| self.next_u64() >> 63 == 1).collect()
     }
 
-    /// Fisher-Yates shuffle.
+    /// Fisher-Yates shuffle (core's).
     pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next_u64() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
+        self.0.shuffle(v);
     }
 }
 
