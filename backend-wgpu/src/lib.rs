@@ -111,6 +111,9 @@ impl Backend for WgpuBackend {
     fn download_async<'a>(&'a self, buf: &'a Buffer) -> DownloadFuture<'a> {
         Box::pin(readback::download_async(&self.gpu, buf))
     }
+    fn reads_synchronously(&self) -> bool {
+        !cfg!(target_arch = "wasm32")
+    }
     fn compile(&self, kernel: &Kernel) -> Result<Arc<dyn Executable>> {
         Ok(Arc::new(kernel::GpuKernel::compile(
             &self.gpu,

@@ -3,6 +3,8 @@
 //! validated the manifest; loading decodes, dequantizes and checks every op before a tensor is
 //! made, and `execute` runs on the current backend.
 
+use std::rc::Rc;
+
 use ferroflow::tfjs::{GraphModel, ModelArtifacts, TensorInfo};
 use ferroflow::{DType, Error, Result, Tensor};
 use wasm_bindgen::prelude::*;
@@ -71,7 +73,8 @@ fn infos(list: &[TensorInfo]) -> js_sys::Array {
 
 #[wasm_bindgen(js_name = GraphModelCore)]
 pub struct GraphModelCore {
-    model: GraphModel,
+    /// Shared with `executeAsync`'s pending promise, so `dispose` during a run is safe.
+    model: Rc<GraphModel>,
 }
 
 #[wasm_bindgen(js_class = GraphModelCore)]
@@ -105,7 +108,8 @@ impl GraphModelCore {
             }
             Ok(m)
         };
-        f().map(|model| GraphModelCore { model }).map_err(load_err)
+        f().map(|model| GraphModelCore { model: Rc::new(model) })
+            .map_err(load_err)
     }
 
     /// `[{name, shape, dtype}]` of the inputs.
@@ -128,27 +132,54 @@ impl GraphModelCore {
         crate::error::to_object("metadata", &self.model.metadata)
     }
 
+    /// Converts `values[i]` (fed to node `names[i]`) to tensors on the model's device.
+    fn feeds(&self, op: &str, names: &[String], values: &js_sys::Array) -> Result<Vec<(String, Tensor)>> {
+        if names.len() != values.length() as usize {
+            return Err(Error::invalid(op, "one value per input name"));
+        }
+        let mut feeds = vec![];
+        for (n, v) in names.iter().zip(values.iter()) {
+            let t = convert::tensor_on(op, &format!("inputs[{n:?}]"), &v, None, self.model.device())?;
+            feeds.push((n.clone(), t));
+        }
+        Ok(feeds)
+    }
+
     /// Runs the nodes `fetch` needs with `values[i]` fed to node `names[i]`; returns the fetched
-    /// tensors in order.
+    /// tensors in order. Ops that need values on the host fail on WebGPU: see `executeAsync`.
     pub fn execute(&self, names: Vec<String>, values: &js_sys::Array, fetch: Vec<String>) -> JsResult<js_sys::Array> {
         let op = "execute";
         let f = || -> Result<Vec<Tensor>> {
-            if names.len() != values.length() as usize {
-                return Err(Error::invalid(op, "one value per input name"));
-            }
-            let mut feeds = vec![];
-            for (n, v) in names.iter().zip(values.iter()) {
-                let t = convert::tensor_on(op, &format!("inputs[{n:?}]"), &v, None, self.model.device())?;
-                feeds.push((n.as_str(), t));
-            }
+            let feeds = self.feeds(op, &names, values)?;
+            let feeds: Vec<(&str, Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
             let fetch: Vec<&str> = fetch.iter().map(String::as_str).collect();
             self.model.execute(&feeds, &fetch)
         };
-        let out = f().map_err(|e| to_js_in(op, e))?;
-        let arr = js_sys::Array::new();
-        for t in out {
-            arr.push(&JsValue::from(wrap(op, t).map_err(to_js)?));
-        }
-        Ok(arr)
+        wrap_all(op, f())
     }
+
+    /// `execute` that waits for the readbacks dynamic ops need (`Where`, `NonMaxSuppression`...)
+    /// without blocking; resolves to the fetched tensors.
+    #[wasm_bindgen(js_name = executeAsync)]
+    pub fn execute_async(&self, names: Vec<String>, values: &js_sys::Array, fetch: Vec<String>) -> js_sys::Promise {
+        let op = "executeAsync";
+        let feeds = self.feeds(op, &names, values);
+        let model = Rc::clone(&self.model);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let feeds = feeds.map_err(|e| to_js_in(op, e))?;
+            let feeds: Vec<(&str, Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+            let fetch: Vec<&str> = fetch.iter().map(String::as_str).collect();
+            let out = model.execute_async(&feeds, &fetch).await;
+            wrap_all(op, out).map(JsValue::from)
+        })
+    }
+}
+
+fn wrap_all(op: &str, out: Result<Vec<Tensor>>) -> JsResult<js_sys::Array> {
+    let out = out.map_err(|e| to_js_in(op, e))?;
+    let arr = js_sys::Array::new();
+    for t in out {
+        arr.push(&JsValue::from(wrap(op, t).map_err(to_js)?));
+    }
+    Ok(arr)
 }

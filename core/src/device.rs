@@ -121,6 +121,11 @@ pub trait Backend: Send + Sync {
     fn download_async<'a>(&'a self, buf: &'a Buffer) -> DownloadFuture<'a> {
         Box::pin(std::future::ready(self.download(buf)))
     }
+    /// False where [`Backend::download`] always fails (WebGPU in a browser): callers that need
+    /// values on the host mid-computation then pause and read with [`Backend::download_async`].
+    fn reads_synchronously(&self) -> bool {
+        true
+    }
     fn compile(&self, kernel: &Kernel) -> Result<Arc<dyn Executable>>;
     /// True for backends that compile whole programs: the scheduler then hands them each
     /// realized graph through [`Backend::compile_graph`] and never calls [`Backend::compile`].
@@ -248,6 +253,10 @@ impl Device {
     }
     pub fn download(&self, buf: &Buffer) -> Result<HostData> {
         self.0.backend.download(buf)
+    }
+    /// See [`Backend::reads_synchronously`].
+    pub fn reads_synchronously(&self) -> bool {
+        self.backend().reads_synchronously()
     }
     pub async fn download_async(&self, buf: &Buffer) -> Result<HostData> {
         self.0.backend.download_async(buf).await

@@ -186,11 +186,12 @@ for (const [name, r, g] of sizes(dist)) {
 console.log(`${'total'.padEnd(60)} ${String(raw).padStart(9)} B raw ${String(gz).padStart(9)} B gzip (${(gz / 1024).toFixed(1)} KiB)`);
 
 // Budgets, checked on every build. The download: what a page loads, gzipped (TF.js's tfjs +
-// webgpu + wasm backends weigh ~610 KB). Raised from 600,000 when the TF.js graph-model reader and
-// executor (loadGraphModel) joined the module; the speed-and-size issue brings it back down. The largest function: V8 compiles each wasm function on
+// webgpu + wasm backends weigh ~610 KB). Raised from 600,000 as the TF.js graph-model reader and
+// executor (loadGraphModel, its op kernels, executeAsync) joined the module; the speed-and-size
+// issue brings it back down. The largest function: V8 compiles each wasm function on
 // its first call and optimizes hot ones one at a time, so one huge function (most of it unused by
 // any given step) delays the first training step and the step's tier-up (see the wasm-opt flags).
-const GZIP_BUDGET = 675_000;
+const GZIP_BUDGET = 700_000;
 const FUNCTION_BUDGET = 48 * 1024;
 const bodies = functionBodySizes(readFileSync(join(dist, 'ferroflow_js_bg.wasm')));
 const largest = bodies.map((size, i) => [size, i]).sort((a, b) => b[0] - a[0]).slice(0, 3);

@@ -533,6 +533,8 @@ export declare class GraphModel {
   execute(inputs: Tensor | Tensor[] | NamedTensorMap, outputs?: string[]): Tensor | Tensor[];
   executeAsync(inputs: Tensor | Tensor[] | NamedTensorMap, outputs: string): Promise<Tensor>;
   executeAsync(inputs: Tensor | Tensor[] | NamedTensorMap, outputs?: string[]): Promise<Tensor | Tensor[]>;
+  /** `predict` through `executeAsync` (for models with dynamic ops on WebGPU). */
+  predictAsync(inputs: Tensor | Tensor[] | NamedTensorMap, config?: { batchSize?: number; verbose?: boolean }): Promise<Tensor | Tensor[]>;
   dispose(): void;
 }
 /**

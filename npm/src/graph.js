@@ -156,7 +156,8 @@ export class GraphModel {
     return [names, [inputs]];
   }
 
-  _run(op, inputs, outputs) {
+  /** Feeds and fetches checked, then `run(core, names, values, fetch)`; one output unwrapped. */
+  _run(op, inputs, outputs, run = (core, ...args) => core.execute(...args)) {
     const core = this._live(op);
     const [names, values] = this._feeds(op, inputs);
     const single = typeof outputs === 'string';
@@ -164,8 +165,9 @@ export class GraphModel {
     if (!Array.isArray(fetch) || fetch.some((f) => typeof f !== 'string')) {
       throw new Error(`${op}: invalid argument: argument 'outputs': expected a node name or an array of them, got ${describe(outputs)}`);
     }
-    const ys = core.execute(names, values, fetch);
-    return single || (outputs === undefined && ys.length === 1) ? ys[0] : ys;
+    const unwrap = (ys) => (single || (outputs === undefined && ys.length === 1) ? ys[0] : ys);
+    const ys = run(core, names, values, fetch);
+    return ys instanceof Promise ? ys.then(unwrap) : unwrap(ys);
   }
 
   /** Runs the model: one output gives a Tensor, several an array. */
@@ -181,9 +183,18 @@ export class GraphModel {
     return this._run('execute', inputs, outputs);
   }
 
-  /** As `execute` (the same graph; async for TF.js's control-flow models). */
+  /** As `execute`, waiting without blocking for the values dynamic ops (`Where`,
+   *  `NonMaxSuppression`...) need on the host: required for them on WebGPU, as in TF.js. */
   async executeAsync(inputs, outputs) {
-    return this._run('executeAsync', inputs, outputs);
+    return this._run('executeAsync', inputs, outputs, (core, ...args) => core.executeAsync(...args));
+  }
+
+  /** `predict` through `executeAsync`. */
+  async predictAsync(inputs, config) {
+    if (config !== undefined && (config === null || typeof config !== 'object')) {
+      throw new Error(`predictAsync: invalid argument: argument 'config': expected an options object, got ${describe(config)}`);
+    }
+    return this.executeAsync(inputs);
   }
 
   /** Frees the model's weights. */

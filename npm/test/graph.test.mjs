@@ -149,3 +149,33 @@ test('broken and hostile graph models are errors that name the problem; the pack
   const p = await y.data();
   assert.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) < 1e-5, `probabilities sum to ${p.reduce((s, v) => s + v, 0)}`);
 });
+
+// Every per-op case of scripts/tfjs-models/op-cases.cjs (one small graph model per case, TF.js's
+// outputs recorded next to it) in this process: `execute`, and `executeAsync` for the cases TF.js
+// itself runs only asynchronously (dynamic shapes).
+const casesFile = join(models, 'tfjs/op-cases/cases.json');
+test('every graph-model op case matches TF.js (execute and executeAsync)', { skip: !existsSync(casesFile) }, async () => {
+  const cases = JSON.parse(readFileSync(casesFile, 'utf8'));
+  const failures = [];
+  for (const c of cases) {
+    const { weightsManifest, ...rest } = c.modelJson;
+    const bytes = Buffer.from(c.weights, 'base64');
+    const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    try {
+      const m = await ff.loadGraphModel({ load: async () => ({ ...rest, weightSpecs: weightsManifest[0].weights, weightData }) });
+      const feeds = () => (c.feed ? { in0: ff.tensor(c.feed.values, c.feed.shape, c.feed.dtype) } : {});
+      for (const ys of [m.execute(feeds(), c.fetch), ...(c.dynamic ? [await m.executeAsync(feeds(), c.fetch)] : [])]) {
+        for (let k = 0; k < c.outputs.length; k++) {
+          const want = c.outputs[k];
+          assert.deepEqual([ys[k].dtype, ys[k].shape], [want.dtype, want.shape], `${c.name} output ${k}`);
+          assertClose(Array.from(await ys[k].data(), Number), want.values.map((v) => v ?? NaN), {}, `${c.name} output ${k}`);
+        }
+      }
+      m.dispose();
+    } catch (e) {
+      failures.push(`${c.name}: ${e.message}`);
+    }
+  }
+  assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases`);
+  console.log(`${cases.length} graph-model op cases match TF.js on ${ff.getBackend()}`);
+});

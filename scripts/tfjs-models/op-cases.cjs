@@ -18,6 +18,7 @@ const numel = (shape) => shape.reduce((a, b) => a * b, 1);
 const f = (shape, lo = -2, hi = 2) => ({ dtype: 'float32', shape, values: Array.from({ length: numel(shape) }, () => Math.fround(lo + (hi - lo) * rand())) });
 const i32 = (values, shape) => ({ dtype: 'int32', shape: shape ?? [values.length], values });
 const b = (shape) => ({ dtype: 'bool', shape, values: Array.from({ length: numel(shape) }, () => (rand() < 0.6 ? 1 : 0)) });
+const fv = (values, shape) => ({ dtype: 'float32', shape: shape ?? [values.length], values });
 const ints = (v) => ({ list: { i: v.map(String) } });
 const str = (s) => ({ s: Buffer.from(s).toString('base64') });
 const strs = (v) => ({ list: { s: v.map((s) => Buffer.from(s).toString('base64')) } });
@@ -161,6 +162,52 @@ for (const op of ['Identity', 'Snapshot', 'StopGradient']) add(op, [f([2, 3])]);
 add('IdentityN', [f([2, 3]), f([3])], {}, { outputs: 2 });
 add('PlaceholderWithDefault', [f([2, 3])], { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '2' }, { size: '3' }] } } });
 
+// Dynamic shapes: outputs sized by the values (TF.js runs them in executeAsync).
+add('Where', [b([3, 4])]);
+add('Where', [halves([2, 3, 2])]);
+const OUT_IDX = { out_idx: { type: 'DT_INT32' } };
+add('ListDiff', [i32([1, 2, 3, 4, 5, 6, 2]), i32([2, 4, 7])], OUT_IDX, { outputs: 2 });
+add('ListDiff', [halves([8]), fv([0.5, -1, 1.5])], OUT_IDX, { outputs: 2 });
+// Boxes that overlap: corners near a few centres.
+const boxes = (n) => fv(Array.from({ length: n }, (_, k) => {
+  const [cy, cx] = [0.3 + 0.4 * (k % 2), 0.3 + 0.4 * ((k >> 1) % 2)];
+  const [h, w] = [0.2 + 0.3 * rand(), 0.2 + 0.3 * rand()];
+  return [cy - h / 2 + 0.1 * rand(), cx - w / 2, cy + h / 2, cx + w / 2 + 0.1 * rand()].map(Math.fround);
+}).flat(), [n, 4]);
+const nms = (v, args, attrs = {}, outputs = 1) => add(`NonMaxSuppressionV${v}`, [boxes(10), f([10], 0, 1), ...args], attrs, { outputs });
+nms(2, [i32([6], []), fv([0.3], [])]);
+nms(2, [i32([20], []), fv([0.6], [])]);
+nms(3, [i32([6], []), fv([0.3], []), fv([0.4], [])]);
+nms(4, [i32([8], []), fv([0.3], []), fv([0.2], [])], { pad_to_max_output_size: bool(true) }, 2);
+nms(4, [i32([8], []), fv([0.3], []), fv([0.2], [])], { pad_to_max_output_size: bool(false) }, 2);
+nms(5, [i32([6], []), fv([0.5], []), fv([0.1], []), fv([0.5], [])], {}, 2);
+nms(5, [i32([6], []), fv([0.3], []), fv([-Infinity], []), fv([0], [])], {}, 2);
+
+add('TopKV2', [f([3, 6]), i32([3], [])], { sorted: bool(true) }, { outputs: 2 });
+add('TopKV2', [halves([2, 8]), i32([5], [])], { sorted: bool(true) }, { outputs: 2 });
+add('TopKV2', [i32([5, 1, 9, 1, 5, 7], [2, 3]), i32([2], [])], { T: { type: 'DT_INT32' }, sorted: bool(true) }, { outputs: 2 });
+add('Unique', [i32([3, 1, 3, 2, 1, 5, 3])], { T: { type: 'DT_INT32' }, ...OUT_IDX }, { outputs: 2 });
+add('Unique', [halves([9])], OUT_IDX, { outputs: 2 });
+add('UniqueV2', [i32([1, 2, 3, 4, 1, 2, 5, 6, 3, 4], [5, 2]), i32([0], [1])], { T: { type: 'DT_INT32' }, Taxis: { type: 'DT_INT32' }, ...OUT_IDX }, { outputs: 2 });
+add('UniqueV2', [fv([1, 2, 1, 3, 4, 3], [2, 3]), i32([1], [1])], { Taxis: { type: 'DT_INT32' }, ...OUT_IDX }, { outputs: 2 });
+const sorted = fv([-1, 0, 0.5, 0.5, 2, -2, -1.5, 0, 1, 1.5], [2, 5]);
+for (const op of ['LowerBound', 'UpperBound']) {
+  add(op, [sorted, fv([-1, 0.5, 3, -3, 0, 0.5, 1, 2], [2, 4])], OUT_IDX);
+  add(op, [fv([1, 2, 2, 3, 5]), fv([0, 2, 2.5, 5, 6, 2])], OUT_IDX);
+}
+
+const resize = (align, half) => ({ align_corners: bool(align), half_pixel_centers: bool(half) });
+for (const op of ['ResizeBilinear', 'ResizeNearestNeighbor']) {
+  add(op, [f([2, 4, 5, 2]), i32([6, 3])], resize(false, false));
+  add(op, [f([1, 5, 4, 3]), i32([3, 7])], resize(true, false));
+  add(op, [f([1, 4, 4, 1]), i32([7, 2])], resize(false, true));
+  add(op, [f([1, 3, 3, 2]), i32([1, 1])], resize(true, false));
+}
+const crops = fv([0.1, 0.2, 0.8, 0.9, -0.2, 0, 0.5, 1.2, 0.3, 0.3, 0.3, 0.3, 0, 0, 1, 1], [4, 4]);
+add('CropAndResize', [f([2, 5, 6, 2]), crops, i32([0, 1, 1, 2]), i32([4, 3])], { method: str('bilinear'), extrapolation_value: flt(0.5) });
+add('CropAndResize', [f([2, 5, 6, 2]), crops, i32([1, 0, 1, 0]), i32([3, 5])], { method: str('nearest'), extrapolation_value: flt(-1) });
+add('CropAndResize', [f([1, 4, 4, 3]), crops, i32([0, 0, 0, 0]), i32([1, 1])], { method: str('bilinear'), extrapolation_value: flt(0) });
+
 // A batch-size-agnostic reshape as converted Keras models write it: Shape -> StridedSlice ->
 // Pack -> Reshape (the executor folds the shape arithmetic on the host).
 cases.push({
@@ -223,7 +270,15 @@ async function run(c) {
     };
     const m = await tf.loadGraphModel(handler);
     const feeds = feed ? { in0: tf.tensor(feed.values, feed.shape, feed.dtype) } : {};
-    let ys = m.execute(feeds, fetch);
+    // Control flow and dynamic shapes need executeAsync in TF.js (the case records which).
+    let ys;
+    try {
+      ys = m.execute(feeds, fetch);
+    } catch (e) {
+      if (!/executeAsync/.test(String(e.message))) throw e;
+      out.dynamic = true;
+      ys = await m.executeAsync(feeds, fetch);
+    }
     if (!Array.isArray(ys)) ys = [ys];
     out.outputs = [];
     for (const y of ys) out.outputs.push({ values: Array.from(await y.data(), Number), shape: y.shape, dtype: y.dtype });

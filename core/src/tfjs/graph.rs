@@ -36,6 +36,8 @@ struct Node {
 /// Integer constants up to this many elements keep a host copy, so shape and axis arguments are
 /// read without a device round trip.
 const HOST_CONST_ELEMENTS: usize = 4096;
+/// Float constants this small (thresholds, scales, clip bounds) also keep a host copy.
+const HOST_FLOAT_CONST_ELEMENTS: usize = 16;
 
 /// Ops folded on the host when all their inputs are host values: the integer arithmetic of
 /// shapes, sizes and axes that converted models compute at run time.
@@ -73,6 +75,55 @@ const HOST_FOLDABLE: &[&str] = &[
     "Select",
     "SelectV2",
 ];
+
+/// One execution of a graph model in progress (see [`GraphModel::start`]).
+pub struct Run {
+    needed: Vec<bool>,
+    fed: HashMap<usize, Tensor>,
+    values: Vec<Option<Vec<Tensor>>>,
+    /// Small values known on the host (constants, shapes, what was folded from them, values
+    /// read back), so shape and axis arguments need no device readback.
+    host_vals: HashMap<(usize, usize), HostValue>,
+    targets: Vec<(usize, usize)>,
+    fetch: Vec<String>,
+    /// The next node to run, in topological order.
+    next: usize,
+    /// The (node, output) values the paused node waits to see on the host.
+    pending: Vec<(usize, usize)>,
+    /// What a synchronous execution reports when the run pauses.
+    paused_error: Option<Error>,
+}
+
+/// What [`GraphModel::advance`] reached.
+pub enum Step {
+    /// The fetched values.
+    Done(Vec<Tensor>),
+    /// Read these tensors to the host (asynchronously) and pass their values to [`Run::provide`].
+    Read(Vec<Tensor>),
+}
+
+impl Run {
+    /// The host values of the tensors the last [`Step::Read`] listed, in its order.
+    pub fn provide(&mut self, data: Vec<HostData>) -> Result<()> {
+        if data.len() != self.pending.len() {
+            return Err(Error::invalid(
+                "execute",
+                format!("{} values were read, {} provided", self.pending.len(), data.len()),
+            ));
+        }
+        for ((i, k), d) in std::mem::take(&mut self.pending).into_iter().zip(data) {
+            let t = self.values[i].as_ref().and_then(|v| v.get(k));
+            match t {
+                Some(t) if t.numel() == d.len() && t.dtype() == d.dtype() => {
+                    self.host_vals.insert((i, k), (d, t.shape().to_vec()));
+                }
+                _ => return Err(Error::invalid("execute", "a provided value does not match its tensor")),
+            }
+        }
+        self.paused_error = None;
+        Ok(())
+    }
+}
 
 pub struct GraphModel {
     device: Device,
@@ -192,7 +243,12 @@ impl GraphModel {
                 )));
             }
             tensors.insert(i, Tensor::from_host_on(w.data.clone(), &w.shape, dev)?);
-            if w.data.dtype() != DType::F32 && w.data.len() <= HOST_CONST_ELEMENTS {
+            let keep = if w.data.dtype() == DType::F32 {
+                HOST_FLOAT_CONST_ELEMENTS
+            } else {
+                HOST_CONST_ELEMENTS
+            };
+            if w.data.len() <= keep {
                 host_consts.insert(i, w.data);
             }
         }
@@ -274,8 +330,41 @@ impl GraphModel {
     }
 
     /// Runs the nodes `fetch` depends on with `feeds` (node name to value; any node may be fed)
-    /// and returns the fetched values (`"name"` or `"name:k"` for a node's k-th output).
+    /// and returns the fetched values (`"name"` or `"name:k"` for a node's k-th output). On a
+    /// device that cannot read back synchronously (WebGPU in a page), a graph whose ops need
+    /// values on the host fails with TF.js's error: use [`GraphModel::execute_async`].
     pub fn execute(&self, feeds: &[(&str, Tensor)], fetch: &[&str]) -> Result<Vec<Tensor>> {
+        let mut run = self.start(feeds, fetch)?;
+        match self.advance(&mut run)? {
+            Step::Done(out) => Ok(out),
+            Step::Read(_) => Err(run
+                .paused_error
+                .take()
+                .unwrap_or_else(|| Error::invalid("execute", "a value must be read back"))),
+        }
+    }
+
+    /// [`GraphModel::execute`] that reads values back without blocking where an op needs them
+    /// on the host (`Where`, `NonMaxSuppression`, `Unique`, shapes computed on the device...).
+    pub async fn execute_async(&self, feeds: &[(&str, Tensor)], fetch: &[&str]) -> Result<Vec<Tensor>> {
+        let mut run = self.start(feeds, fetch)?;
+        loop {
+            match self.advance(&mut run)? {
+                Step::Done(out) => return Ok(out),
+                Step::Read(tensors) => {
+                    let mut data = Vec::with_capacity(tensors.len());
+                    for t in &tensors {
+                        data.push(t.to_host_async().await?);
+                    }
+                    run.provide(data)?;
+                }
+            }
+        }
+    }
+
+    /// Begins an execution (checks feeds and fetches, finds the nodes needed); run it with
+    /// [`GraphModel::advance`].
+    pub fn start(&self, feeds: &[(&str, Tensor)], fetch: &[&str]) -> Result<Run> {
         let op = "execute";
         let mut fed: HashMap<usize, Tensor> = HashMap::new();
         for (name, t) in feeds {
@@ -315,44 +404,64 @@ impl GraphModel {
             }
             stack.extend(n.inputs.iter().map(|x| x.0));
         }
+        Ok(Run {
+            needed,
+            fed,
+            values: vec![None; self.nodes.len()],
+            host_vals: HashMap::new(),
+            targets,
+            fetch: fetch.iter().map(|f| f.to_string()).collect(),
+            next: 0,
+            pending: vec![],
+            paused_error: None,
+        })
+    }
 
-        let mut values: Vec<Option<Vec<Tensor>>> = vec![None; self.nodes.len()];
-        // Small values known on the host (constants, shapes, what was folded from them), so
-        // shape and axis arguments need no device readback.
-        let mut host_vals: HashMap<(usize, usize), HostValue> = HashMap::new();
-        for (i, n) in self.nodes.iter().enumerate() {
-            if !needed[i] {
+    /// Runs nodes in order until the fetched values are ready, or until a node needs values on
+    /// the host that the device cannot read synchronously: [`Step::Read`] lists them; pass their
+    /// values to [`Run::provide`] and advance again.
+    pub fn advance(&self, run: &mut Run) -> Result<Step> {
+        if !run.pending.is_empty() {
+            return Err(Error::invalid(
+                "execute",
+                "the values this run waits for were not provided",
+            ));
+        }
+        let sync_reads = self.device.reads_synchronously();
+        while run.next < self.nodes.len() {
+            let i = run.next;
+            let n = &self.nodes[i];
+            if !run.needed[i] {
+                run.next += 1;
                 continue;
             }
-            if let Some(t) = fed.remove(&i) {
-                values[i] = Some(vec![t]);
+            if let Some(t) = run.fed.remove(&i) {
+                run.values[i] = Some(vec![t]);
+                run.next += 1;
                 continue;
             }
             if let Some(w) = self.weights.get(&i) {
                 if let Some(h) = self.host_consts.get(&i) {
-                    host_vals.insert((i, 0), (h.clone(), w.shape().to_vec()));
+                    run.host_vals.insert((i, 0), (h.clone(), w.shape().to_vec()));
                 }
-                values[i] = Some(vec![w.clone()]);
+                run.values[i] = Some(vec![w.clone()]);
+                run.next += 1;
                 continue;
             }
             let mut inputs = Vec::with_capacity(n.inputs.len());
             let mut known = Vec::with_capacity(n.inputs.len());
             for &(j, k) in &n.inputs {
-                let v = values[j].as_ref().and_then(|outs| outs.get(k)).ok_or_else(|| {
+                let v = run.values[j].as_ref().and_then(|outs| outs.get(k)).ok_or_else(|| {
                     format_err(format!(
                         "node {:?} reads output {k} of {:?}, which has no such output",
                         n.def.name, self.nodes[j].def.name
                     ))
                 })?;
                 inputs.push(v.clone());
-                known.push(host_vals.get(&(j, k)));
+                known.push(run.host_vals.get(&(j, k)));
             }
             let host: Vec<Option<&HostData>> = known.iter().map(|h| h.map(|(d, _)| d)).collect();
-            let ctx = Ctx {
-                node: &n.def,
-                inputs,
-                host,
-            };
+            let ctx = Ctx::new(&n.def, inputs, host, sync_reads);
             let folded = match shape_values(&ctx) {
                 Some(r) => Some(r.map_err(|e| in_node(&n.def, e))?),
                 None => self
@@ -364,25 +473,40 @@ impl GraphModel {
                     let mut out = Vec::with_capacity(vals.len());
                     for (k, (data, shape)) in vals.into_iter().enumerate() {
                         out.push(Tensor::from_host_on(data.clone(), &shape, &self.device)?);
-                        host_vals.insert((i, k), (data, shape));
+                        run.host_vals.insert((i, k), (data, shape));
                     }
                     out
                 }
-                None => (n.kernel)(&ctx).map_err(|e| in_node(&n.def, e))?,
+                None => match (n.kernel)(&ctx) {
+                    Ok(out) => out,
+                    Err(e) => {
+                        let wanted = ctx.wanted();
+                        if wanted.is_empty() {
+                            return Err(in_node(&n.def, e));
+                        }
+                        // Paused, not failed: the node runs again once these are on the host.
+                        run.pending = wanted.iter().map(|&w| n.inputs[w]).collect();
+                        run.paused_error = Some(e);
+                        return Ok(Step::Read(wanted.iter().map(|&w| ctx.inputs[w].clone()).collect()));
+                    }
+                },
             };
-            values[i] = Some(out);
+            run.values[i] = Some(out);
+            run.next += 1;
         }
-        targets
+        let out = run
+            .targets
             .iter()
-            .zip(fetch)
+            .zip(&run.fetch)
             .map(|(&(i, k), name)| {
-                values[i]
+                run.values[i]
                     .as_ref()
                     .and_then(|v| v.get(k))
                     .cloned()
-                    .ok_or_else(|| Error::invalid(op, format!("node {name:?} has no output {k}")))
+                    .ok_or_else(|| Error::invalid("execute", format!("node {name:?} has no output {k}")))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok(Step::Done(out))
     }
 
     /// Runs a node on the host device when it is shape arithmetic over values all known on the
@@ -402,11 +526,7 @@ impl GraphModel {
         for (data, shape) in known.iter().flatten() {
             inputs.push(Tensor::from_host_on(data.clone(), shape, host_dev)?);
         }
-        let host_ctx = Ctx {
-            node: ctx.node,
-            inputs,
-            host: ctx.host.clone(),
-        };
+        let host_ctx = Ctx::new(ctx.node, inputs, ctx.host.clone(), true);
         let mut out = vec![];
         for t in kernel(&host_ctx)? {
             if t.numel() > HOST_CONST_ELEMENTS {

@@ -28,6 +28,6 @@ pub mod graph_def;
 mod ops;
 
 pub use artifacts::{decode_weights, ModelArtifacts, NamedWeight, Quantization, WeightGroup, WeightSpec};
-pub use graph::{GraphModel, TensorInfo};
+pub use graph::{GraphModel, Run, Step, TensorInfo};
 pub use graph_def::{GraphDef, NodeDef};
 pub use ops::supported_ops;

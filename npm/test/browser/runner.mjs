@@ -176,6 +176,7 @@ async function suite(backend) {
 
   await layersChecks(backend, loosen);
   await graphModelCheck(backend);
+  await graphOpCasesCheck(backend);
 
   await check(backend, 'hostile inputs throw Errors and the module keeps working', async () => {
     const x = ff.ones([2, 3]);
@@ -230,6 +231,49 @@ async function graphModelCheck(backend) {
     x.dispose();
     m.dispose();
     log(`[${backend}] graph model: load ${(t1 - t0).toFixed(0)} ms, first run ${(t2 - t1).toFixed(0)} ms (batch ${batch}), max rel errors ${errs.join(', ')}`);
+  });
+}
+
+// The per-op graph models of scripts/tfjs-models/op-cases.cjs with TF.js's outputs. On WebGPU a
+// page cannot block on a readback: the cases TF.js runs only in executeAsync (dynamic shapes) must
+// fail in execute with TF.js's message and match in executeAsync; the rest run in execute.
+async function graphOpCasesCheck(backend) {
+  if (params.get('models') !== '1') return;
+  await check(backend, 'graph model op cases match TF.js (dynamic ones through executeAsync)', async () => {
+    const cases = await (await fetch('/models/op-cases/cases.json')).json();
+    // On SwiftShader every distinct kernel compiles slowly: the ops this check is about, there.
+    const todo = backend === 'webgpu' ? cases.filter((c) => c.dynamic || /^(Resize|CropAndResize|LowerBound|UpperBound|Conv2D|MatMul)/.test(c.op)) : cases;
+    const t0 = performance.now();
+    let paused = 0;
+    for (const c of todo) {
+      const { weightsManifest, ...rest } = c.modelJson;
+      const weightData = Uint8Array.from(atob(c.weights), (ch) => ch.charCodeAt(0)).buffer;
+      const m = await ff.loadGraphModel({ load: async () => ({ ...rest, weightSpecs: weightsManifest[0].weights, weightData }) });
+      const feeds = () => (c.feed ? { in0: ff.tensor(c.feed.values, c.feed.shape, c.feed.dtype) } : {});
+      let ys;
+      try {
+        ys = m.execute(feeds(), c.fetch);
+      } catch (e) {
+        // Only where an input of a dynamic op lives on the GPU (constants are known on the host).
+        assert(c.dynamic && backend === 'webgpu' && /Please use model\.executeAsync\(\) instead/.test(e.message), `${c.name} execute: ${e.message}`);
+        paused++;
+        ys = await m.executeAsync(feeds(), c.fetch);
+      }
+      for (let k = 0; k < c.outputs.length; k++) {
+        const want = c.outputs[k];
+        assert(JSON.stringify([ys[k].dtype, ys[k].shape]) === JSON.stringify([want.dtype, want.shape]), `${c.name} output ${k}: ${ys[k].dtype} [${ys[k].shape}] vs TF.js ${want.dtype} [${want.shape}]`);
+        const got = await ys[k].data();
+        for (let i = 0; i < got.length; i++) {
+          const w = want.values[i] ?? NaN;
+          const g = Number(got[i]);
+          assert((Number.isNaN(w) && Number.isNaN(g)) || Math.abs(g - w) <= 1e-5 + 1e-4 * Math.abs(w), `${c.name} output ${k} element ${i}: ${g} vs TF.js ${w}`);
+        }
+        ys[k].dispose();
+      }
+      m.dispose();
+    }
+    if (backend === 'webgpu') assert(paused > 0, 'no dynamic case needed executeAsync on WebGPU');
+    log(`[${backend}] graph model op cases: ${todo.length} of ${cases.length} match TF.js, ${paused} through executeAsync after execute refused (${(performance.now() - t0).toFixed(0)} ms)`);
   });
 }
 

@@ -15,7 +15,7 @@ fn fill(c: &Ctx) -> Result<Tensor> {
     if v.numel() != 1 {
         return Err(c.err(format!("the value must be a scalar, got shape {:?}", v.shape())));
     }
-    let value = match v.to_host()? {
+    let value = match c.host_data(1)? {
         HostData::F32(x) => Scalar::F32(x[0]),
         HostData::I32(x) => Scalar::I32(x[0]),
         HostData::Bool(x) => Scalar::Bool(x[0]),

@@ -7,13 +7,18 @@ mod arithmetic;
 mod basic_math;
 mod convolution;
 mod creation;
+mod dynamic;
+mod evaluation;
 mod graph;
+mod image;
 mod logical;
 mod matrices;
 mod normalization;
 mod reduction;
 mod slice_join;
 mod transformation;
+
+use std::cell::RefCell;
 
 use super::graph_def::NodeDef;
 use crate::dtype::HostData;
@@ -25,8 +30,13 @@ use crate::{Error, Result};
 pub(crate) struct Ctx<'a> {
     pub node: &'a NodeDef,
     pub inputs: Vec<Tensor>,
-    /// The host copy of each input that is a small integer constant.
+    /// The host copy of each input known on the host (constants, shapes, values read back).
     pub host: Vec<Option<&'a HostData>>,
+    /// Whether the device can read a value back while the kernel waits (not WebGPU in a page).
+    sync_reads: bool,
+    /// Inputs the kernel asked for on the host that could not be read synchronously: the
+    /// executor reads them asynchronously and runs the node again.
+    wants: RefCell<Vec<usize>>,
 }
 
 pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
@@ -34,12 +44,15 @@ pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
 pub(crate) use graph::{shape_values, HostValue};
 
 /// Every category's kernels, by TF op name.
-const TABLES: [&[(&str, Kernel)]; 11] = [
+const TABLES: [&[(&str, Kernel)]; 14] = [
     arithmetic::OPS,
     basic_math::OPS,
     convolution::OPS,
     creation::OPS,
+    dynamic::OPS,
+    evaluation::OPS,
     graph::OPS,
+    image::OPS,
     logical::OPS,
     matrices::OPS,
     normalization::OPS,
@@ -73,7 +86,60 @@ fn binary(c: &Ctx, f: fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<Vec<Tens
     one(f(c.x(0)?, c.x(1)?))
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub fn new(node: &'a NodeDef, inputs: Vec<Tensor>, host: Vec<Option<&'a HostData>>, sync_reads: bool) -> Self {
+        Ctx {
+            node,
+            inputs,
+            host,
+            sync_reads,
+            wants: RefCell::new(vec![]),
+        }
+    }
+
+    /// The inputs the kernel is waiting to see on the host (empty when it ran or failed).
+    pub fn wanted(&self) -> Vec<usize> {
+        self.wants.borrow().clone()
+    }
+
+    /// Input `i`'s values on the host: its host copy, else read back from the device; where
+    /// the device cannot read synchronously, the node waits for an asynchronous read.
+    pub fn host_data(&self, i: usize) -> Result<HostData> {
+        if let Some(h) = self.host.get(i).copied().flatten() {
+            return Ok(h.clone());
+        }
+        let t = self.x(i)?;
+        if self.sync_reads {
+            return t.to_host();
+        }
+        self.wants.borrow_mut().push(i);
+        Err(self.err(format!(
+            "This execution contains the node '{}', which has the dynamic op '{}'. Please use model.executeAsync() instead.",
+            self.node.name, self.node.op
+        )))
+    }
+
+    /// Reads inputs `idx` to the host at once (one pause, not one per input, where reads wait).
+    pub fn prefetch(&self, idx: &[usize]) -> Result<Vec<HostData>> {
+        if !self.sync_reads {
+            let missing: Vec<usize> = idx
+                .iter()
+                .copied()
+                .filter(|&i| self.host.get(i).copied().flatten().is_none() && i < self.inputs.len())
+                .collect();
+            if let Some(&first) = missing.first() {
+                self.wants.borrow_mut().extend(&missing[1..]);
+                self.host_data(first)?; // records `first` and pauses
+            }
+        }
+        idx.iter().map(|&i| self.host_data(i)).collect()
+    }
+
+    /// A tensor made on the host, on the device of input 0.
+    pub fn upload(&self, data: HostData, shape: &[usize]) -> Result<Tensor> {
+        Tensor::from_host_on(data, shape, &self.x(0)?.device())
+    }
+
     fn err(&self, msg: impl Into<String>) -> Error {
         Error::invalid(format!("node {} ({})", self.node.name, self.node.op), msg)
     }
@@ -88,11 +154,7 @@ impl Ctx<'_> {
     /// Input `i` read as integers (a shape, axes, sizes): from the host copy of a constant, else
     /// read back from the device.
     pub fn ints(&self, i: usize) -> Result<Vec<i64>> {
-        let data = match self.host.get(i).copied().flatten() {
-            Some(h) => h.clone(),
-            None => self.x(i)?.to_host()?,
-        };
-        match data {
+        match self.host_data(i)? {
             HostData::I32(v) => Ok(v.into_iter().map(i64::from).collect()),
             HostData::F32(v) if v.iter().all(|x| x.fract() == 0.0) => Ok(v.into_iter().map(|x| x as i64).collect()),
             _ => Err(self.err(format!("input {i} must hold integers"))),
@@ -118,7 +180,7 @@ impl Ctx<'_> {
         if t.numel() != 1 {
             return Err(self.err(format!("input {i} must be a scalar, got shape {:?}", t.shape())));
         }
-        match t.to_host()? {
+        match self.host_data(i)? {
             HostData::F32(v) => Ok(v[0]),
             HostData::I32(v) => Ok(v[0] as f32),
             HostData::Bool(v) => Ok(f32::from(u8::from(v[0]))),
