@@ -208,6 +208,67 @@ add('CropAndResize', [f([2, 5, 6, 2]), crops, i32([0, 1, 1, 2]), i32([4, 3])], {
 add('CropAndResize', [f([2, 5, 6, 2]), crops, i32([1, 0, 1, 0]), i32([3, 5])], { method: str('nearest'), extrapolation_value: flt(-1) });
 add('CropAndResize', [f([1, 4, 4, 3]), crops, i32([0, 0, 0, 0]), i32([1, 1])], { method: str('bilinear'), extrapolation_value: flt(0) });
 
+// v2 control flow: While/If calling functions of the graph's library. A function's Const nodes
+// read their values from the weights, by node name, as the main graph's do.
+const DT = { float32: 'DT_FLOAT', int32: 'DT_INT32', bool: 'DT_BOOL' };
+const konst = (name, t) => ({ name, op: 'Const', attr: { dtype: { type: DT[t.dtype] }, value: { tensor: { dtype: DT[t.dtype] } } } });
+function fn(name, inputs, outputs, nodes, ret) {
+  return {
+    signature: { name, inputArg: inputs.map(([n, t]) => ({ name: n, type: t })), outputArg: outputs.map(([n, t]) => ({ name: n, type: t })) },
+    nodeDef: nodes,
+    ret,
+  };
+}
+const FI = [['i', 'DT_INT32'], ['x', 'DT_FLOAT']];
+const body = fn('body', FI, [['i_next', 'DT_INT32'], ['x_next', 'DT_FLOAT']], [
+  konst('body/one', i32([1], [])), konst('body/scale', fv([1.5], [])), konst('body/shift', fv([0.25], [])),
+  { name: 'next_i', op: 'AddV2', input: ['i', 'body/one'], attr: { T: { type: 'DT_INT32' } } },
+  { name: 'scaled', op: 'Mul', input: ['x', 'body/scale'], attr: T },
+  { name: 'next_x', op: 'AddV2', input: ['scaled:z:0', 'body/shift'], attr: T },
+], { i_next: 'next_i:z:0', x_next: 'next_x:z:0' });
+const bodyConsts = [['body/one', i32([1], [])], ['body/scale', fv([1.5], [])], ['body/shift', fv([0.25], [])]];
+// The counter's condition (known on the host) and one on the values (read back every iteration).
+const countCond = fn('count_cond', FI, [['go', 'DT_BOOL']], [
+  konst('count_cond/limit', i32([4], [])),
+  { name: 'less', op: 'Less', input: ['i', 'count_cond/limit'], attr: { T: { type: 'DT_INT32' } } },
+], { go: 'less:z:0' });
+const sumCond = fn('sum_cond', FI, [['go', 'DT_BOOL']], [
+  konst('sum_cond/axes', i32([0, 1])), konst('sum_cond/limit', fv([60], [])),
+  { name: 'total', op: 'Sum', input: ['x', 'sum_cond/axes'], attr: { ...T, keep_dims: bool(false), Tidx: { type: 'DT_INT32' } } },
+  { name: 'less', op: 'Less', input: ['total:output:0', 'sum_cond/limit'], attr: T },
+], { go: 'less:z:0' });
+const loopAttrs = (cond) => ({ T: { list: { type: ['DT_INT32', 'DT_FLOAT'] } }, cond: { func: { name: cond } }, body: { func: { name: 'body' } }, parallel_iterations: int(10) });
+for (const [op, cond, fnDef, consts] of [
+  ['StatelessWhile', 'count_cond', countCond, [['count_cond/limit', i32([4], [])]]],
+  ['While', 'sum_cond', sumCond, [['sum_cond/axes', i32([0, 1])], ['sum_cond/limit', fv([60], [])]]],
+]) {
+  cases.push({
+    name: `${op}#0`, op, outputs: 2,
+    inputs: [f([2, 3], 0, 2), i32([0], [])],
+    graph: [{ name: 'op', op, input: ['in1', 'in0'], attr: loopAttrs(cond) }],
+    library: { function: [fnDef, body] },
+    consts: [...consts, ...bodyConsts],
+  });
+}
+const branches = [
+  fn('double', [['x', 'DT_FLOAT']], [['y', 'DT_FLOAT']], [konst('double/two', fv([2], [])), { name: 'y', op: 'Mul', input: ['x', 'double/two'], attr: T }], { y: 'y:z:0' }),
+  fn('negate', [['x', 'DT_FLOAT']], [['y', 'DT_FLOAT']], [{ name: 'y', op: 'Neg', input: ['x'], attr: T }], { y: 'y:y:0' }),
+];
+const ifAttrs = { Tcond: { type: 'DT_BOOL' }, Tin: { list: { type: ['DT_FLOAT'] } }, Tout: { list: { type: ['DT_FLOAT'] } }, then_branch: { func: { name: 'double' } }, else_branch: { func: { name: 'negate' } } };
+for (const [op, lo, hi] of [['StatelessIf', 0, 1], ['If', -1, 0], ['If', 0, 1]]) {
+  cases.push({
+    name: `${op}#${cases.filter((c) => c.op === op).length}`, op, outputs: 1,
+    inputs: [f([2, 3], lo, hi), i32([0, 1]), fv([0], [])],
+    graph: [
+      { name: 'total', op: 'Sum', input: ['in0', 'in1'], attr: { ...T, keep_dims: bool(false), Tidx: { type: 'DT_INT32' } } },
+      { name: 'pred', op: 'Greater', input: ['total', 'in2'], attr: T },
+      { name: 'op', op, input: ['pred', 'in0'], attr: ifAttrs },
+    ],
+    library: { function: branches },
+    consts: [['double/two', fv([2], [])]],
+  });
+}
+
 // A batch-size-agnostic reshape as converted Keras models write it: Shape -> StridedSlice ->
 // Pack -> Reshape (the executor folds the shape arithmetic on the host).
 cases.push({
@@ -243,13 +304,17 @@ function model(c) {
     const buf = { float32: Float32Array, int32: Int32Array, bool: Uint8Array }[t.dtype].from(t.values);
     buffers.push(Buffer.from(buf.buffer));
   });
+  for (const [name, t] of c.consts ?? []) {
+    specs.push({ name, shape: t.shape, dtype: t.dtype });
+    buffers.push(Buffer.from({ float32: Float32Array, int32: Int32Array, bool: Uint8Array }[t.dtype].from(t.values).buffer));
+  }
   if (c.graph) nodes.push(...c.graph);
   else nodes.push({ name: 'op', op: c.op, input: c.inputs.map((_, k) => `in${k}`), attr: c.attrs });
   const json = {
     format: 'graph-model',
     generatedBy: 'ferroflow op-cases',
     convertedBy: null,
-    modelTopology: { node: nodes, library: {}, versions: {} },
+    modelTopology: { node: nodes, library: c.library ?? {}, versions: {} },
     weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
   };
   return { json, weights: Buffer.concat(buffers), feed };

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::artifacts::{self, ModelArtifacts, NamedWeight};
 use super::graph_def::{parse_input, GraphDef, NodeDef};
-use super::ops::{self, shape_values, Ctx, HostValue, Kernel};
+use super::ops::{self, control, shape_values, Ctx, HostValue, Kernel};
 use crate::device::Device;
 use crate::dtype::{DType, HostData};
 use crate::io::LoadLimits;
@@ -92,7 +92,48 @@ pub struct Run {
     pending: Vec<(usize, usize)>,
     /// What a synchronous execution reports when the run pauses.
     paused_error: Option<Error>,
+    /// Host values of fed nodes (a function call's arguments known on the host).
+    fed_host: HashMap<usize, HostValue>,
+    /// The control-flow node in progress (node `next`), if any.
+    control: Option<Control>,
+    /// The predicate of `control` was handed out to be read.
+    pending_pred: bool,
 }
+
+/// Where a `While` or `If` node is.
+enum Control {
+    /// Deciding on a predicate (TF.js: its first element is non-zero); `value` once known.
+    Pred {
+        pred: Tensor,
+        value: Option<bool>,
+        next: AfterPred,
+    },
+    /// Running a library function.
+    Call {
+        func: String,
+        run: Box<Run>,
+        then: AfterCall,
+    },
+}
+
+enum AfterPred {
+    /// A `While`'s condition: true runs the body on `vals`, false ends with `vals`.
+    Loop(Args),
+    /// An `If`: runs one branch on the arguments.
+    Branch(Args, String, String),
+}
+
+enum AfterCall {
+    /// The loop condition ran on `vals`: its output is the predicate.
+    Cond(Args),
+    /// The loop body ran: its outputs are the next `vals`.
+    Body,
+    /// A branch ran: its outputs are the node's.
+    Done,
+}
+
+/// Values passed to a function, with those known on the host.
+type Args = (Vec<Tensor>, Vec<Option<HostValue>>);
 
 /// What [`GraphModel::advance`] reached.
 pub enum Step {
@@ -103,8 +144,36 @@ pub enum Step {
 }
 
 impl Run {
+    /// The fetched values known on the host, once the run is done.
+    fn target_host_values(&self) -> Vec<Option<HostValue>> {
+        self.targets.iter().map(|t| self.host_vals.get(t).cloned()).collect()
+    }
+
+    /// Whether the run waits for values it handed out to be read.
+    fn waiting(&self) -> bool {
+        !self.pending.is_empty()
+            || self.pending_pred
+            || matches!(&self.control, Some(Control::Call { run, .. }) if run.waiting())
+    }
+
     /// The host values of the tensors the last [`Step::Read`] listed, in its order.
     pub fn provide(&mut self, data: Vec<HostData>) -> Result<()> {
+        if let Some(Control::Call { run, .. }) = &mut self.control {
+            if run.waiting() {
+                return run.provide(data);
+            }
+        }
+        if self.pending_pred {
+            if let (Some(Control::Pred { value, .. }), [d]) = (&mut self.control, data.as_slice()) {
+                *value = Some(truthy(d));
+                self.pending_pred = false;
+                return Ok(());
+            }
+            return Err(Error::invalid(
+                "execute",
+                "expected the one predicate value that was read",
+            ));
+        }
         if data.len() != self.pending.len() {
             return Err(Error::invalid(
                 "execute",
@@ -139,6 +208,9 @@ pub struct GraphModel {
     /// `format`, `generatedBy`, `convertedBy`, `userDefinedMetadata` from `model.json` and the
     /// GraphDef's `versions`.
     pub metadata: Value,
+    /// The functions v2 control flow calls, by name (empty in a function itself: calls resolve
+    /// in the top graph's library).
+    library: HashMap<String, GraphModel>,
 }
 
 fn format_err(msg: impl Into<String>) -> Error {
@@ -183,10 +255,19 @@ impl GraphModel {
                 "model.json has a modelInitializer (hash-table initialization), which is not supported yet",
             ));
         }
-        let order = topological_order(&graph.node)?;
+        let functions = graph
+            .library
+            .as_ref()
+            .and_then(|l| l.get("function"))
+            .and_then(Value::as_array)
+            .map(|fs| fs.iter().map(function_graph).collect::<Result<Vec<_>>>())
+            .transpose()?
+            .unwrap_or_default();
+        // Every unsupported op of the graph and its functions, named at once.
         let unsupported: BTreeSet<&str> = graph
             .node
             .iter()
+            .chain(functions.iter().flat_map(|f| f.nodes.iter()))
             .filter(|n| ops::kernel(&n.op).is_none())
             .map(|n| n.op.as_str())
             .collect();
@@ -196,66 +277,64 @@ impl GraphModel {
                 unsupported.into_iter().collect::<Vec<_>>().join(", ")
             )));
         }
-        let mut defs: Vec<Option<NodeDef>> = graph.node.into_iter().map(Some).collect();
-        let mut index = HashMap::new();
-        let mut nodes = Vec::with_capacity(order.len());
-        for &i in &order {
-            let def = defs[i]
-                .take()
-                .ok_or_else(|| format_err("the topological order lists a node twice"))?;
-            index.insert(def.name.clone(), nodes.len());
-            let mut inputs = vec![];
-            for s in &def.input {
-                let r = parse_input(s);
-                if r.control {
-                    continue;
-                }
-                let &j = index
-                    .get(r.node)
-                    .ok_or_else(|| format_err(format!("node {:?}: input {s:?} names no node", def.name)))?;
-                inputs.push((j, r.output));
-            }
-            let kernel = ops::kernel(&def.op).ok_or_else(|| format_err(format!("no kernel for {}", def.op)))?;
-            nodes.push(Node { def, kernel, inputs });
-        }
-
         let mut by_name: HashMap<String, NamedWeight> = HashMap::new();
         for w in weights {
             by_name.insert(w.name.clone(), w);
         }
-        let mut tensors = HashMap::new();
-        let mut host_consts = HashMap::new();
-        for (i, n) in nodes.iter().enumerate() {
-            if n.def.op != "Const" {
-                continue;
-            }
-            // The converter writes every constant into the weights (TF.js reads them only there).
-            let w = by_name.remove(&n.def.name).ok_or_else(|| {
-                format_err(format!(
-                    "Const node {:?} has no weight of that name in the manifest",
-                    n.def.name
-                ))
-            })?;
-            if w.data.len() != w.shape.iter().product::<usize>() {
-                return Err(format_err(format!(
-                    "weight {:?}: value count does not match shape",
-                    w.name
-                )));
-            }
-            tensors.insert(i, Tensor::from_host_on(w.data.clone(), &w.shape, dev)?);
-            let keep = if w.data.dtype() == DType::F32 {
-                HOST_FLOAT_CONST_ELEMENTS
-            } else {
-                HOST_CONST_ELEMENTS
+        let (nodes, index, tensors, host_consts) = build(graph.node, &mut by_name, dev)?;
+        let mut library = HashMap::new();
+        for f in functions {
+            let (nodes, index, weights, host_consts) =
+                build(f.nodes, &mut by_name, dev).map_err(|e| e.within(&format!("function {}", f.name)))?;
+            let inputs = f
+                .input_names
+                .iter()
+                .filter_map(|n| index.get(n).map(|&i| info(&nodes[i].def)))
+                .collect();
+            let outputs = f
+                .outputs
+                .iter()
+                .map(|o| TensorInfo {
+                    name: o.clone(),
+                    dtype: None,
+                    shape: None,
+                })
+                .collect();
+            let model = GraphModel {
+                device: dev.clone(),
+                nodes,
+                index,
+                weights,
+                host_consts,
+                host: (dev.name() == "cpu").then(|| dev.clone()),
+                inputs,
+                outputs,
+                metadata: Value::Null,
+                library: HashMap::new(),
             };
-            if w.data.len() <= keep {
-                host_consts.insert(i, w.data);
+            for o in &f.outputs {
+                model
+                    .node_ref("load", o)
+                    .map_err(|_| format_err(format!("function {}: its output {o:?} names no node", f.name)))?;
             }
+            library.insert(f.name, model);
         }
         if let Some(name) = by_name.keys().next() {
             return Err(format_err(format!(
                 "weight {name:?} of the manifest is not a Const node of the graph"
             )));
+        }
+        for n in nodes.iter().chain(library.values().flat_map(|m| m.nodes.iter())) {
+            for key in control::FUNCTION_ATTRS {
+                if let Some(f) = n.def.attr_func(key) {
+                    if !library.contains_key(&f) {
+                        return Err(format_err(format!(
+                            "node {:?} ({}) calls function {f:?}, which the graph's library does not define",
+                            n.def.name, n.def.op
+                        )));
+                    }
+                }
+            }
         }
 
         let (inputs, outputs) = signature(&nodes, &index, a.signature.as_ref())?;
@@ -276,6 +355,7 @@ impl GraphModel {
             inputs,
             outputs,
             metadata,
+            library,
         })
     }
 
@@ -414,6 +494,9 @@ impl GraphModel {
             next: 0,
             pending: vec![],
             paused_error: None,
+            fed_host: HashMap::new(),
+            control: None,
+            pending_pred: false,
         })
     }
 
@@ -421,7 +504,12 @@ impl GraphModel {
     /// the host that the device cannot read synchronously: [`Step::Read`] lists them; pass their
     /// values to [`Run::provide`] and advance again.
     pub fn advance(&self, run: &mut Run) -> Result<Step> {
-        if !run.pending.is_empty() {
+        self.advance_in(run, &self.library)
+    }
+
+    /// [`GraphModel::advance`] with the library function calls resolve in.
+    fn advance_in(&self, run: &mut Run, lib: &HashMap<String, GraphModel>) -> Result<Step> {
+        if run.waiting() {
             return Err(Error::invalid(
                 "execute",
                 "the values this run waits for were not provided",
@@ -436,7 +524,17 @@ impl GraphModel {
                 continue;
             }
             if let Some(t) = run.fed.remove(&i) {
+                if let Some(h) = run.fed_host.remove(&i) {
+                    run.host_vals.insert((i, 0), h);
+                }
                 run.values[i] = Some(vec![t]);
+                run.next += 1;
+                continue;
+            }
+            if control::is_call(&n.def.op) {
+                if let Some(step) = self.call(run, i, lib).map_err(|e| in_node(&n.def, e))? {
+                    return Ok(step);
+                }
                 run.next += 1;
                 continue;
             }
@@ -509,6 +607,165 @@ impl GraphModel {
         Ok(Step::Done(out))
     }
 
+    /// Advances control-flow node `i` (`While`/`If`): `Some(step)` when it pauses for a read,
+    /// `None` when its outputs are set.
+    fn call(&self, run: &mut Run, i: usize, lib: &HashMap<String, GraphModel>) -> Result<Option<Step>> {
+        let n = &self.nodes[i];
+        loop {
+            let state = match run.control.take() {
+                Some(s) => s,
+                None => {
+                    let mut args: Args = (vec![], vec![]);
+                    for &(j, k) in &n.inputs {
+                        let t = run.values[j].as_ref().and_then(|v| v.get(k)).cloned();
+                        args.0.push(
+                            t.ok_or_else(|| format_err(format!("node {:?} reads a missing output", n.def.name)))?,
+                        );
+                        args.1.push(run.host_vals.get(&(j, k)).cloned());
+                    }
+                    let func = |key: &str| {
+                        n.def
+                            .attr_func(key)
+                            .ok_or_else(|| format_err(format!("node {:?} has no function attribute {key}", n.def.name)))
+                    };
+                    if n.def.op.ends_with("While") {
+                        self.start_call(lib, func("cond")?, args.clone(), AfterCall::Cond(args))?
+                    } else {
+                        if args.0.is_empty() {
+                            return Err(format_err(format!("node {:?} has no condition input", n.def.name)));
+                        }
+                        let (pred, known) = (args.0.remove(0), args.1.remove(0));
+                        Control::Pred {
+                            pred,
+                            value: known.map(|(d, _)| truthy(&d)),
+                            next: AfterPred::Branch(args, func("then_branch")?, func("else_branch")?),
+                        }
+                    }
+                }
+            };
+            run.control = Some(match state {
+                Control::Pred { pred, value, next } => {
+                    let value = match value {
+                        Some(v) => v,
+                        None if self.device.reads_synchronously() => truthy(&pred.to_host()?),
+                        None => {
+                            run.control = Some(Control::Pred {
+                                pred: pred.clone(),
+                                value,
+                                next,
+                            });
+                            run.pending_pred = true;
+                            run.paused_error = Some(Error::invalid(
+                                "execute",
+                                format!(
+                                    "This execution contains the node '{}', which has the dynamic op '{}'. Please use model.executeAsync() instead.",
+                                    n.def.name, n.def.op
+                                ),
+                            ));
+                            return Ok(Some(Step::Read(vec![pred])));
+                        }
+                    };
+                    match next {
+                        AfterPred::Loop(vals) if value => {
+                            let body = n.def.attr_func("body").unwrap_or_default();
+                            self.start_call(lib, body, vals, AfterCall::Body)?
+                        }
+                        AfterPred::Loop(vals) => return self.finish_call(run, i, vals).map(|()| None),
+                        AfterPred::Branch(args, then_f, else_f) => {
+                            self.start_call(lib, if value { then_f } else { else_f }, args, AfterCall::Done)?
+                        }
+                    }
+                }
+                Control::Call {
+                    func,
+                    run: mut sub,
+                    then,
+                } => {
+                    let f = lib
+                        .get(&func)
+                        .ok_or_else(|| format_err(format!("no function {func:?}")))?;
+                    let outs = match f.advance_in(&mut sub, lib)? {
+                        Step::Read(ts) => {
+                            run.paused_error = sub.paused_error.take();
+                            run.control = Some(Control::Call { func, run: sub, then });
+                            return Ok(Some(Step::Read(ts)));
+                        }
+                        Step::Done(outs) => outs,
+                    };
+                    let hosts = sub.target_host_values();
+                    match then {
+                        AfterCall::Cond(vals) => {
+                            let pred = outs
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| format_err(format!("function {func} returned nothing")))?;
+                            Control::Pred {
+                                pred,
+                                value: hosts.first().cloned().flatten().map(|(d, _)| truthy(&d)),
+                                next: AfterPred::Loop(vals),
+                            }
+                        }
+                        AfterCall::Body => {
+                            let cond = n.def.attr_func("cond").unwrap_or_default();
+                            let vals = (outs, hosts);
+                            self.start_call(lib, cond, vals.clone(), AfterCall::Cond(vals))?
+                        }
+                        AfterCall::Done => return self.finish_call(run, i, (outs, hosts)).map(|()| None),
+                    }
+                }
+            });
+        }
+    }
+
+    /// Begins a call of library function `func` on `args`.
+    fn start_call(
+        &self,
+        lib: &HashMap<String, GraphModel>,
+        func: String,
+        args: Args,
+        then: AfterCall,
+    ) -> Result<Control> {
+        let f = lib
+            .get(&func)
+            .ok_or_else(|| format_err(format!("no function {func:?} in the library")))?;
+        if args.0.len() != f.inputs.len() {
+            return Err(Error::invalid(
+                "execute",
+                format!(
+                    "function {func} takes {} arguments, got {}",
+                    f.inputs.len(),
+                    args.0.len()
+                ),
+            ));
+        }
+        let feeds: Vec<(&str, Tensor)> = f.inputs.iter().map(|i| i.name.as_str()).zip(args.0).collect();
+        let fetch: Vec<&str> = f.outputs.iter().map(|o| o.name.as_str()).collect();
+        let mut run = f
+            .start(&feeds, &fetch)
+            .map_err(|e| e.within(&format!("function {func}")))?;
+        for (info, h) in f.inputs.iter().zip(args.1) {
+            if let (Some(h), Some(&i)) = (h, f.index.get(&info.name)) {
+                run.fed_host.insert(i, h);
+            }
+        }
+        Ok(Control::Call {
+            func,
+            run: Box::new(run),
+            then,
+        })
+    }
+
+    /// Sets node `i`'s outputs to a finished call's values.
+    fn finish_call(&self, run: &mut Run, i: usize, (vals, hosts): Args) -> Result<()> {
+        for (k, h) in hosts.into_iter().enumerate() {
+            if let Some(h) = h {
+                run.host_vals.insert((i, k), h);
+            }
+        }
+        run.values[i] = Some(vals);
+        Ok(())
+    }
+
     /// Runs a node on the host device when it is shape arithmetic over values all known on the
     /// host (a few small tensors), and returns its outputs as host values; `None` otherwise.
     fn fold_on_host(&self, ctx: &Ctx, known: &[Option<&HostValue>], kernel: Kernel) -> Result<Option<Vec<HostValue>>> {
@@ -540,6 +797,9 @@ impl GraphModel {
     /// Shape arithmetic (`Shape -> StridedSlice -> Pack -> Reshape`) is folded on the host
     /// when this device is given (a CPU device); on a CPU model it is the model's own device.
     pub fn set_host_device(&mut self, dev: Device) {
+        for f in self.library.values_mut() {
+            f.host = Some(dev.clone());
+        }
         self.host = Some(dev);
     }
 
@@ -576,12 +836,159 @@ impl GraphModel {
     }
 }
 
+/// A predicate's truth as TF.js reads it: its first element is non-zero.
+fn truthy(d: &HostData) -> bool {
+    match d {
+        HostData::F32(v) => v.first().is_some_and(|&x| x != 0.0),
+        HostData::I32(v) => v.first().is_some_and(|&x| x != 0),
+        HostData::Bool(v) => v.first().copied().unwrap_or(false),
+    }
+}
+
 /// Names the node in an error raised by its kernel.
 fn in_node(n: &NodeDef, e: Error) -> Error {
     match e {
         Error::Format(m) => Error::Format(m),
         other => other.within(&format!("node {} ({})", n.name, n.op)),
     }
+}
+
+type Built = (
+    Vec<Node>,
+    HashMap<String, usize>,
+    HashMap<usize, Tensor>,
+    HashMap<usize, HostData>,
+);
+
+/// Sorts a graph's nodes, links their inputs, and puts its Const nodes' weights on the device
+/// (taking them from `weights`; small integer ones also kept on the host).
+fn build(graph: Vec<NodeDef>, weights: &mut HashMap<String, NamedWeight>, dev: &Device) -> Result<Built> {
+    let order = topological_order(&graph)?;
+    let mut defs: Vec<Option<NodeDef>> = graph.into_iter().map(Some).collect();
+    let mut index = HashMap::new();
+    let mut nodes = Vec::with_capacity(order.len());
+    for &i in &order {
+        let def = defs[i]
+            .take()
+            .ok_or_else(|| format_err("the topological order lists a node twice"))?;
+        index.insert(def.name.clone(), nodes.len());
+        let mut inputs = vec![];
+        for s in &def.input {
+            let r = parse_input(s);
+            if r.control {
+                continue;
+            }
+            let &j = index
+                .get(r.node)
+                .ok_or_else(|| format_err(format!("node {:?}: input {s:?} names no node", def.name)))?;
+            inputs.push((j, r.output));
+        }
+        let kernel = ops::kernel(&def.op).ok_or_else(|| format_err(format!("no kernel for {}", def.op)))?;
+        nodes.push(Node { def, kernel, inputs });
+    }
+    let mut tensors = HashMap::new();
+    let mut host_consts = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if n.def.op != "Const" {
+            continue;
+        }
+        // The converter writes every constant into the weights (TF.js reads them only there).
+        let w = weights.remove(&n.def.name).ok_or_else(|| {
+            format_err(format!(
+                "Const node {:?} has no weight of that name in the manifest",
+                n.def.name
+            ))
+        })?;
+        if w.data.len() != w.shape.iter().product::<usize>() {
+            return Err(format_err(format!(
+                "weight {:?}: value count does not match shape",
+                w.name
+            )));
+        }
+        tensors.insert(i, Tensor::from_host_on(w.data.clone(), &w.shape, dev)?);
+        let keep = if w.data.dtype() == DType::F32 {
+            HOST_FLOAT_CONST_ELEMENTS
+        } else {
+            HOST_CONST_ELEMENTS
+        };
+        if w.data.len() <= keep {
+            host_consts.insert(i, w.data);
+        }
+    }
+    Ok((nodes, index, tensors, host_consts))
+}
+
+/// One `library.function` entry as a graph: a Placeholder per input argument, then its nodes;
+/// its outputs are what `ret` maps each output argument to.
+struct FunctionGraph {
+    name: String,
+    nodes: Vec<NodeDef>,
+    /// The input placeholders' names, in argument order.
+    input_names: Vec<String>,
+    outputs: Vec<String>,
+}
+
+fn function_graph(f: &Value) -> Result<FunctionGraph> {
+    let sig = f
+        .get("signature")
+        .ok_or_else(|| format_err("library.function: an entry has no signature"))?;
+    let name = sig
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format_err("library.function: a signature has no name"))?
+        .to_string();
+    let args = |key: &str| -> Vec<&Value> {
+        sig.get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default()
+    };
+    let arg_name = |a: &Value| -> Result<String> {
+        a.get("name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format_err(format!("function {name}: an argument has no name")))
+    };
+    let mut nodes = vec![];
+    for a in args("inputArg") {
+        let mut attr = serde_json::Map::new();
+        if let Some(t) = a.get("type") {
+            attr.insert("dtype".into(), serde_json::json!({ "type": t }));
+        }
+        nodes.push(NodeDef {
+            name: arg_name(a)?,
+            op: "Placeholder".into(),
+            input: vec![],
+            attr,
+        });
+    }
+    let input_names = nodes.iter().map(|n| n.name.clone()).collect();
+    for (i, n) in f
+        .get("nodeDef")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        nodes.push(NodeDef::from_json(n).map_err(|e| format_err(format!("function {name}: nodeDef[{i}]: {e}")))?);
+    }
+    let ret = f.get("ret");
+    let mut outputs = vec![];
+    for a in args("outputArg") {
+        let arg = arg_name(a)?;
+        let to = ret
+            .and_then(|r| r.get(&arg))
+            .and_then(Value::as_str)
+            .ok_or_else(|| format_err(format!("function {name}: output {arg:?} is not in ret")))?;
+        let r = parse_input(to);
+        outputs.push(format!("{}:{}", r.node, r.output));
+    }
+    Ok(FunctionGraph {
+        name,
+        nodes,
+        input_names,
+        outputs,
+    })
 }
 
 /// Kahn's algorithm over data and control edges; a cycle is an error naming a node on it.

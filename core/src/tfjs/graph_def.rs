@@ -226,6 +226,16 @@ impl NodeDef {
     pub fn attr_float(&self, key: &str, default: f64) -> f64 {
         self.field(key, "f").and_then(float_of).unwrap_or(default)
     }
+    /// A function-valued attribute's function name (`{"func": {"name": ...}}`).
+    pub fn attr_func(&self, key: &str) -> Option<String> {
+        self.attr
+            .get(key)?
+            .get("func")?
+            .get("name")?
+            .as_str()
+            .map(str::to_string)
+    }
+
     pub fn attr_bool(&self, key: &str, default: bool) -> bool {
         self.field(key, "b").and_then(Value::as_bool).unwrap_or(default)
     }
@@ -262,10 +272,11 @@ pub fn parse_input(s: &str) -> InputRef<'_> {
             control: true,
         };
     }
-    if let Some((node, k)) = s.rsplit_once(':') {
+    // `node:k`, or inside a function `node:output_arg:k` (TF.js takes the trailing index).
+    if let Some((head, k)) = s.rsplit_once(':') {
         if let Ok(output) = k.parse() {
             return InputRef {
-                node,
+                node: head.split(':').next().unwrap_or(head),
                 output,
                 control: false,
             };

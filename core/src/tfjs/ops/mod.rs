@@ -5,6 +5,7 @@
 
 mod arithmetic;
 mod basic_math;
+pub(crate) mod control;
 mod convolution;
 mod creation;
 mod dynamic;
@@ -44,9 +45,10 @@ pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
 pub(crate) use graph::{shape_values, HostValue};
 
 /// Every category's kernels, by TF op name.
-const TABLES: [&[(&str, Kernel)]; 14] = [
+const TABLES: [&[(&str, Kernel)]; 15] = [
     arithmetic::OPS,
     basic_math::OPS,
+    control::OPS,
     convolution::OPS,
     creation::OPS,
     dynamic::OPS,
