@@ -162,6 +162,35 @@ for (const op of ['Identity', 'Snapshot', 'StopGradient']) add(op, [f([2, 3])]);
 add('IdentityN', [f([2, 3]), f([3])], {}, { outputs: 2 });
 add('PlaceholderWithDefault', [f([2, 3])], { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '2' }, { size: '3' }] } } });
 
+add('Asin', [f([2, 3], -0.9, 0.9)]);
+add('Acos', [f([2, 3], -0.9, 0.9)]);
+add('Print', [f([2, 3]), f([3])], { message: str('x: '), summarize: int(3), U: { list: { type: ['DT_FLOAT'] } } });
+add('MatrixBandPart', [f([2, 4, 5]), i32([1], []), i32([1], [])], { Tindex: { type: 'DT_INT32' } });
+add('MatrixBandPart', [f([3, 4]), i32([-1], []), i32([-1], [])], { Tindex: { type: 'DT_INT32' } });
+add('MatrixBandPart', [f([3, 4]), i32([0], []), i32([0], [])], { Tindex: { type: 'DT_INT32' } });
+add('Conv1D', [f([2, 7, 3]), f([3, 3, 2])], { stride: int(2), padding: str('SAME'), data_format: str('NWC'), dilation: int(1) });
+add('Conv1D', [f([1, 9, 2]), f([2, 2, 4])], { stride: int(1), padding: str('VALID'), data_format: str('NWC'), dilation: int(2) });
+add('Conv2DBackpropInput', [i32([1, 5, 5, 2]), f([3, 3, 2, 3]), f([1, 3, 3, 3])], conv('NHWC', 'SAME', [1, 2, 2, 1], [1, 1, 1, 1]));
+add('Conv2DBackpropInput', [i32([2, 4, 4, 1]), f([2, 2, 1, 2]), f([2, 3, 3, 2])], conv('NHWC', 'VALID', [1, 1, 1, 1], [1, 1, 1, 1]));
+add('GatherNd', [f([3, 4, 2]), i32([0, 1, 2, 3, 1, 0], [3, 2])], { Tindices: { type: 'DT_INT32' } });
+add('GatherNd', [f([3, 4]), i32([2, 0], [2, 1])], { Tindices: { type: 'DT_INT32' } });
+add('Reverse', [f([2, 3, 2]), { dtype: 'bool', shape: [3], values: [1, 0, 1] }]);
+add('ScatterNd', [i32([0, 2, 1, 0], [4, 1]), f([4, 3]), i32([3, 3])], { Tindices: { type: 'DT_INT32' } });
+add('ScatterNd', [i32([0, 1, 2, 3, 0, 1], [3, 2]), f([3]), i32([3, 4])], { Tindices: { type: 'DT_INT32' } });
+add('TensorScatterUpdate', [f([4, 3]), i32([3, 1], [2, 1]), f([2, 3])], { Tindices: { type: 'DT_INT32' } });
+add('SparseToDense', [i32([0, 1, 2, 3, 1, 0], [3, 2]), i32([3, 4]), fv([1, 2, 3]), fv([-1], [])], { Tindices: { type: 'DT_INT32' }, validate_indices: bool(false) });
+add('SparseToDense', [i32([1, 3, 4]), i32([6]), fv([7], []), fv([0.5], [])], { Tindices: { type: 'DT_INT32' }, validate_indices: bool(false) });
+add('BroadcastArgs', [i32([2, 1, 3]), i32([4, 1])], { T: { type: 'DT_INT32' } });
+// TF.js compares -1 literally (TensorFlow, and Ferroflow, take it as any size): exact sizes here.
+add('EnsureShape', [f([2, 3]), i32([2, 3])], { shape: { shape: { dim: [{ size: '2' }, { size: '3' }] } } });
+add('DepthToSpace', [f([1, 2, 3, 8])], { block_size: int(2), data_format: str('NHWC') });
+add('SpaceToBatchND', [f([1, 4, 4, 2]), i32([2, 2]), i32([0, 0, 0, 0], [2, 2])], { Tblock_shape: { type: 'DT_INT32' }, Tpaddings: { type: 'DT_INT32' } });
+add('SpaceToBatchND', [f([2, 3, 5, 1]), i32([2, 3]), i32([1, 0, 0, 1], [2, 2])], { Tblock_shape: { type: 'DT_INT32' }, Tpaddings: { type: 'DT_INT32' } });
+add('BatchToSpaceND', [f([4, 2, 2, 3]), i32([2, 2]), i32([0, 0, 0, 0], [2, 2])], { Tblock_shape: { type: 'DT_INT32' }, Tcrops: { type: 'DT_INT32' } });
+add('BatchToSpaceND', [f([6, 2, 2, 1]), i32([2, 3]), i32([1, 0, 0, 2], [2, 2])], { Tblock_shape: { type: 'DT_INT32' }, Tcrops: { type: 'DT_INT32' } });
+add('MirrorPad', [f([3, 4]), i32([1, 2, 2, 1], [2, 2])], { mode: str('REFLECT'), Tpaddings: { type: 'DT_INT32' } });
+add('MirrorPad', [f([2, 3, 2]), i32([2, 1, 0, 3, 1, 0], [3, 2])], { mode: str('SYMMETRIC'), Tpaddings: { type: 'DT_INT32' } });
+
 // Dynamic shapes: outputs sized by the values (TF.js runs them in executeAsync).
 add('Where', [b([3, 4])]);
 add('Where', [halves([2, 3, 2])]);

@@ -13,6 +13,11 @@ fn unary(c: &Ctx, f: fn(&Tensor) -> Result<Tensor>) -> Result<Vec<Tensor>> {
     one(f(c.x(0)?))
 }
 
+/// `sqrt(1 - x^2)`: with `x` the sine and cosine of an angle whose atan2 is `asin`/`acos`.
+fn cosine_of_asin(x: &Tensor) -> Result<Tensor> {
+    x.ones_like()?.sub(&x.square()?)?.sqrt()
+}
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Abs", |c| unary(c, Tensor::abs)),
     ("Neg", |c| unary(c, Tensor::neg)),
@@ -34,6 +39,8 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Acosh", |c| unary(c, Tensor::acosh)),
     ("Atanh", |c| unary(c, Tensor::atanh)),
     ("Atan", |c| unary(c, Tensor::atan)),
+    ("Asin", |c| one(x(c)?.atan2(&cosine_of_asin(x(c)?)?))),
+    ("Acos", |c| one(cosine_of_asin(x(c)?)?.atan2(x(c)?))),
     ("Atan2", |c| one(x(c)?.atan2(c.x(1)?))),
     ("Erf", |c| unary(c, Tensor::erf)),
     ("Sigmoid", |c| unary(c, Tensor::sigmoid)),

@@ -128,7 +128,48 @@ fn pool(c: &Ctx, max: bool) -> Result<Tensor> {
     }
 }
 
+/// `Conv1D` (NWC): a convolution over one spatial axis, as a 2-D one of height 1.
+fn conv1d(c: &Ctx) -> Result<Tensor> {
+    if c.node.attr_str_or("data_format", Some("NWC"))?.as_deref() != Some("NWC") {
+        return Err(c.err("only data_format NWC is supported"));
+    }
+    let positive = |k: &str| -> Result<usize> {
+        let v = c.node.attr_int(k, Some(1))?;
+        usize::try_from(v)
+            .ok()
+            .filter(|&v| v > 0)
+            .ok_or_else(|| c.err(format!("{k} must be positive, got {v}")))
+    };
+    let y = c.x(0)?.expand_dims(1)?.conv2d(
+        &c.x(1)?.expand_dims(0)?,
+        Conv2dOptions {
+            strides: [1, positive("stride")?],
+            padding: c.padding(false)?,
+            dilations: [1, positive("dilation")?],
+            groups: 1,
+        },
+    )?;
+    y.squeeze(&[1])
+}
+
+/// `Conv2DBackpropInput(input_sizes, filter, out_backprop)`: TF.js's `conv2dTranspose` of the
+/// third input to the shape the first gives.
+fn conv2d_backprop_input(c: &Ctx) -> Result<Tensor> {
+    let a = attrs(c)?;
+    let dims = c.sizes(0, "an output size")?;
+    let [n, h, w, ch] = dims[..] else {
+        return Err(c.err(format!("the output shape must have 4 sizes, got {dims:?}")));
+    };
+    let shape = if a.nchw { [n, w, ch, h] } else { [n, h, w, ch] };
+    let filter = c.x(1)?;
+    nhwc(c.x(2)?, a.nchw, |x| {
+        x.conv2d_transpose(filter, shape, a.strides, a.padding)
+    })
+}
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
+    ("Conv1D", |c| one(conv1d(c))),
+    ("Conv2DBackpropInput", |c| one(conv2d_backprop_input(c))),
     ("Conv2D", |c| one(conv2d(c, false))),
     ("_FusedConv2D", |c| one(conv2d(c, true))),
     ("DepthwiseConv2d", |c| one(depthwise(c, false))),

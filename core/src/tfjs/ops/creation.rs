@@ -6,11 +6,7 @@ use crate::ops::creation;
 use crate::{Result, Tensor};
 
 fn fill(c: &Ctx) -> Result<Tensor> {
-    let dims: Vec<usize> = c
-        .ints(0)?
-        .into_iter()
-        .map(|d| c.size(d, "a dimension"))
-        .collect::<Result<_>>()?;
+    let dims: Vec<usize> = c.sizes(0, "a dimension")?;
     let v = c.x(1)?;
     if v.numel() != 1 {
         return Err(c.err(format!("the value must be a scalar, got shape {:?}", v.shape())));
@@ -56,11 +52,7 @@ fn one_hot(c: &Ctx) -> Result<Tensor> {
 
 /// `Zeros`/`Ones`: the shape as the input, the dtype as the attribute.
 fn constant(c: &Ctx, value: f32) -> Result<Tensor> {
-    let dims: Vec<usize> = c
-        .ints(0)?
-        .into_iter()
-        .map(|d| c.size(d, "a dimension"))
-        .collect::<Result<_>>()?;
+    let dims: Vec<usize> = c.sizes(0, "a dimension")?;
     crate::shape::numel_checked(&c.node.op, &dims)?;
     let dtype = c.node.attr_dtype("dtype")?.unwrap_or(DType::F32);
     creation::fill(&c.x(0)?.device(), &dims, value)?.cast(dtype)

@@ -189,6 +189,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Input `i` as non-negative sizes (a shape, multiples, block sizes).
+    pub fn sizes(&self, i: usize, what: &str) -> Result<Vec<usize>> {
+        self.ints(i)?.into_iter().map(|v| self.size(v, what)).collect()
+    }
+
     /// A non-negative size from an integer.
     pub fn size(&self, v: i64, what: &str) -> Result<usize> {
         usize::try_from(v).map_err(|_| self.err(format!("{what} must be >= 0, got {v}")))

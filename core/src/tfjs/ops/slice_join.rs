@@ -1,7 +1,10 @@
 //! Concatenation, stacking, slicing, gathering and tiling.
 
 use super::{one, Ctx, Kernel};
+use crate::dtype::{DType, HostData};
 use crate::ops::movement::{concat, stack};
+use crate::ops::prim::scatter_add;
+use crate::ops::where_;
 use crate::{Result, Tensor};
 
 /// `ConcatV2`: N tensors then the axis; `Concat`: the axis first.
@@ -19,11 +22,7 @@ fn concat_v(c: &Ctx, axis_first: bool) -> Result<Tensor> {
 }
 
 fn slice(c: &Ctx) -> Result<Tensor> {
-    let begin: Vec<usize> = c
-        .ints(1)?
-        .into_iter()
-        .map(|b| c.size(b, "begin"))
-        .collect::<Result<_>>()?;
+    let begin: Vec<usize> = c.sizes(1, "begin")?;
     let size: Vec<isize> = c.ints(2)?.into_iter().map(|s| s as isize).collect();
     c.x(0)?.slice(&begin, &size)
 }
@@ -54,11 +53,7 @@ fn gather(c: &Ctx) -> Result<Tensor> {
 }
 
 fn tile(c: &Ctx) -> Result<Tensor> {
-    let reps: Vec<usize> = c
-        .ints(1)?
-        .into_iter()
-        .map(|r| c.size(r, "a multiple"))
-        .collect::<Result<_>>()?;
+    let reps: Vec<usize> = c.sizes(1, "a multiple")?;
     c.x(0)?.tile(&reps)
 }
 
@@ -101,7 +96,88 @@ fn reverse(c: &Ctx) -> Result<Tensor> {
     c.x(0)?.reverse(&c.axes(1)?)
 }
 
+/// `Reverse(x, dims)`: TF1's form, one bool per axis.
+fn reverse_v1(c: &Ctx) -> Result<Tensor> {
+    let axes: Vec<isize> = match c.host_data(1)? {
+        HostData::Bool(v) => v
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b)
+            .map(|(i, _)| i as isize)
+            .collect(),
+        _ => return Err(c.err("dims must be bool")),
+    };
+    c.x(0)?.reverse(&axes)
+}
+
+/// Rows of `updates` added into zeros of `shape` at `indices` (`[..., K]` over the first K
+/// axes; repeated indices add up, as in TF).
+fn scatter_nd(c: &Ctx, indices: &Tensor, updates: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    let indices = if indices.rank() < 2 {
+        indices.reshape(&[-1, 1])?
+    } else {
+        indices.clone()
+    };
+    let k = indices.shape()[indices.rank() - 1];
+    if k > shape.len() {
+        return Err(c.err(format!("indices index {k} axes of a rank-{} output", shape.len())));
+    }
+    let strides: Vec<i32> = (0..k)
+        .map(|j| shape[j + 1..k].iter().product::<usize>() as i32)
+        .collect();
+    let flat = indices
+        .cast(DType::I32)?
+        .mul(&c.upload(HostData::I32(strides), &[k])?)?
+        .sum(&[-1], false)?
+        .reshape(&[-1])?;
+    let inner: usize = shape[k..].iter().product();
+    let rows = updates.reshape(&[flat.numel() as isize, inner as isize])?;
+    let dims: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
+    scatter_add(&rows, &flat, 0, shape[..k].iter().product())?.reshape(&dims)
+}
+
+/// `values` written into `base` at `indices` (where no index points, `base` stays).
+fn scatter_over(c: &Ctx, base: &Tensor, indices: &Tensor, values: &Tensor) -> Result<Tensor> {
+    let values = values.cast(DType::F32)?;
+    let shape = base.shape().to_vec();
+    let written = scatter_nd(c, indices, &values, &shape)?;
+    let hit =
+        scatter_nd(c, indices, &values.ones_like()?, &shape)?.greater(Tensor::scalar_on(0.0f32, &base.device()))?;
+    where_(&hit, &written.cast(base.dtype())?, base)
+}
+
+/// `SparseToDense(indices, output_shape, values, default_value)`.
+fn sparse_to_dense(c: &Ctx) -> Result<Tensor> {
+    let dims: Vec<usize> = c.sizes(1, "a dimension")?;
+    crate::shape::numel_checked("SparseToDense", &dims)?;
+    let (indices, values, default) = (c.x(0)?, c.x(2)?, c.x(3)?);
+    let rows = if indices.rank() < 2 {
+        indices.numel()
+    } else {
+        indices.shape()[0]
+    };
+    let values = if values.rank() == 0 {
+        values.broadcast_to(&[rows])?
+    } else {
+        values.clone()
+    };
+    scatter_over(c, &default.broadcast_to(&dims)?, indices, &values)
+}
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
+    ("GatherNd", |c| {
+        one(c.x(0)?.gather_nd(&c.x(1)?.cast(crate::DType::I32)?))
+    }),
+    ("Reverse", |c| one(reverse_v1(c))),
+    ("ScatterNd", |c| {
+        let dims: Vec<usize> = c.sizes(2, "a dimension")?;
+        crate::shape::numel_checked("ScatterNd", &dims)?;
+        one(scatter_nd(c, c.x(0)?, c.x(1)?, &dims))
+    }),
+    ("TensorScatterUpdate", |c| {
+        one(scatter_over(c, c.x(0)?, c.x(1)?, c.x(2)?))
+    }),
+    ("SparseToDense", |c| one(sparse_to_dense(c))),
     ("ConcatV2", |c| one(concat_v(c, false))),
     ("Concat", |c| one(concat_v(c, true))),
     ("Pack", |c| one(pack(c))),
