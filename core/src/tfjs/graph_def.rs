@@ -336,5 +336,14 @@ mod tests {
             }
         );
         assert!(inputs[2].control);
+        // Inside a library function: `node:output_arg:index`.
+        assert_eq!(
+            parse_input("next_x:z:1"),
+            InputRef {
+                node: "next_x",
+                output: 1,
+                control: false
+            }
+        );
     }
 }
