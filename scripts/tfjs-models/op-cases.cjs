@@ -191,6 +191,14 @@ add('BatchToSpaceND', [f([6, 2, 2, 1]), i32([2, 3]), i32([1, 0, 0, 2], [2, 2])],
 add('MirrorPad', [f([3, 4]), i32([1, 2, 2, 1], [2, 2])], { mode: str('REFLECT'), Tpaddings: { type: 'DT_INT32' } });
 add('MirrorPad', [f([2, 3, 2]), i32([2, 1, 0, 3, 1, 0], [3, 2])], { mode: str('SYMMETRIC'), Tpaddings: { type: 'DT_INT32' } });
 
+add('FakeQuantWithMinMaxVars', [f([2, 3])], { min: flt(-1), max: flt(1), num_bits: int(8), narrow_range: bool(false) });
+add('LRN', [f([1, 2, 3, 7])], { depth_radius: int(2), bias: flt(1), alpha: flt(0.5), beta: flt(0.75) });
+add('LRN', [f([2, 2, 2, 4])], { depth_radius: int(5), bias: flt(2), alpha: flt(1), beta: flt(0.5) });
+// (TF.js 4.22's cumprod returns an empty tensor for a negative axis: positive axes here.)
+add('Cumprod', [f([2, 5], 0.5, 1.5), i32([1], [])], { exclusive: bool(false), reverse: bool(false) });
+add('Cumprod', [f([4, 3], -1.5, 1.5), i32([0], [])], { exclusive: bool(true), reverse: bool(true) });
+add('Cumprod', [f([2, 6], -1.5, 1.5), i32([1], [])], { exclusive: bool(true), reverse: bool(false) });
+
 // Dynamic shapes: outputs sized by the values (TF.js runs them in executeAsync).
 add('Where', [b([3, 4])]);
 add('Where', [halves([2, 3, 2])]);

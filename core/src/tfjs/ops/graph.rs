@@ -59,6 +59,8 @@ fn shape_kernel(c: &Ctx) -> Result<Vec<Tensor>> {
 pub(super) const OPS: &[(&str, Kernel)] = &[
     // TF.js logs the data inputs; the node's value is its first input.
     ("Print", |c| one(Ok(c.x(0)?.clone()))),
+    // TF.js ignores fake quantization (its executor returns the input); so do we.
+    ("FakeQuantWithMinMaxVars", |c| one(Ok(c.x(0)?.clone()))),
     ("Shape", shape_kernel),
     ("ShapeN", shape_kernel),
     ("Size", shape_kernel),

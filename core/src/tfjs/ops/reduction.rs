@@ -19,7 +19,47 @@ fn arg(c: &Ctx, max: bool) -> Result<Vec<Tensor>> {
     one(if max { x.arg_max(axis) } else { x.arg_min(axis) })
 }
 
+/// `x` moved `k` places along `axis`, ones filling the front (a scan's step).
+fn shifted(x: &Tensor, axis: usize, k: usize) -> Result<Tensor> {
+    let n = x.shape()[axis];
+    let mut size: Vec<isize> = vec![-1; x.rank()];
+    size[axis] = (n - k.min(n)) as isize;
+    let mut pads = vec![(0, 0); x.rank()];
+    pads[axis] = (k.min(n), 0);
+    x.slice(&vec![0; x.rank()], &size)?.pad(&pads, 1.0)
+}
+
+/// `Cumprod(x, axis)`: a log-depth scan of products (`exclusive`, `reverse` as `Cumsum`).
+fn cumprod(c: &Ctx) -> Result<Tensor> {
+    let x = c.x(0)?;
+    let a = c.int(1)?;
+    let rank = x.rank() as i64;
+    if a < -rank || a >= rank {
+        return Err(c.err(format!("axis {a} is out of range for rank {rank}")));
+    }
+    let axis = a.rem_euclid(rank) as usize;
+    let reverse = c.node.attr_bool("reverse", false);
+    let mut y = if reverse {
+        x.reverse(&[axis as isize])?
+    } else {
+        x.clone()
+    };
+    if c.node.attr_bool("exclusive", false) {
+        y = shifted(&y, axis, 1)?;
+    }
+    let mut k = 1;
+    while k < y.shape()[axis] {
+        y = y.mul(&shifted(&y, axis, k)?)?;
+        k *= 2;
+    }
+    if reverse {
+        y = y.reverse(&[axis as isize])?;
+    }
+    Ok(y)
+}
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
+    ("Cumprod", |c| one(cumprod(c))),
     ("Sum", |c| reduce(c, Tensor::sum)),
     ("Mean", |c| reduce(c, Tensor::mean)),
     ("Max", |c| reduce(c, Tensor::max)),
