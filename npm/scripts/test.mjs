@@ -83,20 +83,7 @@ step('README: TF.js ops without a ferroflow counterpart', () => {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const readmePath = join(npmDir, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = '<!-- tfjs-missing-ops:start -->';
-  const end = '<!-- tfjs-missing-ops:end -->';
-  const i = readme.indexOf(start);
-  const j = readme.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
-  const next = readme.slice(0, i + start.length) + '\n' + out.trim() + '\n' + readme.slice(j);
-  if (next !== readme) {
-    writeFileSync(readmePath, next);
-    console.log('README.md: table updated');
-  } else {
-    console.log('README.md: table unchanged');
-  }
+  writeMarked('tfjs-missing-ops', out.trim(), 'table');
 });
 
 // The README table of graph-model ops: the converter's op list (the oracle's installed
@@ -127,20 +114,7 @@ step('README: TF.js graph-model ops supported and refused', () => {
   if (total < 200) throw new Error(`read only ${total} ops from ${listDir}`);
   const extra = [...supported].filter((o) => ![...byCategory.values()].some((ops) => ops.includes(o))).sort();
   rows.push('', `${ours} of the converter's ${total} ops run${extra.length ? `; beyond its list: ${extra.join(', ')}` : ''}.`);
-  const readmePath = join(npmDir, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = '<!-- graph-ops:start -->';
-  const end = '<!-- graph-ops:end -->';
-  const i = readme.indexOf(start);
-  const j = readme.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
-  const next = readme.slice(0, i + start.length) + '\n' + rows.join('\n') + '\n' + readme.slice(j);
-  if (next !== readme) {
-    writeFileSync(readmePath, next);
-    console.log('README.md: graph-ops table updated');
-  } else {
-    console.log('README.md: graph-ops table unchanged');
-  }
+  writeMarked('graph-ops', rows.join('\n'), 'graph-ops table');
 });
 
 if (!onlyTable) {
@@ -157,3 +131,21 @@ if (!onlyTable) {
   });
 }
 console.log(`npm test done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+/** Replaces what lies between README.md's `<!-- NAME:start -->` and `<!-- NAME:end -->` markers. */
+function writeMarked(name, text, what) {
+  const readmePath = join(npmDir, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
+  const next = readme.slice(0, i + start.length) + '\n' + text + '\n' + readme.slice(j);
+  if (next !== readme) {
+    writeFileSync(readmePath, next);
+    console.log(`README.md: ${what} updated`);
+  } else {
+    console.log(`README.md: ${what} unchanged`);
+  }
+}

@@ -655,13 +655,7 @@ impl GraphModel {
                                 next,
                             });
                             run.pending_pred = true;
-                            run.paused_error = Some(Error::invalid(
-                                "execute",
-                                format!(
-                                    "This execution contains the node '{}', which has the dynamic op '{}'. Please use model.executeAsync() instead.",
-                                    n.def.name, n.def.op
-                                ),
-                            ));
+                            run.paused_error = Some(ops::needs_async(&n.def));
                             return Ok(Some(Step::Read(vec![pred])));
                         }
                     };

@@ -78,6 +78,17 @@ pub fn supported_ops() -> Vec<&'static str> {
     v
 }
 
+/// TF.js's error for a node that must read a value back, on a device that cannot block.
+pub(crate) fn needs_async(node: &NodeDef) -> Error {
+    Error::invalid(
+        format!("node {} ({})", node.name, node.op),
+        format!(
+            "This execution contains the node '{}', which has the dynamic op '{}'. Please use model.executeAsync() instead.",
+            node.name, node.op
+        ),
+    )
+}
+
 /// A kernel's single output.
 fn one(t: Result<Tensor>) -> Result<Vec<Tensor>> {
     t.map(|t| vec![t])
@@ -115,10 +126,7 @@ impl<'a> Ctx<'a> {
             return t.to_host();
         }
         self.wants.borrow_mut().push(i);
-        Err(self.err(format!(
-            "This execution contains the node '{}', which has the dynamic op '{}'. Please use model.executeAsync() instead.",
-            self.node.name, self.node.op
-        )))
+        Err(needs_async(self.node))
     }
 
     /// Reads inputs `idx` to the host at once (one pause, not one per input, where reads wait).
