@@ -20,7 +20,7 @@ NSFWJS_SHA256="585cd178f3b994337c4d10a87b080d342fc52f8b9bf0085c4d1f345a3a1c5382"
 TFJS_VERSION="4.22.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/data/models}"
-SOURCE_LINE="npm nsfwjs@$NSFWJS_VERSION (MIT), tarball sha256 $NSFWJS_SHA256; oracle @tensorflow/tfjs@$TFJS_VERSION (cpu), oracle v10"
+SOURCE_LINE="npm nsfwjs@$NSFWJS_VERSION (MIT), tarball sha256 $NSFWJS_SHA256; oracle @tensorflow/tfjs@$TFJS_VERSION (cpu), oracle v11"
 
 if [[ -f "$OUT/tfjs/SOURCE" && "$(cat "$OUT/tfjs/SOURCE")" == "$SOURCE_LINE" ]]; then
   echo "fetch-tfjs-models: $OUT/tfjs is up to date; nothing to do" >&2

@@ -306,6 +306,199 @@ for (const [op, lo, hi] of [['StatelessIf', 0, 1], ['If', -1, 0], ['If', 0, 1]])
   });
 }
 
+// TF1 control flow as tf.while_loop and tf.cond (v1) write it: loop variables enter a frame,
+// Merge with their NextIteration, Switch on LoopCond, Exit; constants inside the loop hang on
+// the loop's pivot by a control input; a cond Switches its inputs and Merges the taken branch.
+const I32 = { T: { type: 'DT_INT32' } };
+const enter = (name, x, t, frame, constant = false) => ({ name, op: 'Enter', input: [x], attr: { T: { type: t }, frame_name: str(frame), is_constant: bool(constant), parallel_iterations: int(10) } });
+const node = (name, op, input, attr = T) => ({ name, op, input, attr });
+function v1Loop(p, frame, i0, x0, limit) {
+  return [
+    enter(`${p}/Enter`, i0, 'DT_INT32', frame), enter(`${p}/Enter_1`, x0, 'DT_FLOAT', frame),
+    enter(`${p}/Less/Enter`, limit, 'DT_INT32', frame, true),
+    node(`${p}/Merge`, 'Merge', [`${p}/Enter`, `${p}/NextIteration`], { ...I32, N: int(2) }),
+    node(`${p}/Merge_1`, 'Merge', [`${p}/Enter_1`, `${p}/NextIteration_1`], { ...T, N: int(2) }),
+    node(`${p}/Less`, 'Less', [`${p}/Merge`, `${p}/Less/Enter`], I32),
+    node(`${p}/LoopCond`, 'LoopCond', [`${p}/Less`], {}),
+    node(`${p}/Switch`, 'Switch', [`${p}/Merge`, `${p}/LoopCond`], I32),
+    node(`${p}/Switch_1`, 'Switch', [`${p}/Merge_1`, `${p}/LoopCond`]),
+    node(`${p}/Identity`, 'Identity', [`${p}/Switch:1`], I32),
+    node(`${p}/Identity_1`, 'Identity', [`${p}/Switch_1:1`]),
+    { ...konst(`${p}/add/y`, i32([1], [])), input: [`^${p}/Identity`] },
+    node(`${p}/add`, 'AddV2', [`${p}/Identity`, `${p}/add/y`], I32),
+    { ...konst(`${p}/mul/y`, fv([1.5], [])), input: [`^${p}/Identity`] },
+    node(`${p}/mul`, 'Mul', [`${p}/Identity_1`, `${p}/mul/y`]),
+    { ...konst(`${p}/add_1/y`, fv([0.25], [])), input: [`^${p}/Identity`] },
+    node(`${p}/add_1`, 'AddV2', [`${p}/mul`, `${p}/add_1/y`]),
+    node(`${p}/NextIteration`, 'NextIteration', [`${p}/add`], I32),
+    node(`${p}/NextIteration_1`, 'NextIteration', [`${p}/add_1`]),
+    node(`${p}/Exit`, 'Exit', [`${p}/Switch`], I32),
+    node(`${p}/Exit_1`, 'Exit', [`${p}/Switch_1`]),
+  ];
+}
+const loopConsts = (p) => [[`${p}/add/y`, i32([1], [])], [`${p}/mul/y`, fv([1.5], [])], [`${p}/add_1/y`, fv([0.25], [])]];
+const frameOps = ['Enter', 'Exit', 'NextIteration', 'Merge', 'Switch', 'LoopCond'];
+for (const [n, limit] of [[0, 4], [1, 0]]) {
+  cases.push({
+    name: `TF1While#${n}`, op: 'Enter', ops: frameOps, outputs: 2,
+    inputs: [f([2, 3], 0, 2), i32([0], []), i32([limit], [])],
+    graph: [...v1Loop('while', 'while/while_context', 'in1', 'in0', 'in2'), node('op', 'IdentityN', ['while/Exit_1', 'while/Exit'], { T: { list: { type: ['DT_FLOAT', 'DT_INT32'] } } })],
+    consts: loopConsts('while'),
+  });
+}
+// A loop inside a loop: the inner loop runs 3 times per outer iteration, from the outer's value.
+{
+  const inner = v1Loop('outer/inner', 'outer/inner/while_context', 'outer/inner/i0', 'outer/Identity_1', 'outer/inner/limit');
+  const outer = v1Loop('outer', 'outer/while_context', 'in1', 'in0', 'in2');
+  // The outer body's x update reads the inner loop's result instead of its own input.
+  outer.find((x) => x.name === 'outer/mul').input[0] = 'outer/inner/Exit_1';
+  cases.push({
+    name: 'TF1While#2', op: 'Enter', ops: frameOps, outputs: 2,
+    inputs: [f([2, 2], 0, 1), i32([0], []), i32([2], [])],
+    graph: [
+      ...outer,
+      { ...konst('outer/inner/i0', i32([0], [])), input: ['^outer/Identity'] },
+      { ...konst('outer/inner/limit', i32([3], [])), input: ['^outer/Identity'] },
+      ...inner,
+      node('op', 'IdentityN', ['outer/Exit_1', 'outer/Exit'], { T: { list: { type: ['DT_FLOAT', 'DT_INT32'] } } }),
+    ],
+    consts: [...loopConsts('outer'), ...loopConsts('outer/inner'), ['outer/inner/i0', i32([0], [])], ['outer/inner/limit', i32([3], [])]],
+  });
+}
+for (const [n, lo, hi] of [[0, 0, 1], [1, -1, 0]]) {
+  cases.push({
+    name: `TF1Cond#${n}`, op: 'Switch', ops: ['Switch', 'Merge'], outputs: 1,
+    inputs: [f([2, 3], lo, hi), i32([0, 1]), fv([0], [])],
+    graph: [
+      node('total', 'Sum', ['in0', 'in1'], { ...T, keep_dims: bool(false), Tidx: I32.T }),
+      node('pred', 'Greater', ['total', 'in2']),
+      node('cond/Switch', 'Switch', ['pred', 'pred'], { T: { type: 'DT_BOOL' } }),
+      node('cond/switch_t', 'Identity', ['cond/Switch:1'], { T: { type: 'DT_BOOL' } }),
+      node('cond/Switch_1', 'Switch', ['in0', 'pred']),
+      { ...konst('cond/mul/y', fv([2], [])), input: ['^cond/switch_t'] },
+      node('cond/mul', 'Mul', ['cond/Switch_1:1', 'cond/mul/y']),
+      node('cond/Neg', 'Neg', ['cond/Switch_1']),
+      node('cond/Merge', 'Merge', ['cond/Neg', 'cond/mul'], { ...T, N: int(2) }),
+      node('op', 'Identity', ['cond/Merge']),
+    ],
+    consts: [['cond/mul/y', fv([2], [])]],
+  });
+}
+
+// TensorArray (TF1) and TensorList (TF2) ops: a handle made by one op, used by the next; the
+// last node, 'op', is the one each case is named by.
+const F = { type: 'DT_FLOAT' };
+const taAttrs = { dtype: F, element_shape: { shape: { unknownRank: true } }, dynamic_size: bool(false), clear_after_read: bool(false), identical_element_shapes: bool(true), tensor_array_name: str('ta') };
+const ta = (n) => [
+  node('ta', 'TensorArrayV3', ['size'], taAttrs),
+  node('neg', 'Neg', ['in0']), node('sq', 'Square', ['in0']),
+  node('w0', 'TensorArrayWriteV3', ['ta', 'i0', 'in0', 'ta:1']),
+  node('w1', 'TensorArrayWriteV3', ['ta', 'i1', 'neg', 'w0']),
+  ...(n > 2 ? [node('w2', 'TensorArrayWriteV3', ['ta', 'i2', 'sq', 'w1'])] : []),
+];
+const taConsts = [['size', i32([3], [])], ['i0', i32([0], [])], ['i1', i32([1], [])], ['i2', i32([2], [])], ['idx', i32([2, 0, 1])], ['two', i32([2], [])]];
+const tfCase = (name, op, ops, graph, consts, outputs = 1) => cases.push({ name, op, ops, outputs, inputs: [f([2, 3])], graph: [...consts.map(([n, t]) => konst(n, t)), ...graph], consts });
+tfCase('TensorArrayGatherV3#0', 'TensorArrayGatherV3', ['TensorArrayV3', 'TensorArrayWriteV3'], [...ta(3), node('op', 'TensorArrayGatherV3', ['ta', 'idx', 'w2'], { dtype: F, element_shape: { shape: { unknownRank: true } } })], taConsts);
+tfCase('TensorArrayReadV3#0', 'TensorArrayReadV3', [], [...ta(3), node('op', 'TensorArrayReadV3', ['ta', 'i1', 'w2'], { dtype: F })], taConsts);
+tfCase('TensorArraySizeV3#0', 'TensorArraySizeV3', [], [...ta(2), node('op', 'TensorArraySizeV3', ['ta', 'w1'], {})], taConsts);
+tfCase('TensorArrayConcatV3#0', 'TensorArrayConcatV3', [], [...ta(3), node('op', 'TensorArrayConcatV3', ['ta', 'w2'], { dtype: F, element_shape_except0: { shape: { unknownRank: true } } })], taConsts);
+tfCase('TensorArrayScatterV3#0', 'TensorArrayScatterV3', [], [
+  node('ta', 'TensorArrayV3', ['two'], taAttrs),
+  node('sc', 'TensorArrayScatterV3', ['ta', 'order', 'in0', 'ta:1']),
+  node('op', 'TensorArrayGatherV3', ['ta', 'order', 'sc'], { dtype: F, element_shape: { shape: { unknownRank: true } } }),
+], [['two', i32([2], [])], ['order', i32([1, 0])]]);
+tfCase('TensorArraySplitV3#0', 'TensorArraySplitV3', [], [
+  node('ta', 'TensorArrayV3', ['two'], { ...taAttrs, element_shape: { shape: { dim: [{ size: '1' }, { size: '3' }] } } }),
+  node('sp', 'TensorArraySplitV3', ['ta', 'in0', 'lengths', 'ta:1']),
+  node('op', 'TensorArrayReadV3', ['ta', 'one', 'sp'], { dtype: F }),
+], [['two', i32([2], [])], ['lengths', i32([1, 1])], ['one', i32([1], [])]]);
+tfCase('TensorArrayCloseV3#0', 'TensorArrayCloseV3', [], [...ta(2), node('cl', 'TensorArrayCloseV3', ['ta', '^w1'], {}), node('op', 'TensorArraySizeV3', ['cl', 'w1'], {})], taConsts);
+
+const ED = { element_dtype: F };
+const fromT = (shape = 'row') => node('list', 'TensorListFromTensor', ['in0', shape], { ...ED, shape_type: { type: 'DT_INT32' } });
+const tlConsts = [['row', i32([3])], ['any', i32([-1], [])], ['mat', i32([2, 3])], ['n2', i32([2], [])], ['i0', i32([0], [])], ['i1', i32([1], [])], ['idx', i32([1, 0, 1])], ['lens', i32([1, 1])], ['n3', i32([3], [])], ['anyrow', i32([-1, 3])], ['rev', i32([1, 0])]];
+const tl = (name, op, ops, graph) => tfCase(name, op, ops, graph, tlConsts);
+tl('TensorListStack#0', 'TensorListStack', ['TensorListFromTensor'], [fromT(), node('op', 'TensorListStack', ['list', 'row'], { ...ED, num_elements: int(-1) })]);
+tl('TensorListSetItem#0', 'TensorListSetItem', ['TensorListReserve'], [
+  node('list', 'TensorListReserve', ['mat', 'n2'], { ...ED, shape_type: { type: 'DT_INT32' } }), node('neg', 'Neg', ['in0']),
+  node('s1', 'TensorListSetItem', ['list', 'i1', 'in0'], ED), node('s0', 'TensorListSetItem', ['s1', 'i0', 'neg'], ED),
+  node('op', 'TensorListStack', ['s0', 'mat'], { ...ED, num_elements: int(2) }),
+]);
+tl('TensorListGetItem#0', 'TensorListGetItem', [], [fromT(), node('op', 'TensorListGetItem', ['list', 'i1', 'any'], ED)]);
+tl('TensorListGather#0', 'TensorListGather', [], [fromT(), node('op', 'TensorListGather', ['list', 'idx', 'row'], ED)]);
+for (const op of ['TensorListConcat', 'TensorListConcatV2']) {
+  tl(`${op}#0`, op, [], [fromT(), node('op', op, ['list', 'row', 'n2'], { ...ED, element_shape: { shape: { dim: [{ size: '3' }] } } })]);
+}
+tl('TensorListPopBack#0', 'TensorListPopBack', ['EmptyTensorList', 'TensorListPushBack'], [
+  node('list', 'EmptyTensorList', ['mat', 'n3'], { ...ED, shape_type: { type: 'DT_INT32' } }), node('neg', 'Neg', ['in0']),
+  node('p0', 'TensorListPushBack', ['list', 'in0'], ED), node('p1', 'TensorListPushBack', ['p0', 'neg'], ED),
+  node('op', 'TensorListPopBack', ['p1', 'mat'], ED),
+]);
+tl('TensorListLength#0', 'TensorListLength', [], [fromT(), node('op', 'TensorListLength', ['list'], {})]);
+tl('TensorListResize#0', 'TensorListResize', [], [fromT(), node('r', 'TensorListResize', ['list', 'n3'], {}), node('op', 'TensorListLength', ['r'], {})]);
+tl('TensorListResize#1', 'TensorListResize', [], [fromT(), node('r', 'TensorListResize', ['list', 'i1'], {}), node('op', 'TensorListStack', ['r', 'row'], { ...ED, num_elements: int(-1) })]);
+tl('TensorListScatter#0', 'TensorListScatter', [], [node('list', 'TensorListScatter', ['in0', 'rev', 'row'], ED), node('op', 'TensorListStack', ['list', 'row'], { ...ED, num_elements: int(-1) })]);
+tl('TensorListScatterV2#0', 'TensorListScatterV2', [], [node('list', 'TensorListScatterV2', ['in0', 'rev', 'row', 'n2'], ED), node('op', 'TensorListGather', ['list', 'rev', 'row'], ED)]);
+tl('TensorListSplit#0', 'TensorListSplit', [], [node('list', 'TensorListSplit', ['in0', 'row', 'lens'], ED), node('op', 'TensorListStack', ['list', 'row'], { ...ED, num_elements: int(-1) })]);
+
+// A TensorArray filled by a TF1 loop (handle and input as loop constants, the flow as a loop
+// variable), and a TensorList filled by a v2 While (the handle a loop variable of the calls).
+{
+  const p = 'taloop';
+  const fr = 'taloop/while_context';
+  cases.push({
+    name: 'TensorArrayLoop#0', op: 'TensorArrayWriteV3', ops: [...frameOps, 'TensorArrayV3', 'TensorArrayGatherV3'], outputs: 1,
+    inputs: [f([2, 3])],
+    graph: [
+      konst('n', i32([3], [])), konst('zero', i32([0], [])), konst('idx', i32([0, 1, 2])),
+      node('ta', 'TensorArrayV3', ['n'], taAttrs),
+      enter(`${p}/Enter`, 'zero', 'DT_INT32', fr), enter(`${p}/Enter_1`, 'ta:1', 'DT_FLOAT', fr),
+      enter(`${p}/ta`, 'ta', 'DT_RESOURCE', fr, true), enter(`${p}/x`, 'in0', 'DT_FLOAT', fr, true), enter(`${p}/n`, 'n', 'DT_INT32', fr, true),
+      node(`${p}/Merge`, 'Merge', [`${p}/Enter`, `${p}/NextIteration`], { ...I32, N: int(2) }),
+      node(`${p}/Merge_1`, 'Merge', [`${p}/Enter_1`, `${p}/NextIteration_1`], { ...T, N: int(2) }),
+      node(`${p}/Less`, 'Less', [`${p}/Merge`, `${p}/n`], I32),
+      node(`${p}/LoopCond`, 'LoopCond', [`${p}/Less`], {}),
+      node(`${p}/Switch`, 'Switch', [`${p}/Merge`, `${p}/LoopCond`], I32),
+      node(`${p}/Switch_1`, 'Switch', [`${p}/Merge_1`, `${p}/LoopCond`]),
+      node(`${p}/Identity`, 'Identity', [`${p}/Switch:1`], I32),
+      node(`${p}/Identity_1`, 'Identity', [`${p}/Switch_1:1`]),
+      node(`${p}/f`, 'Cast', [`${p}/Identity`], { SrcT: I32.T, DstT: F }),
+      node(`${p}/mul`, 'Mul', [`${p}/x`, `${p}/f`]),
+      node(`${p}/write`, 'TensorArrayWriteV3', [`${p}/ta`, `${p}/Identity`, `${p}/mul`, `${p}/Identity_1`]),
+      { ...konst(`${p}/one`, i32([1], [])), input: [`^${p}/Identity`] },
+      node(`${p}/add`, 'AddV2', [`${p}/Identity`, `${p}/one`], I32),
+      node(`${p}/NextIteration`, 'NextIteration', [`${p}/add`], I32),
+      node(`${p}/NextIteration_1`, 'NextIteration', [`${p}/write`]),
+      node(`${p}/Exit_1`, 'Exit', [`${p}/Switch_1`]),
+      node('op', 'TensorArrayGatherV3', ['ta', 'idx', `${p}/Exit_1`], { dtype: F, element_shape: { shape: { unknownRank: true } } }),
+    ],
+    consts: [['n', i32([3], [])], ['zero', i32([0], [])], ['idx', i32([0, 1, 2])], [`${p}/one`, i32([1], [])]],
+  });
+  const LI = [['i', 'DT_INT32'], ['l', 'DT_VARIANT'], ['x', 'DT_FLOAT']];
+  const listBody = fn('list_body', LI, [['i_next', 'DT_INT32'], ['l_next', 'DT_VARIANT'], ['x_next', 'DT_FLOAT']], [
+    konst('list_body/one', i32([1], [])), konst('list_body/scale', fv([1.5], [])),
+    { name: 'set', op: 'TensorListSetItem', input: ['l', 'i', 'x'], attr: ED },
+    { name: 'next_i', op: 'AddV2', input: ['i', 'list_body/one'], attr: I32 },
+    { name: 'next_x', op: 'Mul', input: ['x', 'list_body/scale'], attr: T },
+  ], { i_next: 'next_i:z:0', l_next: 'set:output_handle:0', x_next: 'next_x:z:0' });
+  const listCond = fn('list_cond', LI, [['go', 'DT_BOOL']], [
+    konst('list_cond/n', i32([3], [])),
+    { name: 'less', op: 'Less', input: ['i', 'list_cond/n'], attr: I32 },
+  ], { go: 'less:z:0' });
+  cases.push({
+    name: 'TensorListLoop#0', op: 'TensorListSetItem', ops: ['While', 'TensorListReserve', 'TensorListStack'], outputs: 1,
+    inputs: [f([2, 3])],
+    graph: [
+      konst('shape', i32([2, 3])), konst('n', i32([3], [])), konst('zero', i32([0], [])),
+      node('list', 'TensorListReserve', ['shape', 'n'], { ...ED, shape_type: I32.T }),
+      { name: 'loop', op: 'While', input: ['zero', 'list', 'in0'], attr: { T: { list: { type: ['DT_INT32', 'DT_VARIANT', 'DT_FLOAT'] } }, cond: { func: { name: 'list_cond' } }, body: { func: { name: 'list_body' } } } },
+      node('op', 'TensorListStack', ['loop:1', 'shape'], { ...ED, num_elements: int(3) }),
+    ],
+    library: { function: [listCond, listBody] },
+    consts: [['shape', i32([2, 3])], ['n', i32([3], [])], ['zero', i32([0], [])], ['list_body/one', i32([1], [])], ['list_body/scale', fv([1.5], [])], ['list_cond/n', i32([3], [])]],
+  });
+}
+
 // A batch-size-agnostic reshape as converted Keras models write it: Shape -> StridedSlice ->
 // Pack -> Reshape (the executor folds the shape arithmetic on the host).
 cases.push({
@@ -361,7 +554,7 @@ async function run(c) {
   const { json, weights, feed } = model(c.oracleOp ? { ...c, op: c.oracleOp } : c);
   const ours = model(c).json;
   const fetch = Array.from({ length: c.outputs }, (_, k) => (k === 0 ? 'op' : `op:${k}`));
-  const out = { name: c.name, op: c.op, oracleOp: c.oracleOp, modelJson: ours, weights: weights.toString('base64'), feed, fetch };
+  const out = { name: c.name, op: c.op, ops: c.ops, oracleOp: c.oracleOp, modelJson: ours, weights: weights.toString('base64'), feed, fetch };
   try {
     const handler = {
       load: async () => {

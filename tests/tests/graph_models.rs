@@ -216,7 +216,14 @@ fn every_supported_op_matches_tfjs_on_its_cases() {
         unknown.is_empty(),
         "ops the converter's list does not name: {unknown:?}"
     );
-    let tested: std::collections::BTreeSet<&str> = cases.iter().map(|c| c["op"].as_str().unwrap()).collect();
+    // A case tests its op, and the other ops it lists (a TF1 loop tests all six frame ops).
+    let tested: std::collections::BTreeSet<&str> = cases
+        .iter()
+        .flat_map(|c| {
+            let also = c["ops"].as_array().into_iter().flatten().filter_map(Value::as_str);
+            std::iter::once(c["op"].as_str().unwrap()).chain(also)
+        })
+        .collect();
     let untested: Vec<&&str> = supported
         .iter()
         .filter(|o| !tested.contains(**o) && !matches!(**o, "Placeholder" | "Const" | "NoOp"))
@@ -454,6 +461,37 @@ fn bad_graphs_and_bad_calls_are_named_errors() {
     let e = m.predict(&[]).unwrap_err().to_string();
     assert!(e.contains("the model has 1 inputs (x), got 0"), "{e}");
     close(&m.predict(&[x(&[3, 2])]).unwrap()[0], &[0.0; 6]);
+
+    // TF1 frames and resources: a frame op outside its loop, a TensorArray read past its end
+    // (TF.js's message), and a number passed where a list handle belongs.
+    let w = [("two", vec![], vec![2.0]), ("zero", vec![], vec![0.0]), ("five", vec![], vec![5.0])];
+    let consts = || vec![constant("two"), constant("zero"), constant("five"), placeholder("x", &[2])];
+    let run = |nodes: Vec<Value>| {
+        let m = load(&dev, Value::Array(nodes), &w).unwrap();
+        m.execute(&[("x", x(&[2]))], &["op"]).unwrap_err().to_string()
+    };
+    let mut g = consts();
+    g.push(json!({"name": "op", "op": "Exit", "input": ["x"]}));
+    let e = run(g);
+    assert!(e.contains("Exit node \"op\" ran outside a loop frame"), "{e}");
+    let mut g = consts();
+    g.extend([
+        json!({"name": "ta", "op": "TensorArrayV3", "input": ["two"], "attr": {"dtype": {"type": "DT_FLOAT"}}}),
+        json!({"name": "w", "op": "TensorArrayWriteV3", "input": ["ta", "zero", "x", "ta:1"]}),
+        json!({"name": "op", "op": "TensorArrayReadV3", "input": ["ta", "five", "w"], "attr": {"dtype": {"type": "DT_FLOAT"}}}),
+    ]);
+    let e = run(g);
+    assert!(e.contains("Tried to read from index 5, but array size is: 1"), "{e}");
+    let mut g = consts();
+    g.push(json!({"name": "op", "op": "TensorListLength", "input": ["five"]}));
+    let e = run(g);
+    assert!(e.contains("is not a TensorList handle (got 5)"), "{e}");
+    let e = err(
+        json!([placeholder("x", &[1]), {"name": "m", "op": "Merge", "input": ["x", "n"]},
+        {"name": "n", "op": "Identity", "input": ["m"]}]),
+        &[],
+    );
+    assert!(e.contains("cycle through node") && e.contains("outside a loop frame"), "{e}");
 }
 
 /// Shape arithmetic (`Shape -> StridedSlice -> Pack -> Reshape`) is folded on the host: running
@@ -553,14 +591,19 @@ fn ops_that_need_values_on_the_host_pause_for_async_reads_where_reads_cannot_blo
         .map(|c| c["op"].as_str().unwrap())
         .collect();
     let beyond: Vec<&&str> = paused.difference(&dynamic).collect();
-    // A loop whose condition is on a counter known on the host (a constant start, host-folded
-    // arithmetic) reads nothing back, unlike in TF.js.
+    // Unlike in TF.js, nothing is read back by a loop whose condition is on a counter known on
+    // the host (a constant start, host-folded arithmetic: the v2 counter loop and the TF1 loops,
+    // cases named by their `Enter`), nor by TensorArray and TensorList ops (their handles and
+    // sizes are kept on the host). A condition on device values still pauses.
     let not_paused: Vec<&&str> = dynamic.difference(&paused).collect();
-    assert_eq!(
-        not_paused,
-        [&"StatelessWhile"],
-        "TF.js's dynamic ops that did not pause"
+    let host_known = |o: &str| matches!(o, "Enter" | "StatelessWhile") || o.starts_with("TensorArray") || o.starts_with("TensorList");
+    assert!(
+        not_paused.iter().all(|o| host_known(o)),
+        "TF.js's dynamic ops that did not pause: {not_paused:?}"
     );
+    for op in ["Switch", "While", "If", "StatelessIf", "Where"] {
+        assert!(paused.contains(op), "{op} did not pause");
+    }
     assert_eq!(
         beyond,
         [&"LinSpace", &"Range", &"TopKV2", &"Unique", &"UniqueV2"],

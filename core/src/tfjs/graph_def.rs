@@ -156,6 +156,8 @@ pub fn dtype_of(tf: &str) -> Option<DType> {
         "DT_FLOAT" | "DT_HALF" | "DT_DOUBLE" | "DT_BFLOAT16" => DType::F32,
         "DT_INT32" | "DT_INT64" | "DT_INT16" | "DT_INT8" | "DT_UINT8" | "DT_UINT16" | "DT_UINT32" => DType::I32,
         "DT_BOOL" => DType::Bool,
+        // TensorList and TensorArray handles are int32 scalars here (`ops/resources.rs`).
+        "DT_VARIANT" | "DT_RESOURCE" => DType::I32,
         _ => return None,
     })
 }

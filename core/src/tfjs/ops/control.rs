@@ -1,8 +1,10 @@
-//! v2 control flow (`While`, `StatelessWhile`, `If`, `StatelessIf`): calls of the graph's
-//! library functions, run by the executor itself (`graph.rs`), which can pause a call for an
-//! asynchronous read and resume it; the table entries only make them known ops.
+//! Control flow, run by the executor itself (`graph/`): v2 (`While`, `StatelessWhile`, `If`,
+//! `StatelessIf`) as calls of the graph's library functions, which can pause for an
+//! asynchronous read and resume; TF1 (`Switch`, `Merge`, `Enter`, `Exit`, `NextIteration`,
+//! `LoopCond`) as dataflow over loop frames (`graph/frames.rs`). The frame ops pass their
+//! input through; the executor does the routing.
 
-use super::{Ctx, Kernel};
+use super::{one, Ctx, Kernel};
 use crate::Result;
 use crate::Tensor;
 
@@ -13,14 +15,22 @@ fn in_executor(c: &Ctx) -> Result<Vec<Tensor>> {
     Err(c.err("control flow runs in the graph executor, not as a kernel"))
 }
 
+const CALLS: [&str; 4] = ["While", "StatelessWhile", "If", "StatelessIf"];
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
     ("While", in_executor),
     ("StatelessWhile", in_executor),
     ("If", in_executor),
     ("StatelessIf", in_executor),
+    ("Switch", in_executor),
+    ("Merge", in_executor),
+    ("Enter", |c| one(Ok(c.x(0)?.clone()))),
+    ("Exit", |c| one(Ok(c.x(0)?.clone()))),
+    ("NextIteration", |c| one(Ok(c.x(0)?.clone()))),
+    ("LoopCond", |c| one(Ok(c.x(0)?.clone()))),
 ];
 
 /// Whether the executor runs `op` as a function call.
 pub(crate) fn is_call(op: &str) -> bool {
-    OPS.iter().any(|(n, _)| *n == op)
+    CALLS.contains(&op)
 }

@@ -1,5 +1,6 @@
 //! TF op kernels for graph models, one file per category of the converter's op list
-//! (`tfjs-converter/dist/operations/op_list/<category>.js`). A kernel reads its node's inputs and
+//! (`tfjs-converter/dist/operations/op_list/<category>.js`; control's TensorArray and TensorList
+//! ops have files of their own, over the state in `resources.rs`). A kernel reads its node's inputs and
 //! attributes as TF.js's executor does (same defaults, same argument handling) and composes core
 //! ops, so it runs on every backend.
 
@@ -16,7 +17,10 @@ mod logical;
 mod matrices;
 mod normalization;
 mod reduction;
+pub(crate) mod resources;
 mod slice_join;
+mod tensor_array;
+mod tensor_list;
 mod transformation;
 
 use std::cell::RefCell;
@@ -38,6 +42,10 @@ pub(crate) struct Ctx<'a> {
     /// Inputs the kernel asked for on the host that could not be read synchronously: the
     /// executor reads them asynchronously and runs the node again.
     wants: RefCell<Vec<usize>>,
+    /// The execution's TensorArrays and TensorLists.
+    resources: Option<&'a RefCell<resources::Resources>>,
+    /// Outputs whose values the kernel knows on the host (handles, sizes), by output index.
+    known_outputs: RefCell<Vec<(usize, HostValue)>>,
 }
 
 pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
@@ -45,10 +53,12 @@ pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
 pub(crate) use graph::{shape_values, HostValue};
 
 /// Every category's kernels, by TF op name.
-const TABLES: [&[(&str, Kernel)]; 15] = [
+const TABLES: [&[(&str, Kernel)]; 17] = [
     arithmetic::OPS,
     basic_math::OPS,
     control::OPS,
+    tensor_array::OPS,
+    tensor_list::OPS,
     convolution::OPS,
     creation::OPS,
     dynamic::OPS,
@@ -107,7 +117,25 @@ impl<'a> Ctx<'a> {
             host,
             sync_reads,
             wants: RefCell::new(vec![]),
+            resources: None,
+            known_outputs: RefCell::new(vec![]),
         }
+    }
+
+    /// Gives the kernel the execution's TensorArrays and TensorLists.
+    pub fn with_resources(mut self, r: &'a RefCell<resources::Resources>) -> Self {
+        self.resources = Some(r);
+        self
+    }
+
+    /// Records that output `k`'s value is `data` (shape `shape`) on the host.
+    pub fn known_output(&self, k: usize, data: HostData, shape: Vec<usize>) {
+        self.known_outputs.borrow_mut().push((k, (data, shape)));
+    }
+
+    /// The outputs the kernel knows on the host.
+    pub fn take_known_outputs(&self) -> Vec<(usize, HostValue)> {
+        std::mem::take(&mut *self.known_outputs.borrow_mut())
     }
 
     /// The inputs the kernel is waiting to see on the host (empty when it ran or failed).

@@ -3,13 +3,18 @@
 //! runs only the nodes the requested outputs depend on, in topological order, each op a
 //! composition of core ops, so the model runs lazily on whatever backend the device is.
 
+mod frames;
+
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 use std::path::Path;
 
 use serde_json::Value;
 
 use super::artifacts::{self, ModelArtifacts, NamedWeight};
 use super::graph_def::{parse_input, GraphDef, NodeDef};
+use super::ops::resources::Resources;
 use super::ops::{self, control, shape_values, Ctx, HostValue, Kernel};
 use crate::device::Device;
 use crate::dtype::{DType, HostData};
@@ -31,6 +36,8 @@ struct Node {
     kernel: Kernel,
     /// Data inputs as (node index, output index).
     inputs: Vec<(usize, usize)>,
+    /// Control inputs (`^name`): nodes that must run first (used by dataflow execution).
+    controls: Vec<usize>,
 }
 
 /// Integer constants up to this many elements keep a host copy, so shape and axis arguments are
@@ -76,6 +83,29 @@ const HOST_FOLDABLE: &[&str] = &[
     "SelectV2",
 ];
 
+/// Ops whose outputs are their inputs: host values pass through them (a resource handle or a
+/// loop counter stays known on the host through `Identity` and the loop-frame ops).
+const PASS_THROUGH: &[&str] = &[
+    "Identity",
+    "IdentityN",
+    "Snapshot",
+    "StopGradient",
+    "PlaceholderWithDefault",
+    "Enter",
+    "Exit",
+    "NextIteration",
+    "LoopCond",
+];
+
+/// What running one node gave.
+enum Outcome {
+    /// Its outputs, with those known on the host.
+    Done(Vec<Tensor>, Vec<Option<HostValue>>),
+    /// It waits to see these of its inputs (indices, tensors) on the host; the error is what a
+    /// synchronous execution reports.
+    Wait(Vec<usize>, Error, Vec<Tensor>),
+}
+
 /// One execution of a graph model in progress (see [`GraphModel::start`]).
 pub struct Run {
     needed: Vec<bool>,
@@ -98,6 +128,10 @@ pub struct Run {
     control: Option<Control>,
     /// The predicate of `control` was handed out to be read.
     pending_pred: bool,
+    /// Dataflow state, for a graph with TF1 loop frames.
+    flow: Option<frames::Flow>,
+    /// TensorArrays and TensorLists, shared with the function calls the run makes.
+    resources: Rc<RefCell<Resources>>,
 }
 
 /// Where a `While` or `If` node is.
@@ -153,6 +187,7 @@ impl Run {
     fn waiting(&self) -> bool {
         !self.pending.is_empty()
             || self.pending_pred
+            || self.flow.as_ref().is_some_and(|f| !f.pending.is_empty())
             || matches!(&self.control, Some(Control::Call { run, .. }) if run.waiting())
     }
 
@@ -161,6 +196,13 @@ impl Run {
         if let Some(Control::Call { run, .. }) = &mut self.control {
             if run.waiting() {
                 return run.provide(data);
+            }
+        }
+        if let Some(flow) = &mut self.flow {
+            if !flow.pending.is_empty() {
+                flow.provide(data)?;
+                self.paused_error = None;
+                return Ok(());
             }
         }
         if self.pending_pred {
@@ -211,6 +253,9 @@ pub struct GraphModel {
     /// The functions v2 control flow calls, by name (empty in a function itself: calls resolve
     /// in the top graph's library).
     library: HashMap<String, GraphModel>,
+    /// For a graph with TF1 control flow (run as dataflow): each node's users, by data and
+    /// control edges.
+    users: Option<Vec<Vec<usize>>>,
 }
 
 fn format_err(msg: impl Into<String>) -> Error {
@@ -311,7 +356,14 @@ impl GraphModel {
                 outputs,
                 metadata: Value::Null,
                 library: HashMap::new(),
+                users: None,
             };
+            if let Some(n) = model.nodes.iter().find(|n| frames::FRAME_OPS.contains(&n.def.op.as_str())) {
+                return Err(format_err(format!(
+                    "function {}: node {:?} is a TF1 control-flow op ({}), which a library function may not hold",
+                    f.name, n.def.name, n.def.op
+                )));
+            }
             for o in &f.outputs {
                 model
                     .node_ref("load", o)
@@ -337,6 +389,7 @@ impl GraphModel {
             }
         }
 
+        let users = dataflow_users(&nodes)?;
         let (inputs, outputs) = signature(&nodes, &index, a.signature.as_ref())?;
         let metadata = serde_json::json!({
             "versions": topology.get("versions"),
@@ -356,6 +409,7 @@ impl GraphModel {
             outputs,
             metadata,
             library,
+            users,
         })
     }
 
@@ -483,7 +537,11 @@ impl GraphModel {
                 ));
             }
             stack.extend(n.inputs.iter().map(|x| x.0));
+            if self.users.is_some() {
+                stack.extend(&n.controls);
+            }
         }
+        let flow = self.users.is_some().then(|| frames::Flow::new(self, &needed, &fed));
         Ok(Run {
             needed,
             fed,
@@ -497,6 +555,8 @@ impl GraphModel {
             fed_host: HashMap::new(),
             control: None,
             pending_pred: false,
+            flow,
+            resources: Rc::default(),
         })
     }
 
@@ -515,7 +575,9 @@ impl GraphModel {
                 "the values this run waits for were not provided",
             ));
         }
-        let sync_reads = self.device.reads_synchronously();
+        if let Some(users) = &self.users {
+            return self.advance_flow(run, users);
+        }
         while run.next < self.nodes.len() {
             let i = run.next;
             let n = &self.nodes[i];
@@ -558,36 +620,21 @@ impl GraphModel {
                 inputs.push(v.clone());
                 known.push(run.host_vals.get(&(j, k)));
             }
-            let host: Vec<Option<&HostData>> = known.iter().map(|h| h.map(|(d, _)| d)).collect();
-            let ctx = Ctx::new(&n.def, inputs, host, sync_reads);
-            let folded = match shape_values(&ctx) {
-                Some(r) => Some(r.map_err(|e| in_node(&n.def, e))?),
-                None => self
-                    .fold_on_host(&ctx, &known, n.kernel)
-                    .map_err(|e| in_node(&n.def, e))?,
-            };
-            let out = match folded {
-                Some(vals) => {
-                    let mut out = Vec::with_capacity(vals.len());
-                    for (k, (data, shape)) in vals.into_iter().enumerate() {
-                        out.push(Tensor::from_host_on(data.clone(), &shape, &self.device)?);
-                        run.host_vals.insert((i, k), (data, shape));
+            let out = match self.exec_node(n, inputs, &known, &run.resources)? {
+                Outcome::Done(out, hosts) => {
+                    for (k, h) in hosts.into_iter().enumerate() {
+                        if let Some(h) = h {
+                            run.host_vals.insert((i, k), h);
+                        }
                     }
                     out
                 }
-                None => match (n.kernel)(&ctx) {
-                    Ok(out) => out,
-                    Err(e) => {
-                        let wanted = ctx.wanted();
-                        if wanted.is_empty() {
-                            return Err(in_node(&n.def, e));
-                        }
-                        // Paused, not failed: the node runs again once these are on the host.
-                        run.pending = wanted.iter().map(|&w| n.inputs[w]).collect();
-                        run.paused_error = Some(e);
-                        return Ok(Step::Read(wanted.iter().map(|&w| ctx.inputs[w].clone()).collect()));
-                    }
-                },
+                Outcome::Wait(wanted, e, tensors) => {
+                    // Paused, not failed: the node runs again once these are on the host.
+                    run.pending = wanted.iter().map(|&w| n.inputs[w]).collect();
+                    run.paused_error = Some(e);
+                    return Ok(Step::Read(tensors));
+                }
             };
             run.values[i] = Some(out);
             run.next += 1;
@@ -605,6 +652,59 @@ impl GraphModel {
             })
             .collect::<Result<_>>()?;
         Ok(Step::Done(out))
+    }
+
+    /// Runs one node's kernel on its input values (`known`: those known on the host): shape
+    /// ops and small host-known arithmetic are computed on the host, pass-through ops carry
+    /// their inputs' host values, and a kernel that must see an input on the host where the
+    /// device cannot read synchronously waits for it.
+    fn exec_node(
+        &self,
+        n: &Node,
+        inputs: Vec<Tensor>,
+        known: &[Option<&HostValue>],
+        resources: &RefCell<Resources>,
+    ) -> Result<Outcome> {
+        let host: Vec<Option<&HostData>> = known.iter().map(|h| h.map(|(d, _)| d)).collect();
+        let ctx = Ctx::new(&n.def, inputs, host, self.device.reads_synchronously()).with_resources(resources);
+        let folded = match shape_values(&ctx) {
+            Some(r) => Some(r.map_err(|e| in_node(&n.def, e))?),
+            None => self
+                .fold_on_host(&ctx, known, n.kernel)
+                .map_err(|e| in_node(&n.def, e))?,
+        };
+        if let Some(vals) = folded {
+            let mut out = Vec::with_capacity(vals.len());
+            let mut hosts = Vec::with_capacity(vals.len());
+            for (data, shape) in vals {
+                out.push(Tensor::from_host_on(data.clone(), &shape, &self.device)?);
+                hosts.push(Some((data, shape)));
+            }
+            return Ok(Outcome::Done(out, hosts));
+        }
+        match (n.kernel)(&ctx) {
+            Ok(out) => {
+                let mut hosts: Vec<Option<HostValue>> = if PASS_THROUGH.contains(&n.def.op.as_str()) {
+                    known.iter().take(out.len()).map(|h| h.cloned()).collect()
+                } else {
+                    vec![None; out.len()]
+                };
+                for (k, h) in ctx.take_known_outputs() {
+                    if let Some(slot) = hosts.get_mut(k) {
+                        *slot = Some(h);
+                    }
+                }
+                Ok(Outcome::Done(out, hosts))
+            }
+            Err(e) => {
+                let wanted = ctx.wanted();
+                if wanted.is_empty() {
+                    return Err(in_node(&n.def, e));
+                }
+                let tensors = wanted.iter().map(|&w| ctx.inputs[w].clone()).collect();
+                Ok(Outcome::Wait(wanted, e, tensors))
+            }
+        }
     }
 
     /// Advances control-flow node `i` (`While`/`If`): `Some(step)` when it pauses for a read,
@@ -629,7 +729,7 @@ impl GraphModel {
                             .ok_or_else(|| format_err(format!("node {:?} has no function attribute {key}", n.def.name)))
                     };
                     if n.def.op.ends_with("While") {
-                        self.start_call(lib, func("cond")?, args.clone(), AfterCall::Cond(args))?
+                        self.start_call(lib, &run.resources, func("cond")?, args.clone(), AfterCall::Cond(args))?
                     } else {
                         if args.0.is_empty() {
                             return Err(format_err(format!("node {:?} has no condition input", n.def.name)));
@@ -662,11 +762,11 @@ impl GraphModel {
                     match next {
                         AfterPred::Loop(vals) if value => {
                             let body = n.def.attr_func("body").unwrap_or_default();
-                            self.start_call(lib, body, vals, AfterCall::Body)?
+                            self.start_call(lib, &run.resources, body, vals, AfterCall::Body)?
                         }
                         AfterPred::Loop(vals) => return self.finish_call(run, i, vals).map(|()| None),
                         AfterPred::Branch(args, then_f, else_f) => {
-                            self.start_call(lib, if value { then_f } else { else_f }, args, AfterCall::Done)?
+                            self.start_call(lib, &run.resources, if value { then_f } else { else_f }, args, AfterCall::Done)?
                         }
                     }
                 }
@@ -702,7 +802,7 @@ impl GraphModel {
                         AfterCall::Body => {
                             let cond = n.def.attr_func("cond").unwrap_or_default();
                             let vals = (outs, hosts);
-                            self.start_call(lib, cond, vals.clone(), AfterCall::Cond(vals))?
+                            self.start_call(lib, &run.resources, cond, vals.clone(), AfterCall::Cond(vals))?
                         }
                         AfterCall::Done => return self.finish_call(run, i, (outs, hosts)).map(|()| None),
                     }
@@ -715,6 +815,7 @@ impl GraphModel {
     fn start_call(
         &self,
         lib: &HashMap<String, GraphModel>,
+        resources: &Rc<RefCell<Resources>>,
         func: String,
         args: Args,
         then: AfterCall,
@@ -737,6 +838,7 @@ impl GraphModel {
         let mut run = f
             .start(&feeds, &fetch)
             .map_err(|e| e.within(&format!("function {func}")))?;
+        run.resources = resources.clone();
         for (info, h) in f.inputs.iter().zip(args.1) {
             if let (Some(h), Some(&i)) = (h, f.index.get(&info.name)) {
                 run.fed_host.insert(i, h);
@@ -830,6 +932,29 @@ impl GraphModel {
     }
 }
 
+/// For a graph with TF1 control flow, each node's users (by data and control edges); `None`
+/// for a DAG. Such a graph may not also call library functions.
+fn dataflow_users(nodes: &[Node]) -> Result<Option<Vec<Vec<usize>>>> {
+    if !nodes.iter().any(|n| frames::FRAME_OPS.contains(&n.def.op.as_str())) {
+        return Ok(None);
+    }
+    if let Some(n) = nodes.iter().find(|n| control::is_call(&n.def.op)) {
+        return Err(format_err(format!(
+            "node {:?} ({}) is v2 control flow in a graph with TF1 control flow; mixing the two is not supported",
+            n.def.name, n.def.op
+        )));
+    }
+    let mut users = vec![vec![]; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        for &j in n.inputs.iter().map(|(j, _)| j).chain(&n.controls) {
+            if users[j].last() != Some(&i) {
+                users[j].push(i);
+            }
+        }
+    }
+    Ok(Some(users))
+}
+
 /// A predicate's truth as TF.js reads it: its first element is non-zero.
 fn truthy(d: &HostData) -> bool {
     match d {
@@ -858,27 +983,35 @@ type Built = (
 /// (taking them from `weights`; small integer ones also kept on the host).
 fn build(graph: Vec<NodeDef>, weights: &mut HashMap<String, NamedWeight>, dev: &Device) -> Result<Built> {
     let order = topological_order(&graph)?;
+    let mut index = HashMap::with_capacity(order.len());
+    for (pos, &i) in order.iter().enumerate() {
+        index.insert(graph[i].name.clone(), pos);
+    }
     let mut defs: Vec<Option<NodeDef>> = graph.into_iter().map(Some).collect();
-    let mut index = HashMap::new();
     let mut nodes = Vec::with_capacity(order.len());
     for &i in &order {
         let def = defs[i]
             .take()
             .ok_or_else(|| format_err("the topological order lists a node twice"))?;
-        index.insert(def.name.clone(), nodes.len());
-        let mut inputs = vec![];
+        let (mut inputs, mut controls) = (vec![], vec![]);
         for s in &def.input {
             let r = parse_input(s);
-            if r.control {
-                continue;
-            }
             let &j = index
                 .get(r.node)
                 .ok_or_else(|| format_err(format!("node {:?}: input {s:?} names no node", def.name)))?;
-            inputs.push((j, r.output));
+            if r.control {
+                controls.push(j);
+            } else {
+                inputs.push((j, r.output));
+            }
         }
         let kernel = ops::kernel(&def.op).ok_or_else(|| format_err(format!("no kernel for {}", def.op)))?;
-        nodes.push(Node { def, kernel, inputs });
+        nodes.push(Node {
+            def,
+            kernel,
+            inputs,
+            controls,
+        });
     }
     let mut tensors = HashMap::new();
     let mut host_consts = HashMap::new();
@@ -985,7 +1118,8 @@ fn function_graph(f: &Value) -> Result<FunctionGraph> {
     })
 }
 
-/// Kahn's algorithm over data and control edges; a cycle is an error naming a node on it.
+/// Kahn's algorithm over data and control edges, except the back edges of TF1 loops (out of
+/// `NextIteration`); any other cycle is an error naming a node on it.
 fn topological_order(nodes: &[NodeDef]) -> Result<Vec<usize>> {
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
@@ -1001,6 +1135,9 @@ fn topological_order(nodes: &[NodeDef]) -> Result<Vec<usize>> {
             let &j = index
                 .get(r.node)
                 .ok_or_else(|| format_err(format!("node {:?}: input {s:?} names no node", n.name)))?;
+            if nodes[j].op == "NextIteration" {
+                continue;
+            }
             indegree[i] += 1;
             users[j].push(i);
         }
@@ -1021,7 +1158,7 @@ fn topological_order(nodes: &[NodeDef]) -> Result<Vec<usize>> {
             .find(|&i| indegree[i] > 0)
             .map(|i| nodes[i].name.as_str());
         return Err(format_err(format!(
-            "the graph has a cycle through node {:?} (loops need control-flow frames, not supported yet)",
+            "the graph has a cycle through node {:?} outside a loop frame (only NextIteration may feed a node back)",
             stuck.unwrap_or("?")
         )));
     }
