@@ -191,7 +191,7 @@ console.log(`${'total'.padEnd(60)} ${String(raw).padStart(9)} B raw ${String(gz)
 // issue brings it back down. The largest function: V8 compiles each wasm function on
 // its first call and optimizes hot ones one at a time, so one huge function (most of it unused by
 // any given step) delays the first training step and the step's tier-up (see the wasm-opt flags).
-const GZIP_BUDGET = 745_000;
+const GZIP_BUDGET = 770_000;
 const FUNCTION_BUDGET = 48 * 1024;
 const bodies = functionBodySizes(readFileSync(join(dist, 'ferroflow_js_bg.wasm')));
 const largest = bodies.map((size, i) => [size, i]).sort((a, b) => b[0] - a[0]).slice(0, 3);

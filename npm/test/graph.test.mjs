@@ -154,6 +154,15 @@ test('broken and hostile graph models are errors that name the problem; the pack
 // outputs recorded next to it) in this process: `execute`, and `executeAsync` for the cases TF.js
 // itself runs only asynchronously (dynamic shapes).
 const casesFile = join(models, 'tfjs/op-cases/cases.json');
+// A random op's sample against TF.js's: within the distribution's bounds, mean and standard
+// deviation within the case's tolerance of TF.js's.
+function checkSample(got, r, what) {
+  const n = got.length;
+  const mean = got.reduce((a, v) => a + v, 0) / n;
+  const std = Math.sqrt(got.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+  assert.ok(got.every((v) => v >= r.lo && v <= r.hi), `${what}: a value outside [${r.lo}, ${r.hi}]`);
+  assert.ok(Math.abs(mean - r.mean) <= r.tol && Math.abs(std - r.std) <= r.tol, `${what}: mean ${mean} std ${std}, TF.js ${r.mean} ${r.std} (tolerance ${r.tol})`);
+}
 test('every graph-model op case matches TF.js (execute and executeAsync)', { skip: !existsSync(casesFile) }, async () => {
   const cases = JSON.parse(readFileSync(casesFile, 'utf8'));
   const failures = [];
@@ -168,7 +177,9 @@ test('every graph-model op case matches TF.js (execute and executeAsync)', { ski
         for (let k = 0; k < c.outputs.length; k++) {
           const want = c.outputs[k];
           assert.deepEqual([ys[k].dtype, ys[k].shape], [want.dtype, want.shape], `${c.name} output ${k}`);
-          assertClose(Array.from(await ys[k].data(), Number), want.values.map((v) => v ?? NaN), {}, `${c.name} output ${k}`);
+          const got = Array.from(await ys[k].data(), Number);
+          if (want.random) checkSample(got, want.random, `${c.name} output ${k}`);
+          else assertClose(got, want.values.map((v) => v ?? NaN), {}, `${c.name} output ${k}`);
         }
       }
       m.dispose();

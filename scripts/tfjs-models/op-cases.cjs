@@ -31,7 +31,7 @@ const T = { T: { type: 'DT_FLOAT' } };
 const cases = [];
 function add(op, inputs, attrs = {}, opts = {}) {
   const n = cases.filter((c) => c.op === op).length;
-  cases.push({ name: `${op}#${n}`, op, inputs, attrs: { ...T, ...attrs }, outputs: opts.outputs ?? 1, oracleOp: opts.oracleOp });
+  cases.push({ name: `${op}#${n}`, op, inputs, attrs: { ...T, ...attrs }, outputs: opts.outputs ?? 1, oracleOp: opts.oracleOp, random: opts.random, direct: opts.direct });
 }
 
 const unary = {
@@ -82,6 +82,18 @@ for (const op of ['AvgPool', 'MaxPool']) {
   add(op, [f([1, 5, 5, 2])], { ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: str('VALID'), data_format: str('NHWC') });
   add(op, [f([2, 5, 4, 3])], { ksize: ints([1, 3, 3, 1]), strides: ints([1, 1, 1, 1]), padding: str('SAME'), data_format: str('NHWC') });
 }
+
+const p5 = (ks, ss, pad) => ({ ksize: ints(ks), strides: ints(ss), padding: str(pad), data_format: str('NDHWC') });
+for (const op of ['AvgPool3D', 'MaxPool3D']) {
+  add(op, [f([1, 4, 4, 4, 2])], p5([1, 2, 2, 2, 1], [1, 2, 2, 2, 1], 'VALID'));
+  add(op, [f([2, 3, 5, 4, 1])], p5([1, 2, 3, 2, 1], [1, 1, 2, 1, 1], 'SAME'));
+}
+add('Conv3D', [f([1, 4, 4, 4, 2]), f([2, 2, 2, 2, 3])], { strides: ints([1, 1, 1, 1, 1]), dilations: ints([1, 1, 1, 1, 1]), padding: str('VALID'), data_format: str('NDHWC') });
+add('Conv3D', [f([2, 5, 4, 3, 2]), f([3, 2, 2, 2, 2])], { strides: ints([1, 2, 1, 2, 1]), dilations: ints([1, 1, 1, 1, 1]), padding: str('SAME'), data_format: str('NDHWC') });
+add('Dilation2D', [f([1, 5, 5, 2]), f([3, 2, 2])], { strides: ints([1, 1, 1, 1]), rates: ints([1, 1, 1, 1]), padding: str('VALID') });
+add('Dilation2D', [f([2, 6, 5, 3]), f([2, 2, 3])], { strides: ints([1, 2, 2, 1]), rates: ints([1, 2, 1, 1]), padding: str('SAME') });
+add('MaxPoolWithArgmax', [f([2, 4, 4, 3])], { ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: str('VALID'), include_batch_in_index: bool(false) }, { outputs: 2 });
+add('MaxPoolWithArgmax', [f([2, 5, 4, 2])], { ksize: ints([1, 3, 3, 1]), strides: ints([1, 2, 1, 1]), padding: str('SAME'), include_batch_in_index: bool(true) }, { outputs: 2 });
 
 add('MatMul', [f([2, 3]), f([3, 4])], { transpose_a: bool(false), transpose_b: bool(false) });
 add('MatMul', [f([3, 2]), f([4, 3])], { transpose_a: bool(true), transpose_b: bool(true) });
@@ -240,6 +252,12 @@ for (const op of ['ResizeBilinear', 'ResizeNearestNeighbor']) {
   add(op, [f([1, 4, 4, 1]), i32([7, 2])], resize(false, true));
   add(op, [f([1, 3, 3, 2]), i32([1, 1])], resize(true, false));
 }
+// Projective transforms (batch 1: TF.js 4.22's CPU kernel returns after the first image).
+const proj = (interp, mode) => ({ interpolation: str(interp), fill_mode: str(mode), dtype: { type: 'DT_FLOAT' } });
+add('ImageProjectiveTransformV3', [f([1, 5, 6, 2]), fv([0.9, -0.2, 1.3, 0.3, 1.1, -0.7, 0.01, -0.02], [1, 8]), i32([6, 5]), fv([0.5], [])], proj('BILINEAR', 'CONSTANT'));
+add('ImageProjectiveTransformV3', [f([1, 5, 6, 2]), fv([1.2, 0.3, -2.2, -0.4, 0.8, 1.5, 0, 0], [1, 8]), i32([5, 6]), fv([0], [])], proj('NEAREST', 'REFLECT'));
+add('ImageProjectiveTransformV3', [f([1, 4, 5, 1]), fv([1, 0.5, -3.1, 0.2, 1, 2.6, 0, 0], [1, 8]), i32([6, 7]), fv([0], [])], proj('BILINEAR', 'WRAP'));
+add('ImageProjectiveTransformV3', [f([1, 4, 5, 3]), fv([0.7, 0, 2.3, 0, 1.3, -1.2, 0, 0], [1, 8]), i32([4, 5]), fv([0], [])], proj('NEAREST', 'NEAREST'));
 const crops = fv([0.1, 0.2, 0.8, 0.9, -0.2, 0, 0.5, 1.2, 0.3, 0.3, 0.3, 0.3, 0, 0, 1, 1], [4, 4]);
 add('CropAndResize', [f([2, 5, 6, 2]), crops, i32([0, 1, 1, 2]), i32([4, 3])], { method: str('bilinear'), extrapolation_value: flt(0.5) });
 add('CropAndResize', [f([2, 5, 6, 2]), crops, i32([1, 0, 1, 0]), i32([3, 5])], { method: str('nearest'), extrapolation_value: flt(-1) });
@@ -305,6 +323,34 @@ for (const [op, lo, hi] of [['StatelessIf', 0, 1], ['If', -1, 0], ['If', 0, 1]])
     consts: [['double/two', fv([2], [])]],
   });
 }
+
+// TF.js 4.22's executor reads BitwiseAnd's inputs as 'a' and 'b', which its op list names 'x'
+// and 'y', so it cannot run the node: the oracle is tf.bitwiseAnd on the same values.
+add('BitwiseAnd', [i32([5, -3, 12, 255, 0, -1], [2, 3]), i32([3, 6, -10, 15, 7, 170], [2, 3])], { T: { type: 'DT_INT32' } }, { direct: (x, y) => tf.bitwiseAnd(x, y) });
+add('Bincount', [i32([1, 2, 2, 5, 0, 7, 2]), i32([6], []), f([7])]);
+add('Bincount', [i32([1, 2, 2, 5, 0, 7, 2]), i32([4], []), fv([], [0])]);
+add('DenseBincount', [i32([3, 1, 1, 0, 3]), i32([5], []), f([5])], { Tidx: { type: 'DT_INT32' }, binary_output: bool(false) });
+add('DenseBincount', [i32([3, 1, 1, 0, 3, 2], [2, 3]), i32([4], []), f([2, 3])], { Tidx: { type: 'DT_INT32' }, binary_output: bool(false) });
+add('DenseBincount', [i32([3, 1, 1, 0, 3, 2], [2, 3]), i32([4], []), f([2, 3])], { Tidx: { type: 'DT_INT32' }, binary_output: bool(true) });
+for (const [eq, shapes] of [['ij,jk->ik', [[2, 3], [3, 4]]], ['bij,bjk->bik', [[2, 2, 3], [2, 3, 2]]], ['ij->ji', [[2, 3]]], ['ij,j->i', [[2, 3], [3]]], ['i,j->ij', [[3], [2]]], ['ij,ij->', [[2, 3], [2, 3]]], ['abc,cd->bda', [[2, 3, 2], [2, 4]]]]) {
+  add('Einsum', shapes.map((sh) => f(sh)), { equation: str(eq), N: int(shapes.length) });
+}
+add('SparseReshape', [i32([0, 0, 0, 1, 1, 2, 2, 3], [4, 2]), i32([3, 4]), i32([2, -1])], { T: { type: 'DT_INT32' } }, { outputs: 2 });
+add('SparseReshape', [i32([0, 1, 2, 5], [4, 1]), i32([6]), i32([3, 1, 2])], { T: { type: 'DT_INT32' } }, { outputs: 2 });
+add('SparseFillEmptyRows', [i32([0, 0, 1, 0, 1, 3, 4, 2], [4, 2]), f([4]), i32([5, 6]), fv([-1], [])], { T: { type: 'DT_FLOAT' } }, { outputs: 4 });
+add('SparseFillEmptyRows', [i32([0, 1, 1, 0, 2, 0], [3, 2]), f([3]), i32([3, 2]), fv([0], [])], { T: { type: 'DT_FLOAT' } }, { outputs: 4 });
+for (const op of ['SparseSegmentSum', 'SparseSegmentMean']) {
+  add(op, [f([4, 3]), i32([0, 2, 1, 3, 3]), i32([0, 0, 2, 2, 3])], { Tidx: { type: 'DT_INT32' }, Tsegmentids: { type: 'DT_INT32' } });
+}
+
+// Random ops: TF.js's values cannot be reproduced, so the case keeps their distribution's
+// statistics (bounds, mean, standard deviation) and the harness compares ours to them.
+add('RandomUniform', [i32([64, 64])], { dtype: { type: 'DT_FLOAT' }, seed: int(0), seed2: int(0) }, { random: { lo: 0, hi: 1 } });
+add('RandomUniform', [i32([32, 64])], { dtype: { type: 'DT_FLOAT' }, seed: int(7), seed2: int(3) }, { random: { lo: 0, hi: 1 } });
+add('RandomUniformInt', [i32([64, 64]), i32([2], []), i32([9], [])], { minval: int(2), maxval: int(9), Tout: { type: 'DT_INT32' }, seed: int(0), seed2: int(0) }, { random: { lo: 2, hi: 8 } });
+add('RandomStandardNormal', [i32([64, 64])], { dtype: { type: 'DT_FLOAT' }, seed: int(0), seed2: int(0) }, { random: { lo: -7, hi: 7 } });
+add('TruncatedNormal', [i32([64, 64])], { dtype: { type: 'DT_FLOAT' }, seed: int(5), seed2: int(0) }, { random: { lo: -2, hi: 2 } });
+add('Multinomial', [fv([0, 1, 2, -1, 3, 0, 0, 0], [2, 4]), i32([2048], [])], { seed: int(0), seed2: int(0), output_dtype: { type: 'DT_INT32' } }, { random: { lo: 0, hi: 3 } });
 
 // TF1 control flow as tf.while_loop and tf.cond (v1) write it: loop variables enter a frame,
 // Merge with their NextIteration, Switch on LoopCond, Exit; constants inside the loop hang on
@@ -568,7 +614,8 @@ async function run(c) {
     // Control flow and dynamic shapes need executeAsync in TF.js (the case records which).
     let ys;
     try {
-      ys = m.execute(feeds, fetch);
+      if (c.direct) ys = [c.direct(...c.inputs.map((t) => tf.tensor(t.values, t.shape, t.dtype)))];
+      else ys = m.execute(feeds, fetch);
     } catch (e) {
       if (!/executeAsync/.test(String(e.message))) throw e;
       out.dynamic = true;
@@ -576,7 +623,19 @@ async function run(c) {
     }
     if (!Array.isArray(ys)) ys = [ys];
     out.outputs = [];
-    for (const y of ys) out.outputs.push({ values: Array.from(await y.data(), Number), shape: y.shape, dtype: y.dtype });
+    for (const y of ys) {
+      const values = Array.from(await y.data(), Number);
+      if (!c.random) {
+        out.outputs.push({ values, shape: y.shape, dtype: y.dtype });
+        continue;
+      }
+      // A sample: its distribution's bounds, TF.js's mean and standard deviation, and how far
+      // another sample's may be (8 standard errors).
+      const n = values.length;
+      const mean = values.reduce((a, v) => a + v, 0) / n;
+      const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+      out.outputs.push({ shape: y.shape, dtype: y.dtype, random: { ...c.random, mean, std, tol: (8 * std) / Math.sqrt(n) } });
+    }
   } catch (e) {
     out.error = String(e.message || e);
   }

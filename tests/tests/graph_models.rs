@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use ferroflow::ir::Kernel;
-use ferroflow::{Backend, Buffer, Device, DownloadFuture, Executable, HostData, Tensor};
+use ferroflow::{Backend, Buffer, DType, Device, DownloadFuture, Executable, HostData, Tensor};
 use ferroflow_tests::conformance::backends::{present, skip_notes};
 use serde_json::{json, Value};
 
@@ -169,14 +169,16 @@ fn compare_case(c: &Value, got: &[Tensor]) -> Result<(), String> {
     let name = c["name"].as_str().unwrap();
     for (k, (g, want)) in got.iter().zip(c["outputs"].as_array().unwrap()).enumerate() {
         let shape: Vec<usize> = serde_json::from_value(want["shape"].clone()).unwrap();
-        let w = host_of(want);
-        if g.shape() != shape.as_slice() || g.dtype() != w.dtype() {
+        let dtype = match want["dtype"].as_str().unwrap() {
+            "float32" => DType::F32,
+            "int32" => DType::I32,
+            _ => DType::Bool,
+        };
+        if g.shape() != shape.as_slice() || g.dtype() != dtype {
             return Err(format!(
-                "{name} output {k}: {:?} {:?}, TF.js {:?} {:?}",
+                "{name} output {k}: {:?} {:?}, TF.js {dtype:?} {shape:?}",
                 g.dtype(),
                 g.shape(),
-                w.dtype(),
-                shape
             ));
         }
         let gv: Vec<f64> = match pollster::block_on(g.to_host_async()).map_err(|e| e.to_string())? {
@@ -184,6 +186,10 @@ fn compare_case(c: &Value, got: &[Tensor]) -> Result<(), String> {
             HostData::I32(v) => v.into_iter().map(f64::from).collect(),
             HostData::Bool(v) => v.into_iter().map(|b| f64::from(u8::from(b))).collect(),
         };
+        if let Some(r) = want.get("random") {
+            check_sample(&gv, r).map_err(|e| format!("{name} output {k}: {e}"))?;
+            continue;
+        }
         let wv: Vec<f64> = want["values"]
             .as_array()
             .unwrap()
@@ -197,6 +203,27 @@ fn compare_case(c: &Value, got: &[Tensor]) -> Result<(), String> {
         if let Some(i) = bad {
             return Err(format!("{name} output {k}: element {i} is {}, TF.js {}", gv[i], wv[i]));
         }
+    }
+    Ok(())
+}
+
+/// A random op's sample against TF.js's (`random`: the distribution's bounds, TF.js's mean and
+/// standard deviation, and the tolerance for another sample's).
+fn check_sample(got: &[f64], r: &Value) -> Result<(), String> {
+    let f = |k: &str| r[k].as_f64().unwrap();
+    let n = got.len() as f64;
+    let mean = got.iter().sum::<f64>() / n;
+    let std = (got.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    if let Some(v) = got.iter().find(|&&v| !(f("lo")..=f("hi")).contains(&v)) {
+        return Err(format!("sample value {v} outside [{}, {}]", f("lo"), f("hi")));
+    }
+    if (mean - f("mean")).abs() > f("tol") || (std - f("std")).abs() > f("tol") {
+        return Err(format!(
+            "sample mean {mean:.4} std {std:.4}, TF.js's {:.4} {:.4} (tolerance {:.4})",
+            f("mean"),
+            f("std"),
+            f("tol")
+        ));
     }
     Ok(())
 }

@@ -242,7 +242,7 @@ async function graphOpCasesCheck(backend) {
   await check(backend, 'graph model op cases match TF.js (dynamic ones through executeAsync)', async () => {
     const cases = await (await fetch('/models/op-cases/cases.json')).json();
     // On SwiftShader every distinct kernel compiles slowly: the ops this check is about, there.
-    const todo = backend === 'webgpu' ? cases.filter((c) => c.dynamic || /^(Resize|CropAndResize|LowerBound|UpperBound|Conv2D|Conv1D|MatMul|ScatterNd|TensorScatterUpdate|SparseToDense|GatherNd|MirrorPad|SpaceToBatchND|BatchToSpaceND|DepthToSpace|MatrixBandPart|Asin|Acos|LRN|Cumprod)/.test(c.op)) : cases;
+    const todo = backend === 'webgpu' ? cases.filter((c) => c.dynamic || /^(Resize|CropAndResize|LowerBound|UpperBound|Conv2D|Conv1D|MatMul|ScatterNd|TensorScatterUpdate|SparseToDense|GatherNd|MirrorPad|SpaceToBatchND|BatchToSpaceND|DepthToSpace|MatrixBandPart|Asin|Acos|LRN|Cumprod|Conv3D|AvgPool3D|MaxPool3D|Dilation2D|MaxPoolWithArgmax|Einsum|Bincount|DenseBincount|BitwiseAnd|Sparse|ImageProjective|Random|TruncatedNormal|Multinomial)/.test(c.op)) : cases;
     const t0 = performance.now();
     let paused = 0;
     for (const c of todo) {
@@ -263,6 +263,16 @@ async function graphOpCasesCheck(backend) {
         const want = c.outputs[k];
         assert(JSON.stringify([ys[k].dtype, ys[k].shape]) === JSON.stringify([want.dtype, want.shape]), `${c.name} output ${k}: ${ys[k].dtype} [${ys[k].shape}] vs TF.js ${want.dtype} [${want.shape}]`);
         const got = await ys[k].data();
+        if (want.random) {
+          // A random op: TF.js's distribution (bounds, mean, standard deviation), not its values.
+          const r = want.random;
+          const n = got.length;
+          const mean = got.reduce((a, v) => a + v, 0) / n;
+          const std = Math.sqrt(got.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+          assert(got.every((v) => v >= r.lo && v <= r.hi) && Math.abs(mean - r.mean) <= r.tol && Math.abs(std - r.std) <= r.tol, `${c.name} output ${k}: sample mean ${mean} std ${std} vs TF.js ${r.mean} ${r.std}`);
+          ys[k].dispose();
+          continue;
+        }
         for (let i = 0; i < got.length; i++) {
           const w = want.values[i] ?? NaN;
           const g = Number(got[i]);

@@ -1,4 +1,5 @@
-//! Image resizing and cropping (`ResizeBilinear`, `ResizeNearestNeighbor`, `CropAndResize`).
+//! Image resizing, cropping and projective transforms (`ResizeBilinear`,
+//! `ResizeNearestNeighbor`, `CropAndResize`, `ImageProjectiveTransformV3`).
 //! Which source pixels and weights each output pixel uses depends only on sizes, attributes and
 //! the (small) box list, so the host computes them as TF.js's CPU code does and the device
 //! gathers and interpolates: no image data leaves the device.
@@ -181,7 +182,124 @@ fn crop_and_resize(c: &Ctx) -> Result<Tensor> {
     out.reshape(&[num as isize, ch as isize, cw as isize, depth as isize])
 }
 
+/// TF.js's `mapCoord`: where a source coordinate outside `[0, len)` reads, by fill mode.
+fn map_coord(v: f64, len: usize, mode: &str) -> f64 {
+    let n = len as f64;
+    let m = match mode {
+        "reflect" if v < 0.0 && len > 1 => {
+            let sz2 = 2.0 * n;
+            let v = if v < sz2 { sz2 * (-v / sz2).trunc() + v } else { v };
+            if v < -n {
+                v + sz2
+            } else {
+                -v - 1.0
+            }
+        }
+        "reflect" if v > n - 1.0 && len > 1 => {
+            let sz2 = 2.0 * n;
+            let v = v - sz2 * (v / sz2).trunc();
+            if v >= n {
+                sz2 - v - 1.0
+            } else {
+                v
+            }
+        }
+        "wrap" if v < 0.0 && len > 1 => v + n * ((-v / (n - 1.0)).trunc() + 1.0),
+        "wrap" if v > n - 1.0 && len > 1 => v - n * (v / (n - 1.0)).trunc(),
+        "reflect" | "wrap" if v < 0.0 || v > n - 1.0 => 0.0,
+        "constant" => return v,
+        _ => v,
+    };
+    m.clamp(0.0, n - 1.0)
+}
+
+/// `ImageProjectiveTransformV3(images, transforms, output_shape, fill_value)`: each output
+/// pixel (x, y) reads the input at ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k),
+/// k = c0 x + c1 y + 1, by nearest or bilinear interpolation, outside the image as `fill_mode`
+/// says. The host maps coordinates (the transforms are a few numbers); the device gathers.
+fn projective_transform(c: &Ctx) -> Result<Tensor> {
+    let x = c.x(0)?;
+    let [b, h, w, ch] = x.shape()[..] else {
+        return Err(c.err(format!("Error in transform: image must be rank 4,but got rank {}.", x.rank())));
+    };
+    let t = c.x(1)?;
+    if t.rank() != 2 || (t.shape()[0] != b && t.shape()[0] != 1) || t.shape()[1] != 8 {
+        return Err(c.err("Error in transform: Input transform should be batch x 8 or 1 x 8"));
+    }
+    let [oh, ow] = match c.ints(2)?.as_slice() {
+        &[oh, ow] if oh > 0 && ow > 0 => [oh as usize, ow as usize],
+        s => return Err(c.err(format!("Error in transform: outputShape must be [height, width], but got {s:?}."))),
+    };
+    let fill = c.scalar(3)?;
+    let interpolation = c.node.attr_str("interpolation")?.to_ascii_lowercase();
+    let mode = c.node.attr_str("fill_mode")?.to_ascii_lowercase();
+    let taps = match interpolation.as_str() {
+        "nearest" => 1,
+        "bilinear" => 4,
+        other => return Err(c.err(format!("Error in Transform: Expect 'nearest' or 'bilinear', but got {other}"))),
+    };
+    let tv: Vec<f64> = c.host_data(1)?.to_f32_vec().into_iter().map(f64::from).collect();
+    let pixels = b * oh * ow;
+    crate::shape::numel_checked("ImageProjectiveTransformV3", &[taps, pixels, ch.max(1)])?;
+    // Row `b * h * w` of the flattened image is the fill value.
+    let fill_row = (b * h * w) as i32;
+    let (mut idx, mut wts) = (vec![fill_row; taps * pixels], vec![0f32; taps * pixels]);
+    for n in 0..b {
+        let m = if t.shape()[0] == 1 { &tv[..8] } else { &tv[n * 8..n * 8 + 8] };
+        for y in 0..oh {
+            for xo in 0..ow {
+                let p = (n * oh + y) * ow + xo;
+                let (xf, yf) = (xo as f64, y as f64);
+                let k = m[6] * xf + m[7] * yf + 1.0;
+                if k == 0.0 {
+                    wts[p] = 1.0;
+                    continue;
+                }
+                let sx = map_coord((m[0] * xf + m[1] * yf + m[2]) / k, w, &mode);
+                let sy = map_coord((m[3] * xf + m[4] * yf + m[5]) / k, h, &mode);
+                let at = |yy: f64, xx: f64| -> i32 {
+                    if (0.0..h as f64).contains(&yy) && (0.0..w as f64).contains(&xx) {
+                        ((n * h + yy as usize) * w + xx as usize) as i32
+                    } else {
+                        fill_row
+                    }
+                };
+                if taps == 1 {
+                    // JS's Math.round: halves round up.
+                    idx[p] = at((sy + 0.5).floor(), (sx + 0.5).floor());
+                    wts[p] = 1.0;
+                } else {
+                    let (y0, x0) = (sy.floor(), sx.floor());
+                    let (dy, dx) = (sy - y0, sx - x0);
+                    let corners = [
+                        (y0, x0, (1.0 - dy) * (1.0 - dx)),
+                        (y0, x0 + 1.0, (1.0 - dy) * dx),
+                        (y0 + 1.0, x0, dy * (1.0 - dx)),
+                        (y0 + 1.0, x0 + 1.0, dy * dx),
+                    ];
+                    for (q, (yy, xx, wt)) in corners.into_iter().enumerate() {
+                        idx[q * pixels + p] = at(yy, xx);
+                        wts[q * pixels + p] = wt as f32;
+                    }
+                }
+            }
+        }
+    }
+    let dtype = x.dtype();
+    let flat = x.cast(DType::F32)?.reshape(&[(b * h * w) as isize, ch as isize])?;
+    let fill_t = c.upload(HostData::F32(vec![fill; ch]), &[1, ch])?;
+    let ext = crate::ops::movement::concat(&[flat, fill_t], 0)?;
+    let rows = ext.gather(&c.upload(HostData::I32(idx), &[taps * pixels])?, 0)?;
+    let weights = c.upload(HostData::F32(wts), &[taps, pixels, 1])?;
+    let out = rows
+        .reshape(&[taps as isize, pixels as isize, ch as isize])?
+        .mul(&weights)?
+        .sum(&[0], false)?;
+    out.reshape(&[b as isize, oh as isize, ow as isize, ch as isize])?.cast(dtype)
+}
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
+    ("ImageProjectiveTransformV3", |c| one(projective_transform(c))),
     ("ResizeBilinear", |c| one(resize_bilinear(c))),
     ("ResizeNearestNeighbor", |c| one(resize_nearest(c))),
     ("CropAndResize", |c| one(crop_and_resize(c))),

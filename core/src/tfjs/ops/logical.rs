@@ -1,7 +1,35 @@
-//! Comparisons (bool results), logical connectives and selection.
+//! Comparisons (bool results), logical connectives, selection and `BitwiseAnd`.
 
-use super::{binary, one, Kernel};
+use super::{binary, one, Ctx, Kernel};
+use crate::dtype::{DType, HostData};
 use crate::ops::where_;
+use crate::{Result, Tensor};
+
+/// `BitwiseAnd(x, y)`: int32 tensors of one shape (TF.js's rules), computed on the host.
+fn bitwise_and(c: &Ctx) -> Result<Tensor> {
+    let (x, y) = (c.x(0)?, c.x(1)?);
+    if x.shape() != y.shape() {
+        return Err(c.err(format!(
+            "BitwiseAnd: Tensors must have the same shape. x: {:?}, y: {:?}",
+            x.shape(),
+            y.shape()
+        )));
+    }
+    if x.dtype() != DType::I32 || y.dtype() != DType::I32 {
+        return Err(c.err(format!(
+            "BitwiseAnd: Only supports 'int32' values in tensor, found type of x: {:?} and type of y: {:?}",
+            x.dtype(),
+            y.dtype()
+        )));
+    }
+    match c.prefetch(&[0, 1])?.as_slice() {
+        [HostData::I32(a), HostData::I32(b)] => {
+            let v = a.iter().zip(b).map(|(p, q)| p & q).collect();
+            c.upload(HostData::I32(v), x.shape())
+        }
+        _ => Err(c.err("BitwiseAnd reads int32 values")),
+    }
+}
 
 pub(super) const OPS: &[(&str, Kernel)] = &[
     ("Equal", |c| binary(c, |a, b| a.equal(b))),
@@ -15,4 +43,5 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("LogicalNot", |c| one(c.x(0)?.logical_not())),
     ("Select", |c| one(where_(c.x(0)?, c.x(1)?, c.x(2)?))),
     ("SelectV2", |c| one(where_(c.x(0)?, c.x(1)?, c.x(2)?))),
+    ("BitwiseAnd", |c| one(bitwise_and(c))),
 ];

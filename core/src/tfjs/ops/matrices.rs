@@ -40,7 +40,87 @@ fn band_part(c: &Ctx) -> Result<Tensor> {
     where_(&c.upload(HostData::Bool(mask), &[m, n])?, a, &a.zeros_like()?)
 }
 
+/// `Einsum(inputs..., equation)` as TF.js decodes it (an arrow, at most two inputs, no
+/// ellipsis or repeated labels in one input): each input's axes are laid out in the order of
+/// all labels (the output's first), the inputs multiplied with broadcasting and the labels not
+/// in the output summed away.
+fn einsum(c: &Ctx) -> Result<Tensor> {
+    let eq: String = c.node.attr_str("equation")?.chars().filter(|ch| !ch.is_whitespace()).collect();
+    let Some((lhs, out)) = eq.split_once("->") else {
+        return Err(c.err("Equations without an arrow are not supported."));
+    };
+    if out.contains("->") {
+        return Err(c.err("Equation must contain exactly one arrow (\"->\")."));
+    }
+    if lhs.contains("...") {
+        return Err(c.err("The ellipsis notation (\"...\") is not supported yet."));
+    }
+    let terms: Vec<&str> = lhs.split(',').collect();
+    if terms.len() != c.inputs.len() {
+        return Err(c.err(format!(
+            "Expected {} input tensors, received {}",
+            terms.len(),
+            c.inputs.len()
+        )));
+    }
+    if terms.len() > 2 {
+        return Err(c.err("Support for more than 2 input tensors is not implemented yet."));
+    }
+    let mut all: Vec<char> = vec![];
+    for ch in out.chars() {
+        if !terms.iter().any(|t| t.contains(ch)) {
+            return Err(c.err(format!(
+                "Output subscripts contain the label {ch} not present in the input subscripts."
+            )));
+        }
+        if !all.contains(&ch) {
+            all.push(ch);
+        }
+    }
+    for ch in lhs.chars().filter(|&ch| ch != ',') {
+        if !all.contains(&ch) {
+            all.push(ch);
+        }
+    }
+    let mut product: Option<Tensor> = None;
+    for (t, term) in c.inputs.iter().zip(&terms) {
+        let labels: Vec<char> = term.chars().collect();
+        if labels.iter().enumerate().any(|(i, l)| labels[..i].contains(l)) {
+            return Err(c.err(format!(
+                "Found duplicate axes in input component {term}. Support for duplicate axes in input is not implemented yet."
+            )));
+        }
+        if labels.len() != t.rank() {
+            return Err(c.err(format!(
+                "input component {term} has {} labels for a tensor of rank {}",
+                labels.len(),
+                t.rank()
+            )));
+        }
+        // This input's axes in the order of `all`, then a size-1 axis for each label it lacks.
+        let pos: Vec<usize> = all.iter().filter_map(|l| labels.iter().position(|x| x == l)).collect();
+        let moved = t.transpose(&pos)?;
+        let shape: Vec<isize> = all
+            .iter()
+            .map(|l| labels.iter().position(|x| x == l).map_or(1, |i| t.shape()[i] as isize))
+            .collect();
+        let laid = moved.reshape(&shape)?;
+        product = Some(match product {
+            None => laid,
+            Some(p) => p.mul(&laid)?,
+        });
+    }
+    let p = product.ok_or_else(|| c.err("Einsum needs an input"))?;
+    let summed: Vec<isize> = (out.chars().count()..all.len()).map(|i| i as isize).collect();
+    if summed.is_empty() {
+        Ok(p)
+    } else {
+        p.sum(&summed, false)
+    }
+}
+
 pub(super) const OPS: &[(&str, Kernel)] = &[
+    ("Einsum", |c| one(einsum(c))),
     ("MatrixBandPart", |c| one(band_part(c))),
     ("MatMul", |c| one(matmul(c))),
     ("_FusedMatMul", |c| one(fused_epilogue(c, matmul(c)?, 2, false))),

@@ -19,6 +19,7 @@ mod normalization;
 mod reduction;
 pub(crate) mod resources;
 mod slice_join;
+mod sparse;
 mod tensor_array;
 mod tensor_list;
 mod transformation;
@@ -53,7 +54,7 @@ pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
 pub(crate) use graph::{shape_values, HostValue};
 
 /// Every category's kernels, by TF op name.
-const TABLES: [&[(&str, Kernel)]; 17] = [
+const TABLES: [&[(&str, Kernel)]; 18] = [
     arithmetic::OPS,
     basic_math::OPS,
     control::OPS,
@@ -70,6 +71,7 @@ const TABLES: [&[(&str, Kernel)]; 17] = [
     normalization::OPS,
     reduction::OPS,
     slice_join::OPS,
+    sparse::OPS,
     transformation::OPS,
 ];
 

@@ -191,7 +191,7 @@ fn batch_to_space(c: &Ctx) -> Result<Tensor> {
 /// `MirrorPad(x, paddings)`, `mode` REFLECT (the edge not repeated) or SYMMETRIC: each axis a
 /// gather with indices computed here.
 fn mirror_pad(c: &Ctx) -> Result<Tensor> {
-    let symmetric = match c.node.attr_str("mode")?.to_lowercase().as_str() {
+    let symmetric = match c.node.attr_str("mode")?.to_ascii_lowercase().as_str() {
         "reflect" => false,
         "symmetric" => true,
         m => {
