@@ -487,6 +487,38 @@ tl('TensorListScatter#0', 'TensorListScatter', [], [node('list', 'TensorListScat
 tl('TensorListScatterV2#0', 'TensorListScatterV2', [], [node('list', 'TensorListScatterV2', ['in0', 'rev', 'row', 'n2'], ED), node('op', 'TensorListGather', ['list', 'rev', 'row'], ED)]);
 tl('TensorListSplit#0', 'TensorListSplit', [], [node('list', 'TensorListSplit', ['in0', 'row', 'lens'], ED), node('op', 'TensorListStack', ['list', 'row'], { ...ED, num_elements: int(-1) })]);
 
+// Complex values and transforms. Ferroflow's complex values are float32 with a trailing (re, im)
+// axis, so each case fetches float results: Real and Imag of a complex output.
+const C64 = { type: 'DT_COMPLEX64' };
+const cplx = (name, re, im) => node(name, 'Complex', [re, im], { T: F, Tout: C64 });
+const parts = (x) => [node('re', 'Real', [x], { T: C64, Tout: F }), node('im', 'Imag', [x], { T: C64, Tout: F })];
+for (const [op, shape] of [['FFT', [2, 8]], ['FFT', [3, 5]], ['IFFT', [2, 8]], ['IFFT', [1, 6]]]) {
+  cases.push({
+    name: `${op}#${cases.filter((c) => c.op === op).length}`, op, ops: ['Complex', 'Real', 'Imag'], outputs: 2, fetch: ['re', 'im'],
+    inputs: [f(shape), f(shape)],
+    graph: [cplx('z', 'in0', 'in1'), node('op', op, ['z'], { Tcomplex: C64 }), ...parts('op')],
+  });
+}
+for (const [shape, n] of [[[3, 8], 8], [[2, 6], 6]]) {
+  cases.push({
+    name: `RFFT#${cases.filter((c) => c.op === 'RFFT').length}`, op: 'RFFT', outputs: 2, fetch: ['re', 'im'],
+    inputs: [f(shape), i32([n])],
+    graph: [node('op', 'RFFT', ['in0', 'in1'], { Treal: F, Tcomplex: C64 }), ...parts('op')],
+  });
+}
+for (const [m, n] of [[5, 8], [4, 6]]) {
+  cases.push({
+    name: `IRFFT#${cases.filter((c) => c.op === 'IRFFT').length}`, op: 'IRFFT', outputs: 1,
+    inputs: [f([2, m]), f([2, m]), i32([n])],
+    graph: [cplx('z', 'in0', 'in1'), node('op', 'IRFFT', ['z', 'in2'], { Treal: F, Tcomplex: C64 })],
+  });
+}
+cases.push({
+  name: 'ComplexAbs#0', op: 'ComplexAbs', outputs: 1,
+  inputs: [f([2, 3]), f([2, 3])],
+  graph: [cplx('z', 'in0', 'in1'), node('op', 'ComplexAbs', ['z'], { T: C64, Tout: F })],
+});
+
 // A TensorArray filled by a TF1 loop (handle and input as loop constants, the flow as a loop
 // variable), and a TensorList filled by a v2 While (the handle a loop variable of the calls).
 {
@@ -599,7 +631,7 @@ function model(c) {
 async function run(c) {
   const { json, weights, feed } = model(c.oracleOp ? { ...c, op: c.oracleOp } : c);
   const ours = model(c).json;
-  const fetch = Array.from({ length: c.outputs }, (_, k) => (k === 0 ? 'op' : `op:${k}`));
+  const fetch = c.fetch ?? Array.from({ length: c.outputs }, (_, k) => (k === 0 ? 'op' : `op:${k}`));
   const out = { name: c.name, op: c.op, ops: c.ops, oracleOp: c.oracleOp, modelJson: ours, weights: weights.toString('base64'), feed, fetch };
   try {
     const handler = {

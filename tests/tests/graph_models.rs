@@ -513,6 +513,13 @@ fn bad_graphs_and_bad_calls_are_named_errors() {
     g.push(json!({"name": "op", "op": "TensorListLength", "input": ["five"]}));
     let e = run(g);
     assert!(e.contains("is not a TensorList handle (got 5)"), "{e}");
+    // Complex values only where an op handles them (float32 with a trailing (re, im) axis).
+    let e = err(
+        json!([placeholder("x", &[2]), {"name": "z", "op": "Complex", "input": ["x", "x"]},
+        {"name": "op", "op": "Add", "input": ["z", "z"], "attr": {"T": {"type": "DT_COMPLEX64"}}}]),
+        &[],
+    );
+    assert!(e.contains("node \"op\" (Add) takes complex values"), "{e}");
     let e = err(
         json!([placeholder("x", &[1]), {"name": "m", "op": "Merge", "input": ["x", "n"]},
         {"name": "n", "op": "Identity", "input": ["m"]}]),

@@ -242,7 +242,7 @@ async function graphOpCasesCheck(backend) {
   await check(backend, 'graph model op cases match TF.js (dynamic ones through executeAsync)', async () => {
     const cases = await (await fetch('/models/op-cases/cases.json')).json();
     // On SwiftShader every distinct kernel compiles slowly: the ops this check is about, there.
-    const todo = backend === 'webgpu' ? cases.filter((c) => c.dynamic || /^(Resize|CropAndResize|LowerBound|UpperBound|Conv2D|Conv1D|MatMul|ScatterNd|TensorScatterUpdate|SparseToDense|GatherNd|MirrorPad|SpaceToBatchND|BatchToSpaceND|DepthToSpace|MatrixBandPart|Asin|Acos|LRN|Cumprod|Conv3D|AvgPool3D|MaxPool3D|Dilation2D|MaxPoolWithArgmax|Einsum|Bincount|DenseBincount|BitwiseAnd|Sparse|ImageProjective|Random|TruncatedNormal|Multinomial)/.test(c.op)) : cases;
+    const todo = backend === 'webgpu' ? cases.filter((c) => c.dynamic || /^(Resize|CropAndResize|LowerBound|UpperBound|Conv2D|Conv1D|MatMul|ScatterNd|TensorScatterUpdate|SparseToDense|GatherNd|MirrorPad|SpaceToBatchND|BatchToSpaceND|DepthToSpace|MatrixBandPart|Asin|Acos|LRN|Cumprod|Conv3D|AvgPool3D|MaxPool3D|Dilation2D|MaxPoolWithArgmax|Einsum|Bincount|DenseBincount|BitwiseAnd|Sparse|ImageProjective|Random|TruncatedNormal|Multinomial|FFT|IFFT|RFFT|IRFFT|ComplexAbs)/.test(c.op)) : cases;
     const t0 = performance.now();
     let paused = 0;
     for (const c of todo) {

@@ -322,6 +322,17 @@ impl GraphModel {
                 unsupported.into_iter().collect::<Vec<_>>().join(", ")
             )));
         }
+        if let Some(n) = graph
+            .node
+            .iter()
+            .chain(functions.iter().flat_map(|f| f.nodes.iter()))
+            .find(|n| ops::refuses_complex(n))
+        {
+            return Err(format_err(format!(
+                "node {:?} ({}) takes complex values, which only Complex, Real, Imag, ComplexAbs, FFT, IFFT, RFFT, IRFFT and Identity handle",
+                n.name, n.op
+            )));
+        }
         let mut by_name: HashMap<String, NamedWeight> = HashMap::new();
         for w in weights {
             by_name.insert(w.name.clone(), w);

@@ -20,6 +20,7 @@ mod reduction;
 pub(crate) mod resources;
 mod slice_join;
 mod sparse;
+mod spectral;
 mod tensor_array;
 mod tensor_list;
 mod transformation;
@@ -52,9 +53,10 @@ pub(crate) struct Ctx<'a> {
 pub(crate) type Kernel = fn(&Ctx) -> Result<Vec<Tensor>>;
 
 pub(crate) use graph::{shape_values, HostValue};
+pub(crate) use spectral::refuses_complex;
 
 /// Every category's kernels, by TF op name.
-const TABLES: [&[(&str, Kernel)]; 18] = [
+const TABLES: [&[(&str, Kernel)]; 19] = [
     arithmetic::OPS,
     basic_math::OPS,
     control::OPS,
@@ -72,6 +74,7 @@ const TABLES: [&[(&str, Kernel)]; 18] = [
     reduction::OPS,
     slice_join::OPS,
     sparse::OPS,
+    spectral::OPS,
     transformation::OPS,
 ];
 
