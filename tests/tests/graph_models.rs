@@ -491,8 +491,19 @@ fn bad_graphs_and_bad_calls_are_named_errors() {
 
     // TF1 frames and resources: a frame op outside its loop, a TensorArray read past its end
     // (TF.js's message), and a number passed where a list handle belongs.
-    let w = [("two", vec![], vec![2.0]), ("zero", vec![], vec![0.0]), ("five", vec![], vec![5.0])];
-    let consts = || vec![constant("two"), constant("zero"), constant("five"), placeholder("x", &[2])];
+    let w = [
+        ("two", vec![], vec![2.0]),
+        ("zero", vec![], vec![0.0]),
+        ("five", vec![], vec![5.0]),
+    ];
+    let consts = || {
+        vec![
+            constant("two"),
+            constant("zero"),
+            constant("five"),
+            placeholder("x", &[2]),
+        ]
+    };
     let run = |nodes: Vec<Value>| {
         let m = load(&dev, Value::Array(nodes), &w).unwrap();
         m.execute(&[("x", x(&[2]))], &["op"]).unwrap_err().to_string()
@@ -525,7 +536,10 @@ fn bad_graphs_and_bad_calls_are_named_errors() {
         {"name": "n", "op": "Identity", "input": ["m"]}]),
         &[],
     );
-    assert!(e.contains("cycle through node") && e.contains("outside a loop frame"), "{e}");
+    assert!(
+        e.contains("cycle through node") && e.contains("outside a loop frame"),
+        "{e}"
+    );
 }
 
 /// Shape arithmetic (`Shape -> StridedSlice -> Pack -> Reshape`) is folded on the host: running
@@ -630,7 +644,9 @@ fn ops_that_need_values_on_the_host_pause_for_async_reads_where_reads_cannot_blo
     // cases named by their `Enter`), nor by TensorArray and TensorList ops (their handles and
     // sizes are kept on the host). A condition on device values still pauses.
     let not_paused: Vec<&&str> = dynamic.difference(&paused).collect();
-    let host_known = |o: &str| matches!(o, "Enter" | "StatelessWhile") || o.starts_with("TensorArray") || o.starts_with("TensorList");
+    let host_known = |o: &str| {
+        matches!(o, "Enter" | "StatelessWhile") || o.starts_with("TensorArray") || o.starts_with("TensorList")
+    };
     assert!(
         not_paused.iter().all(|o| host_known(o)),
         "TF.js's dynamic ops that did not pause: {not_paused:?}"

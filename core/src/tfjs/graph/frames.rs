@@ -258,11 +258,21 @@ impl GraphModel {
             "Enter" => {
                 let name = n.def.attr_str("frame_name").map_err(|e| in_node(&n.def, e))?;
                 let inner = flow.frame(f, &name, 0);
-                (if n.def.attr_bool("is_constant", false) { f } else { inner }, inner)
+                (
+                    if n.def.attr_bool("is_constant", false) {
+                        f
+                    } else {
+                        inner
+                    },
+                    inner,
+                )
             }
             "Exit" => {
                 if f == 0 {
-                    return Err(format_err(format!("Exit node {:?} ran outside a loop frame", n.def.name)));
+                    return Err(format_err(format!(
+                        "Exit node {:?} ran outside a loop frame",
+                        n.def.name
+                    )));
                 }
                 let parent = flow.frames[f].parent;
                 (parent, parent)

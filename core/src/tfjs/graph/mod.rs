@@ -7,8 +7,8 @@ mod frames;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::rc::Rc;
 use std::path::Path;
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -369,7 +369,11 @@ impl GraphModel {
                 library: HashMap::new(),
                 users: None,
             };
-            if let Some(n) = model.nodes.iter().find(|n| frames::FRAME_OPS.contains(&n.def.op.as_str())) {
+            if let Some(n) = model
+                .nodes
+                .iter()
+                .find(|n| frames::FRAME_OPS.contains(&n.def.op.as_str()))
+            {
                 return Err(format_err(format!(
                     "function {}: node {:?} is a TF1 control-flow op ({}), which a library function may not hold",
                     f.name, n.def.name, n.def.op
@@ -776,9 +780,13 @@ impl GraphModel {
                             self.start_call(lib, &run.resources, body, vals, AfterCall::Body)?
                         }
                         AfterPred::Loop(vals) => return self.finish_call(run, i, vals).map(|()| None),
-                        AfterPred::Branch(args, then_f, else_f) => {
-                            self.start_call(lib, &run.resources, if value { then_f } else { else_f }, args, AfterCall::Done)?
-                        }
+                        AfterPred::Branch(args, then_f, else_f) => self.start_call(
+                            lib,
+                            &run.resources,
+                            if value { then_f } else { else_f },
+                            args,
+                            AfterCall::Done,
+                        )?,
                     }
                 }
                 Control::Call {

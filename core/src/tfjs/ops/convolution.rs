@@ -11,7 +11,14 @@ use crate::{Result, Tensor};
 
 /// One spatial dimension's output size and padding (before, after) under TF's `SAME`/`VALID`
 /// rule for a window of `k` taps `rate` apart moved `stride` at a time.
-fn out_and_pad(c: &Ctx, size: usize, k: usize, stride: usize, rate: usize, same: bool) -> Result<(usize, usize, usize)> {
+fn out_and_pad(
+    c: &Ctx,
+    size: usize,
+    k: usize,
+    stride: usize,
+    rate: usize,
+    same: bool,
+) -> Result<(usize, usize, usize)> {
     let span = (k - 1) * rate + 1;
     if same {
         let out = size.div_ceil(stride);
@@ -19,7 +26,9 @@ fn out_and_pad(c: &Ctx, size: usize, k: usize, stride: usize, rate: usize, same:
         return Ok((out, total / 2, total - total / 2));
     }
     if size < span {
-        return Err(c.err(format!("a window of {span} does not fit a size of {size} with VALID padding")));
+        return Err(c.err(format!(
+            "a window of {span} does not fit a size of {size} with VALID padding"
+        )));
     }
     Ok(((size - span) / stride + 1, 0, 0))
 }
@@ -93,7 +102,9 @@ fn dilation2d(c: &Ctx) -> Result<Tensor> {
     )?;
     let mut out: Option<Tensor> = None;
     for (k, t) in taps.into_iter().enumerate() {
-        let w = f.slice(&[k / fw, k % fw, 0], &[1, 1, ch as isize])?.reshape(&[ch as isize])?;
+        let w = f
+            .slice(&[k / fw, k % fw, 0], &[1, 1, ch as isize])?
+            .reshape(&[ch as isize])?;
         let v = t.add(&w)?;
         out = Some(match out {
             None => v,
@@ -127,7 +138,10 @@ fn max_pool_with_argmax(c: &Ctx) -> Result<Vec<Tensor>> {
         for n in 0..b {
             for y in 0..oh {
                 for xo in 0..ow {
-                    let (iy, ix) = ((y * strides[0] + dy) as i64 - pt as i64, (xo * strides[1] + dx) as i64 - pl as i64);
+                    let (iy, ix) = (
+                        (y * strides[0] + dy) as i64 - pt as i64,
+                        (xo * strides[1] + dx) as i64 - pl as i64,
+                    );
                     for cc in 0..ch {
                         let base = if with_batch { n * h } else { 0 } as i64;
                         idx.push((((base + iy) * w as i64 + ix) * ch as i64 + cc as i64) as i32);
@@ -161,9 +175,17 @@ fn pool3d(c: &Ctx, max: bool) -> Result<Tensor> {
             t.avg_pool(k, s, padding)
         }
     };
-    let hw = pool(&x.reshape(&[(n * d) as isize, h as isize, w as isize, ch as isize])?, [kh, kw], [sh, sw])?;
+    let hw = pool(
+        &x.reshape(&[(n * d) as isize, h as isize, w as isize, ch as isize])?,
+        [kh, kw],
+        [sh, sw],
+    )?;
     let (oh, ow) = (hw.shape()[1], hw.shape()[2]);
-    let dd = pool(&hw.reshape(&[n as isize, d as isize, (oh * ow) as isize, ch as isize])?, [kd, 1], [sd, 1])?;
+    let dd = pool(
+        &hw.reshape(&[n as isize, d as isize, (oh * ow) as isize, ch as isize])?,
+        [kd, 1],
+        [sd, 1],
+    )?;
     let od = dd.shape()[1];
     dd.reshape(&[n as isize, od as isize, oh as isize, ow as isize, ch as isize])
 }
@@ -176,7 +198,11 @@ fn conv3d(c: &Ctx) -> Result<Tensor> {
         return Err(c.err("only data_format NDHWC is supported"));
     }
     let (&[n, d, h, w, ci], &[kd, kh, kw, fi, co]) = (x.shape(), f.shape()) else {
-        return Err(c.err(format!("conv3d needs a rank-5 input and filter, got {:?} and {:?}", x.shape(), f.shape())));
+        return Err(c.err(format!(
+            "conv3d needs a rank-5 input and filter, got {:?} and {:?}",
+            x.shape(),
+            f.shape()
+        )));
     };
     if ci != fi {
         return Err(c.err(format!(
@@ -199,7 +225,10 @@ fn conv3d(c: &Ctx) -> Result<Tensor> {
         let slab = padded.gather(&c.upload(depths, &[od])?, 1)?;
         let flat = slab.reshape(&[(n * od) as isize, h as isize, w as isize, ci as isize])?;
         let wz = f
-            .slice(&[z, 0, 0, 0, 0], &[1, kh as isize, kw as isize, ci as isize, co as isize])?
+            .slice(
+                &[z, 0, 0, 0, 0],
+                &[1, kh as isize, kw as isize, ci as isize, co as isize],
+            )?
             .reshape(&[kh as isize, kw as isize, ci as isize, co as isize])?;
         let y = flat.conv2d(&wz, opts)?;
         sum = Some(match sum {

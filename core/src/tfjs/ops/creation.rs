@@ -88,7 +88,10 @@ fn random_shape(c: &Ctx) -> Result<Vec<usize>> {
 
 fn random_uniform(c: &Ctx) -> Result<Tensor> {
     let dims = random_shape(c)?;
-    let (lo, hi) = (c.node.attr_float("minval", 0.0) as f32, c.node.attr_float("maxval", 1.0) as f32);
+    let (lo, hi) = (
+        c.node.attr_float("minval", 0.0) as f32,
+        c.node.attr_float("maxval", 1.0) as f32,
+    );
     let t = creation::random_uniform(&c.x(0)?.device(), &dims, lo, hi, seed(c)?)?;
     t.cast(c.node.attr_dtype("dtype")?.unwrap_or(DType::F32))
 }
@@ -117,7 +120,10 @@ fn random_normal(c: &Ctx, truncated: bool) -> Result<Tensor> {
     let dims = random_shape(c)?;
     let dev = c.x(0)?.device();
     let t = if truncated {
-        let (mean, std) = (c.node.attr_float("means", 0.0) as f32, c.node.attr_float("stddev", 1.0) as f32);
+        let (mean, std) = (
+            c.node.attr_float("means", 0.0) as f32,
+            c.node.attr_float("stddev", 1.0) as f32,
+        );
         creation::truncated_normal(&dev, &dims, mean, std, seed(c)?)?
     } else {
         creation::random_normal(&dev, &dims, 0.0, 1.0, seed(c)?)?
@@ -139,14 +145,22 @@ fn multinomial(c: &Ctx) -> Result<Tensor> {
     if rank == 0 || rank > 2 {
         return Err(c.err(format!("Rank of probabilities must be 1 or 2, but is {rank}")));
     }
-    let rows = if rank == 1 { logits.reshape(&[1, -1])? } else { logits.clone() };
+    let rows = if rank == 1 {
+        logits.reshape(&[1, -1])?
+    } else {
+        logits.clone()
+    };
     let (b, k) = (rows.shape()[0], rows.shape()[1]);
     let n = c.size(c.int(1)?, "num_samples")?;
     crate::shape::numel_checked("Multinomial", &[b, n, k])?;
     let u = creation::random_uniform(&rows.device(), &[b, n, k], 1e-7, 1.0, seed(c)?)?;
     let gumbel = u.log()?.neg()?.log()?.neg()?;
     let picks = rows.reshape(&[b as isize, 1, k as isize])?.add(&gumbel)?.arg_max(2)?;
-    let out = if rank == 1 { picks.reshape(&[n as isize])? } else { picks };
+    let out = if rank == 1 {
+        picks.reshape(&[n as isize])?
+    } else {
+        picks
+    };
     out.cast(DType::I32)
 }
 

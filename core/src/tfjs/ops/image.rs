@@ -220,7 +220,10 @@ fn map_coord(v: f64, len: usize, mode: &str) -> f64 {
 fn projective_transform(c: &Ctx) -> Result<Tensor> {
     let x = c.x(0)?;
     let [b, h, w, ch] = x.shape()[..] else {
-        return Err(c.err(format!("Error in transform: image must be rank 4,but got rank {}.", x.rank())));
+        return Err(c.err(format!(
+            "Error in transform: image must be rank 4,but got rank {}.",
+            x.rank()
+        )));
     };
     let t = c.x(1)?;
     if t.rank() != 2 || (t.shape()[0] != b && t.shape()[0] != 1) || t.shape()[1] != 8 {
@@ -228,7 +231,11 @@ fn projective_transform(c: &Ctx) -> Result<Tensor> {
     }
     let [oh, ow] = match c.ints(2)?.as_slice() {
         &[oh, ow] if oh > 0 && ow > 0 => [oh as usize, ow as usize],
-        s => return Err(c.err(format!("Error in transform: outputShape must be [height, width], but got {s:?}."))),
+        s => {
+            return Err(c.err(format!(
+                "Error in transform: outputShape must be [height, width], but got {s:?}."
+            )))
+        }
     };
     let fill = c.scalar(3)?;
     let interpolation = c.node.attr_str("interpolation")?.to_ascii_lowercase();
@@ -236,7 +243,11 @@ fn projective_transform(c: &Ctx) -> Result<Tensor> {
     let taps = match interpolation.as_str() {
         "nearest" => 1,
         "bilinear" => 4,
-        other => return Err(c.err(format!("Error in Transform: Expect 'nearest' or 'bilinear', but got {other}"))),
+        other => {
+            return Err(c.err(format!(
+                "Error in Transform: Expect 'nearest' or 'bilinear', but got {other}"
+            )))
+        }
     };
     let tv: Vec<f64> = c.host_data(1)?.to_f32_vec().into_iter().map(f64::from).collect();
     let pixels = b * oh * ow;
@@ -245,7 +256,11 @@ fn projective_transform(c: &Ctx) -> Result<Tensor> {
     let fill_row = (b * h * w) as i32;
     let (mut idx, mut wts) = (vec![fill_row; taps * pixels], vec![0f32; taps * pixels]);
     for n in 0..b {
-        let m = if t.shape()[0] == 1 { &tv[..8] } else { &tv[n * 8..n * 8 + 8] };
+        let m = if t.shape()[0] == 1 {
+            &tv[..8]
+        } else {
+            &tv[n * 8..n * 8 + 8]
+        };
         for y in 0..oh {
             for xo in 0..ow {
                 let p = (n * oh + y) * ow + xo;
@@ -295,7 +310,8 @@ fn projective_transform(c: &Ctx) -> Result<Tensor> {
         .reshape(&[taps as isize, pixels as isize, ch as isize])?
         .mul(&weights)?
         .sum(&[0], false)?;
-    out.reshape(&[b as isize, oh as isize, ow as isize, ch as isize])?.cast(dtype)
+    out.reshape(&[b as isize, oh as isize, ow as isize, ch as isize])?
+        .cast(dtype)
 }
 
 pub(super) const OPS: &[(&str, Kernel)] = &[

@@ -45,7 +45,12 @@ fn band_part(c: &Ctx) -> Result<Tensor> {
 /// all labels (the output's first), the inputs multiplied with broadcasting and the labels not
 /// in the output summed away.
 fn einsum(c: &Ctx) -> Result<Tensor> {
-    let eq: String = c.node.attr_str("equation")?.chars().filter(|ch| !ch.is_whitespace()).collect();
+    let eq: String = c
+        .node
+        .attr_str("equation")?
+        .chars()
+        .filter(|ch| !ch.is_whitespace())
+        .collect();
     let Some((lhs, out)) = eq.split_once("->") else {
         return Err(c.err("Equations without an arrow are not supported."));
     };

@@ -9,13 +9,23 @@ use crate::{Result, Tensor};
 /// int32 `x`, the (weighted) count of each value below `size`; `binary_output` gives 1 for any.
 fn bincount(c: &Ctx) -> Result<Tensor> {
     let (x, w) = (c.x(0)?, c.x(2)?);
-    let name = if c.node.op == "Bincount" { "bincount" } else { "denseBincount" };
+    let name = if c.node.op == "Bincount" {
+        "bincount"
+    } else {
+        "denseBincount"
+    };
     if x.dtype() != DType::I32 {
-        return Err(c.err(format!("Error in {name}: input dtype must be int32, but got {:?}", x.dtype())));
+        return Err(c.err(format!(
+            "Error in {name}: input dtype must be int32, but got {:?}",
+            x.dtype()
+        )));
     }
     let dense_2d = name == "denseBincount" && x.rank() == 2;
     if name == "denseBincount" && x.rank() > 2 {
-        return Err(c.err(format!("Error in {name}: input must be at most rank 2, but got rank {}.", x.rank())));
+        return Err(c.err(format!(
+            "Error in {name}: input must be at most rank 2, but got rank {}.",
+            x.rank()
+        )));
     }
     let size = c.int(1)?;
     if size < 0 {
@@ -47,7 +57,11 @@ fn bincount(c: &Ctx) -> Result<Tensor> {
             continue;
         }
         let slot = &mut out[(i / cols.max(1)) * size + v];
-        *slot = if binary { 1.0 } else { *slot + ws.get(i).map_or(1.0, |&w| f64::from(w)) };
+        *slot = if binary {
+            1.0
+        } else {
+            *slot + ws.get(i).map_or(1.0, |&w| f64::from(w))
+        };
     }
     let shape = if dense_2d { vec![rows, size] } else { vec![size] };
     let data = match w.dtype() {

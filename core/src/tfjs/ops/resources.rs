@@ -118,7 +118,11 @@ impl Ctx<'_> {
     ) -> Result<T> {
         let id = self.int(i)?;
         let mut store = self.store()?;
-        match usize::try_from(id).ok().and_then(|id| store.items.get_mut(id)).and_then(pick) {
+        match usize::try_from(id)
+            .ok()
+            .and_then(|id| store.items.get_mut(id))
+            .and_then(pick)
+        {
             Some(r) => f(r).map_err(|e| e.within(&format!("node {} ({})", self.node.name, self.node.op))),
             None => Err(self.err(format!("input {i} is not a {kind} handle (got {id})"))),
         }
@@ -212,7 +216,10 @@ pub(super) fn infer(list: &ElemShape, tensors: &[Option<Tensor>], op: &ElemShape
         Some(d) if d.iter().all(|&x| x >= 0) => Ok(d.into_iter().map(|x| x as usize).collect()),
         s => Err(crate::Error::shape(
             "TensorList",
-            format!("Non-fully-defined elementShape: {}", s.as_deref().map_or("-1".into(), fmt)),
+            format!(
+                "Non-fully-defined elementShape: {}",
+                s.as_deref().map_or("-1".into(), fmt)
+            ),
         )),
     }
 }
@@ -252,7 +259,10 @@ pub(super) fn split_rows(t: &Tensor, lengths: &[usize], shape: &[isize]) -> Resu
     let mut start = 0;
     let mut parts = Vec::with_capacity(lengths.len());
     for &len in lengths {
-        parts.push(flat.slice(&[start, 0], &[len as isize, per_row as isize])?.reshape(shape)?);
+        parts.push(
+            flat.slice(&[start, 0], &[len as isize, per_row as isize])?
+                .reshape(shape)?,
+        );
         start += len;
     }
     Ok(parts)

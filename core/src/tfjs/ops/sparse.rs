@@ -91,7 +91,9 @@ fn reshape(c: &Ctx) -> Result<Vec<Tensor>> {
     let (nnz, rank) = (idx_t.shape()[0], idx_t.shape()[1]);
     let mut new_idx = Vec::with_capacity(nnz * out.len());
     for i in 0..nnz {
-        let mut id: i64 = (0..rank).map(|j| indices[i * rank + j] * in_st.get(j).copied().unwrap_or(0)).sum();
+        let mut id: i64 = (0..rank)
+            .map(|j| indices[i * rank + j] * in_st.get(j).copied().unwrap_or(0))
+            .sum();
         for &s in &out_st {
             new_idx.push(id / s);
             id %= s;
@@ -109,16 +111,28 @@ fn reshape(c: &Ctx) -> Result<Vec<Tensor>> {
 fn fill_empty_rows(c: &Ctx) -> Result<Vec<Tensor>> {
     let (idx_t, val_t, shape_t, def_t) = (c.x(0)?, c.x(1)?, c.x(2)?, c.x(3)?);
     if idx_t.rank() != 2 {
-        return Err(c.err(format!("Indices should be Tensor2D but received shape {:?}", idx_t.shape())));
+        return Err(c.err(format!(
+            "Indices should be Tensor2D but received shape {:?}",
+            idx_t.shape()
+        )));
     }
     if val_t.rank() != 1 {
-        return Err(c.err(format!("Values should be Tensor1D but received shape {:?}", val_t.shape())));
+        return Err(c.err(format!(
+            "Values should be Tensor1D but received shape {:?}",
+            val_t.shape()
+        )));
     }
     if shape_t.rank() != 1 {
-        return Err(c.err(format!("Dense shape should be Tensor1D but received shape {:?}", shape_t.shape())));
+        return Err(c.err(format!(
+            "Dense shape should be Tensor1D but received shape {:?}",
+            shape_t.shape()
+        )));
     }
     if def_t.rank() != 0 {
-        return Err(c.err(format!("Default value should be a scalar but received shape {:?}", def_t.shape())));
+        return Err(c.err(format!(
+            "Default value should be a scalar but received shape {:?}",
+            def_t.shape()
+        )));
     }
     let data = c.prefetch(&[0, 1, 2, 3])?;
     let (indices, dense) = (ints_of(&data[0]), ints_of(&data[2]));
@@ -241,7 +255,9 @@ fn segment(c: &Ctx, mean: bool) -> Result<Vec<Tensor>> {
         .reshape(&[in_rows as isize, cols as isize])?
         .gather(&c.upload(i32s(&indices), &[n])?, 0)?
         .cast(DType::F32)?;
-    let sum = c.upload(HostData::F32(weights), &[rows, n])?.matmul(&picked, false, false)?;
+    let sum = c
+        .upload(HostData::F32(weights), &[rows, n])?
+        .matmul(&picked, false, false)?;
     let shape: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
     Ok(vec![sum.cast(data_t.dtype())?.reshape(&shape)?])
 }

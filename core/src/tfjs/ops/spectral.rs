@@ -7,12 +7,22 @@
 
 use super::{one, Ctx, Kernel};
 use crate::dtype::HostData;
-use crate::tfjs::graph_def::NodeDef;
 use crate::ops::movement::stack;
+use crate::tfjs::graph_def::NodeDef;
 use crate::{Result, Tensor};
 
 /// The ops that may take or give complex values.
-const COMPLEX_OPS: [&str; 9] = ["Complex", "Real", "Imag", "ComplexAbs", "FFT", "IFFT", "RFFT", "IRFFT", "Identity"];
+const COMPLEX_OPS: [&str; 9] = [
+    "Complex",
+    "Real",
+    "Imag",
+    "ComplexAbs",
+    "FFT",
+    "IFFT",
+    "RFFT",
+    "IRFFT",
+    "Identity",
+];
 
 /// Whether node `n` would see complex values in an op that cannot take them (refused at load).
 pub(crate) fn refuses_complex(n: &NodeDef) -> bool {
@@ -106,9 +116,15 @@ fn fft(c: &Ctx, inverse: bool) -> Result<Tensor> {
     let k = if inverse { 1.0 / n.max(1) as f64 } else { 1.0 };
     let (cos, sin) = tables(c, n, n, n, &|_| k)?;
     let (out_re, out_im) = if inverse {
-        (re2.matmul(&cos, false, false)?.sub(&im2.matmul(&sin, false, false)?)?, im2.matmul(&cos, false, false)?.add(&re2.matmul(&sin, false, false)?)?)
+        (
+            re2.matmul(&cos, false, false)?.sub(&im2.matmul(&sin, false, false)?)?,
+            im2.matmul(&cos, false, false)?.add(&re2.matmul(&sin, false, false)?)?,
+        )
     } else {
-        (re2.matmul(&cos, false, false)?.add(&im2.matmul(&sin, false, false)?)?, im2.matmul(&cos, false, false)?.sub(&re2.matmul(&sin, false, false)?)?)
+        (
+            re2.matmul(&cos, false, false)?.add(&im2.matmul(&sin, false, false)?)?,
+            im2.matmul(&cos, false, false)?.sub(&re2.matmul(&sin, false, false)?)?,
+        )
     };
     let s = with_last(&shape, n);
     complex(&out_re.reshape(&s)?, &out_im.reshape(&s)?)

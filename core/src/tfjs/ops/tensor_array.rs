@@ -65,7 +65,10 @@ impl TensorArray {
         check_tensor(
             &self.element_shape,
             &t,
-            &format!("TensorArray {}: Could not write to TensorArray index {index}.", self.name),
+            &format!(
+                "TensorArray {}: Could not write to TensorArray index {index}.",
+                self.name
+            ),
         )?;
         if i > 1 << 24 {
             return Err(err(format!("TensorArray {}: index {index} is too large", self.name)));
@@ -187,7 +190,10 @@ fn scatter(c: &Ctx) -> Result<Tensor> {
         }
         let max = indices.iter().copied().max().unwrap_or(i64::MIN);
         if !a.dynamic_size && max >= a.max_size as i64 {
-            return Err(err(format!("Max index must be < array size ({max}  vs. {})", a.max_size)));
+            return Err(err(format!(
+                "Max index must be < array size ({max}  vs. {})",
+                a.max_size
+            )));
         }
         for (&i, row) in indices.iter().zip(crate::ops::api::unstack(&t, 0)?) {
             a.write(i, row)?;
@@ -204,7 +210,9 @@ fn concat_all(c: &Ctx) -> Result<Tensor> {
         if a.slots.is_empty() {
             return empty(c, &a.known_element(), a.dtype);
         }
-        let ts = (0..a.slots.len() as i64).map(|i| a.read(i)).collect::<Result<Vec<_>>>()?;
+        let ts = (0..a.slots.len() as i64)
+            .map(|i| a.read(i))
+            .collect::<Result<Vec<_>>>()?;
         check_tensor(&a.element_shape, &ts[0], "TensorArray shape mismatch:")?;
         concat(&ts, 0)
     })

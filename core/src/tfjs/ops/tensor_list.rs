@@ -2,7 +2,9 @@
 //! its handle, element shapes are merged and completed from the elements (`infer`), and the
 //! messages are TF.js's.
 
-use super::resources::{check_match, check_tensor, dtype_name, empty, infer, split_rows, ElemShape, Resource, TensorList};
+use super::resources::{
+    check_match, check_tensor, dtype_name, empty, infer, split_rows, ElemShape, Resource, TensorList,
+};
 use super::{one, Ctx, Kernel};
 use crate::dtype::DType;
 use crate::ops::movement::{concat, stack};
@@ -107,7 +109,10 @@ fn reserve(c: &Ctx) -> Result<Vec<Tensor>> {
 fn from_tensor(c: &Ctx) -> Result<Vec<Tensor>> {
     let t = c.x(0)?;
     if t.rank() < 1 {
-        return Err(c.err(format!("Tensor must be at least a vector, but saw shape: {:?}", t.shape())));
+        return Err(c.err(format!(
+            "Tensor must be at least a vector, but saw shape: {:?}",
+            t.shape()
+        )));
     }
     let dtype = element_dtype(c)?;
     if t.dtype() != dtype {
@@ -142,7 +147,11 @@ fn scatter(c: &Ctx) -> Result<Vec<Tensor>> {
             indices.len()
         )));
     }
-    let num = if c.node.op == "TensorListScatterV2" { c.int(3)? } else { -1 };
+    let num = if c.node.op == "TensorListScatterV2" {
+        c.int(3)?
+    } else {
+        -1
+    };
     let max = indices.iter().copied().max().unwrap_or(i64::MIN);
     if num != -1 && max >= num {
         return Err(err(format!("Max index must be < array size ({max}  vs. {num})")));
@@ -192,7 +201,9 @@ fn get_item(c: &Ctx) -> Result<Vec<Tensor>> {
         l.check_dtype(dtype)?;
         let n = l.tensors.len();
         if index < 0 || index as usize > n {
-            return Err(err(format!("Trying to access element {index} in a list with {n} elements.")));
+            return Err(err(format!(
+                "Trying to access element {index} in a list with {n} elements."
+            )));
         }
         let t = l
             .tensors
@@ -312,7 +323,9 @@ fn resize(c: &Ctx) -> Result<Vec<Tensor>> {
     let size = c.int(1)?;
     let l = c.with_list(0, |l| {
         if size < 0 {
-            return Err(err(format!("TensorListResize expects size to be non-negative. Got: {size}")));
+            return Err(err(format!(
+                "TensorListResize expects size to be non-negative. Got: {size}"
+            )));
         }
         let size = size as usize;
         if l.max_elements.is_some_and(|m| size > m) || size > 1 << 24 {
