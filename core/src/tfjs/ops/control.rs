@@ -4,7 +4,7 @@
 //! `LoopCond`) as dataflow over loop frames (`graph/frames.rs`). The frame ops pass their
 //! input through; the executor does the routing.
 
-use super::{one, Ctx, Kernel};
+use super::{identity, Ctx, Kernel};
 use crate::Result;
 use crate::Tensor;
 
@@ -24,10 +24,10 @@ pub(super) const OPS: &[(&str, Kernel)] = &[
     ("StatelessIf", in_executor),
     ("Switch", in_executor),
     ("Merge", in_executor),
-    ("Enter", |c| one(Ok(c.x(0)?.clone()))),
-    ("Exit", |c| one(Ok(c.x(0)?.clone()))),
-    ("NextIteration", |c| one(Ok(c.x(0)?.clone()))),
-    ("LoopCond", |c| one(Ok(c.x(0)?.clone()))),
+    ("Enter", identity),
+    ("Exit", identity),
+    ("NextIteration", identity),
+    ("LoopCond", identity),
 ];
 
 /// Whether the executor runs `op` as a function call.

@@ -1,6 +1,6 @@
 //! Graph plumbing: placeholders, constants, identities, and the ops on shapes.
 
-use super::{one, Ctx, Kernel};
+use super::{identity, Ctx, Kernel};
 use crate::dtype::HostData;
 use crate::{Result, Tensor};
 
@@ -58,19 +58,19 @@ fn shape_kernel(c: &Ctx) -> Result<Vec<Tensor>> {
 
 pub(super) const OPS: &[(&str, Kernel)] = &[
     // TF.js logs the data inputs; the node's value is its first input.
-    ("Print", |c| one(Ok(c.x(0)?.clone()))),
+    ("Print", identity),
     // TF.js ignores fake quantization (its executor returns the input); so do we.
-    ("FakeQuantWithMinMaxVars", |c| one(Ok(c.x(0)?.clone()))),
+    ("FakeQuantWithMinMaxVars", identity),
     ("Shape", shape_kernel),
     ("ShapeN", shape_kernel),
     ("Size", shape_kernel),
     ("Rank", shape_kernel),
     ("Placeholder", placeholder),
     ("Const", constant),
-    ("PlaceholderWithDefault", |c| one(Ok(c.x(0)?.clone()))),
-    ("Identity", |c| one(Ok(c.x(0)?.clone()))),
-    ("Snapshot", |c| one(Ok(c.x(0)?.clone()))),
-    ("StopGradient", |c| one(Ok(c.x(0)?.clone()))),
+    ("PlaceholderWithDefault", identity),
+    ("Identity", identity),
+    ("Snapshot", identity),
+    ("StopGradient", identity),
     ("IdentityN", |c| Ok(c.inputs.clone())),
     ("NoOp", |_| Ok(vec![])),
 ];

@@ -109,6 +109,11 @@ fn one(t: Result<Tensor>) -> Result<Vec<Tensor>> {
     t.map(|t| vec![t])
 }
 
+/// The node's value is its first input (identities, loop-frame ops, ops TF.js passes through).
+fn identity(c: &Ctx) -> Result<Vec<Tensor>> {
+    one(Ok(c.x(0)?.clone()))
+}
+
 /// One shared body for the two-input ops (each table entry adds only its call).
 fn binary(c: &Ctx, f: fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<Vec<Tensor>> {
     one(f(c.x(0)?, c.x(1)?))

@@ -146,8 +146,9 @@ fn fmt(s: &[i64]) -> String {
     s.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn dims(t: &Tensor) -> Vec<i64> {
-    t.shape().iter().map(|&d| d as i64).collect()
+/// A tensor's shape as an element shape.
+pub(super) fn shape_of(t: &Tensor) -> ElemShape {
+    Some(t.shape().iter().map(|&d| d as i64).collect())
 }
 
 /// TF.js's `assertShapesMatchAllowUndefinedSize`: same rank, sizes equal where both known.
@@ -163,7 +164,7 @@ pub(super) fn check_match(a: &ElemShape, b: &ElemShape, prefix: &str) -> Result<
 }
 
 pub(super) fn check_tensor(shape: &ElemShape, t: &Tensor, prefix: &str) -> Result<()> {
-    check_match(shape, &Some(dims(t)), prefix)
+    check_match(shape, &shape_of(t), prefix)
 }
 
 /// TF.js's `mergeElementShape`.
@@ -209,7 +210,7 @@ pub(super) fn infer(list: &ElemShape, tensors: &[Option<Tensor>], op: &ElemShape
             ));
         }
         for t in tensors.iter().flatten() {
-            s = merge(&Some(dims(t)), &s)?;
+            s = merge(&shape_of(t), &s)?;
         }
     }
     match s {

@@ -3,7 +3,7 @@
 //! messages are TF.js's.
 
 use super::resources::{
-    check_match, check_tensor, dtype_name, empty, infer, split_rows, ElemShape, Resource, TensorList,
+    check_match, check_tensor, dtype_name, empty, infer, shape_of, split_rows, ElemShape, Resource, TensorList,
 };
 use super::{one, Ctx, Kernel};
 use crate::dtype::DType;
@@ -13,10 +13,6 @@ use crate::{Error, Result};
 
 fn err(msg: String) -> Error {
     Error::invalid("TensorList", msg)
-}
-
-fn shape_of(t: &Tensor) -> ElemShape {
-    Some(t.shape().iter().map(|&d| d as i64).collect())
 }
 
 fn as_isize(s: &[usize]) -> Vec<isize> {
